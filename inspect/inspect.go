@@ -1,0 +1,192 @@
+// Package inspect summarises an image: identity, config, platform, layers and bloat.
+package inspect
+
+import (
+	"sort"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/strata-dev/strata/internal/fstree"
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// Report is the result of `strata inspect`.
+type Report struct {
+	Source       image.Source `json:"source"`
+	ID           string       `json:"id"`
+	Digest       string       `json:"digest,omitempty"` // manifest digest, when the archive has one
+	RepoTags     []string     `json:"repo_tags"`
+	Created      image.Time   `json:"created"`
+	OS           string       `json:"os"`
+	Architecture string       `json:"architecture"`
+	Variant      string       `json:"variant"`
+	Config       Config       `json:"config"`
+	Size         int64        `json:"size"`
+	Layers       []Layer      `json:"layers"`
+	Files        int          `json:"files"` // visible entries of the merged filesystem
+	Efficiency   float64      `json:"efficiency"`
+	WastedBytes  int64        `json:"wasted_bytes"`
+	Wasted       []Waste      `json:"wasted"`
+	Hidden       []Hidden     `json:"hidden"`
+}
+
+// Config is the runtime part of the image config.
+type Config struct {
+	User         string            `json:"user"`
+	Env          []string          `json:"env"`
+	Entrypoint   []string          `json:"entrypoint"`
+	Cmd          []string          `json:"cmd"`
+	WorkingDir   string            `json:"working_dir"`
+	ExposedPorts []string          `json:"exposed_ports"`
+	Volumes      []string          `json:"volumes"`
+	Labels       map[string]string `json:"labels"`
+	StopSignal   string            `json:"stop_signal,omitempty"`
+	Shell        []string          `json:"shell,omitempty"`
+	OnBuild      []string          `json:"on_build,omitempty"`
+	Healthcheck  *v1.HealthConfig  `json:"healthcheck,omitempty"`
+}
+
+// Layer is one layer's summary.
+type Layer struct {
+	Index     int    `json:"index"`
+	DiffID    string `json:"diff_id"`
+	Digest    string `json:"digest"`
+	MediaType string `json:"media_type"`
+	Size      int64  `json:"size"`     // regular-file bytes, as `docker history` reports
+	TarSize   int64  `json:"tar_size"` // bytes of the blob as stored
+	Files     int    `json:"files"`    // entries, whiteouts excluded
+	CreatedBy string `json:"created_by"`
+	Wasted    int64  `json:"wasted_bytes"` // bytes of this layer that later layers hide
+}
+
+// Waste is one shipped regular-file version the final filesystem does not show.
+type Waste struct {
+	Path            string        `json:"path"`
+	Size            int64         `json:"size"`
+	Layer           int           `json:"layer"`
+	CreatedBy       string        `json:"created_by"`
+	HiddenBy        int           `json:"hidden_by"`
+	HiddenCreatedBy string        `json:"hidden_by_created_by"`
+	Reason          fstree.Reason `json:"reason"`
+}
+
+// Hidden is a shipped-but-invisible entry other than a directory.
+type Hidden struct {
+	Path      string        `json:"path"`
+	Type      image.Type    `json:"type"`
+	Size      int64         `json:"size"`
+	Layer     int           `json:"layer"`
+	HiddenBy  int           `json:"hidden_by"`
+	Reason    fstree.Reason `json:"reason"`
+	Sensitive bool          `json:"sensitive"`
+}
+
+// Of builds the report from an image and its merged filesystem.
+func Of(img *image.Image, fs *fstree.FS) *Report {
+	r := &Report{
+		Source:   img.Source,
+		ID:       img.ID,
+		Digest:   img.Digest,
+		RepoTags: nonNil(img.RepoTags),
+		Layers:   []Layer{},
+		Wasted:   []Waste{},
+		Hidden:   []Hidden{},
+		Config:   Config{Env: []string{}, Entrypoint: []string{}, Cmd: []string{}, ExposedPorts: []string{}, Volumes: []string{}, Labels: map[string]string{}},
+	}
+	if c := img.Config; c != nil {
+		r.Created = image.Time{Time: c.Created.Time}
+		r.OS, r.Architecture, r.Variant = c.OS, c.Architecture, c.Variant
+		r.Config = configOf(c.Config)
+	}
+	var shipped int64
+	for _, l := range img.Layers {
+		size := l.Size()
+		shipped += size
+		r.Layers = append(r.Layers, Layer{
+			Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, MediaType: l.MediaType,
+			Size: size, TarSize: l.TarSize, Files: l.Files(), CreatedBy: l.CreatedBy(),
+		})
+	}
+	r.Size = shipped
+	fs.Walk(func(*fstree.Node) { r.Files++ })
+	linked := linkedTargets(fs)
+	for _, h := range fs.Hidden {
+		if h.Entry.Type != image.TypeDir {
+			r.Hidden = append(r.Hidden, Hidden{
+				Path: h.Entry.Path, Type: h.Entry.Type, Size: h.Entry.Size, Layer: h.Layer,
+				HiddenBy: h.By, Reason: h.Reason, Sensitive: Sensitive(h.Entry.Path),
+			})
+		}
+		if h.Entry.Type != image.TypeFile || h.Entry.Size == 0 || linked[h.Entry] {
+			continue
+		}
+		r.WastedBytes += h.Entry.Size
+		r.Layers[h.Layer].Wasted += h.Entry.Size
+		r.Wasted = append(r.Wasted, Waste{
+			Path: h.Entry.Path, Size: h.Entry.Size,
+			Layer: h.Layer, CreatedBy: img.Layers[h.Layer].CreatedBy(),
+			HiddenBy: h.By, HiddenCreatedBy: img.Layers[h.By].CreatedBy(), Reason: h.Reason,
+		})
+	}
+	r.Efficiency = 1
+	if shipped > 0 {
+		r.Efficiency = 1 - float64(r.WastedBytes)/float64(shipped)
+	}
+	sort.SliceStable(r.Wasted, func(i, j int) bool {
+		a, b := r.Wasted[i], r.Wasted[j]
+		if a.Size != b.Size {
+			return a.Size > b.Size
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Layer < b.Layer
+	})
+	sort.SliceStable(r.Hidden, func(i, j int) bool {
+		a, b := r.Hidden[i], r.Hidden[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Layer < b.Layer
+	})
+	return r
+}
+
+// linkedTargets are hidden versions whose content a visible hardlink still shows.
+func linkedTargets(fs *fstree.FS) map[*image.Entry]bool {
+	m := map[*image.Entry]bool{}
+	fs.Walk(func(n *fstree.Node) {
+		if n.Target != nil {
+			m[n.Target] = true
+		}
+	})
+	return m
+}
+
+func configOf(c v1.Config) Config {
+	out := Config{
+		User: c.User, Env: nonNil(c.Env), Entrypoint: nonNil(c.Entrypoint), Cmd: nonNil(c.Cmd),
+		WorkingDir: c.WorkingDir, ExposedPorts: keys(c.ExposedPorts), Volumes: keys(c.Volumes),
+		Labels: c.Labels, StopSignal: c.StopSignal, Shell: c.Shell, OnBuild: c.OnBuild, Healthcheck: c.Healthcheck,
+	}
+	if out.Labels == nil {
+		out.Labels = map[string]string{}
+	}
+	return out
+}
+
+func keys(m map[string]struct{}) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

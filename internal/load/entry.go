@@ -1,0 +1,130 @@
+package load
+
+import (
+	"archive/tar"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+const (
+	whiteoutPrefix = ".wh."
+	whiteoutMeta   = ".wh..wh."
+	whiteoutOpaque = ".wh..wh..opq"
+)
+
+// cleanPath turns a raw tar name into an absolute, cleaned path. escapes reports a name
+// that climbs above the root with ".."; the result is clamped at the root.
+func cleanPath(name string) (p string, escapes bool) {
+	depth := 0
+	for _, c := range strings.Split(name, "/") {
+		switch c {
+		case "", ".":
+		case "..":
+			if depth == 0 {
+				escapes = true
+			} else {
+				depth--
+			}
+		default:
+			depth++
+		}
+	}
+	return path.Clean("/" + name), escapes
+}
+
+// entryIndex turns the tar headers of one layer into normalised entries.
+type entryIndex struct {
+	entries []image.Entry
+	lim     Limits
+}
+
+// add normalises hdr, whose content starts at offset in the uncompressed stream.
+// It skips headers that are not filesystem entries (pax globals, AUFS metadata).
+func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
+	if hdr.Typeflag == tar.TypeXGlobalHeader {
+		return nil
+	}
+	if x.lim.MaxEntries > 0 && len(x.entries) >= x.lim.MaxEntries {
+		return fmt.Errorf("%w: more than %d entries in one layer (raise --max-entries)", ErrLimit, x.lim.MaxEntries)
+	}
+	if x.lim.MaxPathLen > 0 && len(hdr.Name) > x.lim.MaxPathLen {
+		return fmt.Errorf("%w: path of %d bytes (max %d)", ErrLimit, len(hdr.Name), x.lim.MaxPathLen)
+	}
+	p, escapes := cleanPath(hdr.Name)
+	if x.lim.MaxPathDepth > 0 && strings.Count(p, "/") > x.lim.MaxPathDepth {
+		return fmt.Errorf("%w: path deeper than %d components", ErrLimit, x.lim.MaxPathDepth)
+	}
+	e := image.Entry{
+		Path:    p,
+		Size:    0,
+		Mode:    uint32(hdr.Mode) & 07777,
+		UID:     hdr.Uid,
+		GID:     hdr.Gid,
+		ModTime: hdr.ModTime.UTC(),
+		Major:   hdr.Devmajor,
+		Minor:   hdr.Devminor,
+		Offset:  offset,
+		Escapes: escapes,
+	}
+	if c, ok := hdr.PAXRecords["SCHILY.xattr.security.capability"]; ok {
+		e.Caps = c
+	}
+	dir, base := path.Split(p)
+	if strings.Contains(p, "/"+whiteoutMeta) && base != whiteoutOpaque {
+		// AUFS bookkeeping (.wh..wh.aufs, .wh..wh.orph, .wh..wh.plnk/…): not part of the filesystem.
+		return nil
+	}
+	switch {
+	case base == whiteoutOpaque:
+		e.Path = path.Clean(dir)
+		e.Whiteout = image.WhiteoutOpaque
+		e.Type = image.TypeDir
+		x.entries = append(x.entries, e)
+		return nil
+	case strings.HasPrefix(base, whiteoutPrefix):
+		target := base[len(whiteoutPrefix):]
+		if target == "" || target == "." || target == ".." {
+			return fmt.Errorf("%w: invalid whiteout name %q", ErrMalformed, hdr.Name)
+		}
+		e.Path = path.Join(dir, target)
+		e.Whiteout = image.WhiteoutDelete
+		e.Type = image.TypeFile
+		x.entries = append(x.entries, e)
+		return nil
+	}
+	switch hdr.Typeflag {
+	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
+		e.Type = image.TypeFile
+		e.Size = hdr.Size
+		if e.Size < 0 {
+			return fmt.Errorf("%w: negative size", ErrCorrupt)
+		}
+	case tar.TypeDir:
+		e.Type = image.TypeDir
+	case tar.TypeSymlink:
+		e.Type = image.TypeSymlink
+		e.Link = hdr.Linkname
+	case tar.TypeLink:
+		e.Type = image.TypeHardlink
+		e.Link, _ = cleanPath(hdr.Linkname)
+		if e.Link == "/" {
+			return fmt.Errorf("%w: hardlink to the root", ErrMalformed)
+		}
+	case tar.TypeChar:
+		e.Type = image.TypeChar
+	case tar.TypeBlock:
+		e.Type = image.TypeBlock
+	case tar.TypeFifo:
+		e.Type = image.TypeFifo
+	default:
+		return fmt.Errorf("%w: unsupported tar entry type %q", ErrMalformed, hdr.Typeflag)
+	}
+	if p == "/" && e.Type != image.TypeDir {
+		return fmt.Errorf("%w: root entry is a %s", ErrMalformed, e.Type)
+	}
+	x.entries = append(x.entries, e)
+	return nil
+}

@@ -1,0 +1,34 @@
+package load
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Classes of bad input, checked with errors.Is.
+var (
+	ErrUnknownFormat = errors.New("unknown format")
+	ErrTruncated     = errors.New("truncated")
+	ErrCorrupt       = errors.New("corrupt")
+	ErrMissing       = errors.New("missing")
+	ErrMalformed     = errors.New("malformed")
+	ErrAmbiguous     = errors.New("ambiguous")
+	ErrNoMatch       = errors.New("no such image")
+	ErrLimit         = errors.New("limit exceeded")
+	ErrLinkLoop      = errors.New("link loop")
+)
+
+// Error is bad input, located: the file and (when known) the archive member or layer entry.
+type Error struct {
+	File   string // the input as the user named it
+	Member string // archive member, e.g. "blobs/sha256/ab…" or "3f…/layer.tar"
+	Entry  string // entry inside a layer, when the fault is there
+	Err    error
+	Hint   string // optional advice, printed as "strata: hint: …"
+}
+
+// Error reads "FILE: MEMBER: entry ENTRY: what"; the wrapped error already names the
+// member and entry, when there are any.
+func (e *Error) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
+
+func (e *Error) Unwrap() error { return e.Err }

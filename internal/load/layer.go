@@ -1,0 +1,178 @@
+package load
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// blob is what strata learned from one layer blob.
+type blob struct {
+	compression string
+	entries     []image.Entry
+	storedSize  int64
+	// Set only when hashing was asked for: sha256 of the stored bytes and of the tar.
+	storedDigest string
+	tarDigest    string
+	err          error // why the blob cannot be used, when it was read only in passing
+}
+
+// parseOpts say how much of a blob to read.
+type parseOpts struct {
+	lim  Limits
+	hash bool // read every byte and compute both digests
+}
+
+// parseBlob indexes the tar headers of a layer blob of storedSize bytes. When r is an
+// io.ReadSeeker, the blob is uncompressed and no hashing is asked for, file bodies are
+// skipped by seeking, so the cost follows the headers, not the bytes.
+func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
+	var storedHash, tarHash hash.Hash
+	head, r, err := peek(r, 6)
+	if err != nil {
+		return nil, err
+	}
+	b := &blob{compression: sniffCompression(head), storedSize: storedSize}
+	if opts.hash {
+		storedHash = sha256.New()
+		r = io.TeeReader(r, storedHash)
+	}
+	dr, err := decompress(r, b.compression, opts.lim)
+	if err != nil {
+		return nil, err
+	}
+	defer dr.Close()
+	src := io.Reader(dr)
+	if b.compression == CompressionNone && !opts.hash {
+		src = r // keep the seeker, if any
+	}
+	if opts.hash {
+		tarHash = sha256.New()
+		src = io.TeeReader(src, tarHash)
+	}
+	entries, pos, err := readTar(src, opts.lim)
+	if err != nil {
+		return nil, err
+	}
+	if opts.hash {
+		// The digests cover the whole stream, padding after the trailer included.
+		if _, err := io.Copy(io.Discard, pos); err != nil {
+			return nil, classify(err)
+		}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return nil, classify(err)
+		}
+		b.storedDigest = "sha256:" + hex.EncodeToString(storedHash.Sum(nil))
+		b.tarDigest = "sha256:" + hex.EncodeToString(tarHash.Sum(nil))
+	}
+	b.entries = entries
+	return b, nil
+}
+
+// readTar indexes the entries of the tar stream r and returns r as read so far. When r is
+// an io.ReadSeeker, bodies are skipped by seeking.
+func readTar(r io.Reader, lim Limits) ([]image.Entry, io.Reader, error) {
+	pos := newPositioner(r)
+	var tr *tar.Reader
+	if s, ok := r.(io.ReadSeeker); ok {
+		tr = tar.NewReader(&seekingPositioner{positioner: pos, s: s})
+	} else {
+		tr = tar.NewReader(pos)
+	}
+	b, err := scanOuter(tr, pos, lim, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	if b.err != nil {
+		return nil, nil, b.err
+	}
+	return b.entries, pos, nil
+}
+
+// entryErr names the entry an error concerns.
+func entryErr(hdr *tar.Header, err error) error {
+	if hdr == nil {
+		return err
+	}
+	return &entryError{name: hdr.Name, err: err}
+}
+
+type entryError struct {
+	name string
+	err  error
+}
+
+func (e *entryError) Error() string { return fmt.Sprintf("entry %s: %v", e.name, e.err) }
+func (e *entryError) Unwrap() error { return e.err }
+
+// classify gives plain I/O and tar errors an error class.
+func classify(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrTruncated), errors.Is(err, ErrCorrupt), errors.Is(err, ErrLimit),
+		errors.Is(err, ErrMalformed), errors.Is(err, ErrUnknownFormat):
+		return err
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: unexpected end of data", ErrTruncated)
+	case errors.Is(err, tar.ErrHeader), errors.Is(err, tar.ErrFieldTooLong):
+		return fmt.Errorf("%w: %v", ErrCorrupt, err)
+	}
+	return err
+}
+
+// peek returns the first n bytes of r (fewer at EOF) and a reader that still yields them.
+// A seeker stays a seeker.
+func peek(r io.Reader, n int) ([]byte, io.Reader, error) {
+	buf := make([]byte, n)
+	if rs, ok := r.(io.ReadSeeker); ok {
+		k, err := io.ReadFull(rs, buf)
+		if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+			return nil, nil, err
+		}
+		if _, err := rs.Seek(int64(-k), io.SeekCurrent); err != nil {
+			return nil, nil, err
+		}
+		return buf[:k], rs, nil
+	}
+	k, err := io.ReadFull(r, buf)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, nil, err
+	}
+	return buf[:k], io.MultiReader(bytes.NewReader(buf[:k]), r), nil
+}
+
+// positioner tracks how far a reader has been read (or seeked).
+type positioner struct {
+	r   io.Reader
+	pos int64
+}
+
+func newPositioner(r io.Reader) *positioner { return &positioner{r: r} }
+
+func (p *positioner) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.pos += int64(n)
+	return n, err
+}
+
+// seekingPositioner is a positioner over a seeker, so archive/tar skips bodies by seeking.
+type seekingPositioner struct {
+	*positioner
+	s io.Seeker
+}
+
+func (p *seekingPositioner) Seek(off int64, whence int) (int64, error) {
+	n, err := p.s.Seek(off, whence)
+	if err == nil {
+		p.pos = n
+	}
+	return n, err
+}

@@ -1,0 +1,169 @@
+// Package load reads every supported image input — docker save archives (legacy and
+// Docker 25+), OCI archives and layouts, rootfs tarballs, whole-file compressed, or
+// stdin — into one image.Image, reading tar headers only.
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// Options select an image and bound the work.
+type Options struct {
+	Image    string // --image: tag or image-ID prefix, for archives holding several images
+	Platform string // --platform os/arch[/variant], for multi-platform indexes
+	Verify   bool   // hash every layer and check it against the digests the archive claims
+	Limits   Limits
+}
+
+// Stdin is the argument that names standard input.
+const Stdin = "-"
+
+// Open reads the image that arg names: a file, an OCI layout directory, or Stdin (read
+// from stdin, once). The returned image's Close releases the input. Errors are *Error.
+func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*image.Image, error) {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	img, closer, err := open(ctx, arg, stdin, opts)
+	if err != nil {
+		if closer != nil {
+			closer.Close()
+		}
+		return nil, locate(arg, err)
+	}
+	img.Closer = closer
+	return img, nil
+}
+
+func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*image.Image, io.Closer, error) {
+	src := image.Source{Path: arg, Compression: CompressionNone}
+	if arg == Stdin {
+		st, comp, err := openStream(bufio.NewReaderSize(stdin, 1<<20), opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		src.Compression = comp
+		img, err := resolve(st, src, false, opts)
+		return img, nil, err
+	}
+	fi, err := os.Stat(arg)
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi.IsDir() {
+		img, err := resolve(&dirStore{dir: arg, lim: opts.Limits}, src, true, opts)
+		return img, nil, err
+	}
+	f, err := os.Open(arg)
+	if err != nil {
+		return nil, nil, err
+	}
+	head := make([]byte, 512)
+	n, err := f.ReadAt(head, 0)
+	if err != nil && err != io.EOF {
+		return nil, f, err
+	}
+	head = head[:n]
+	if comp := sniffCompression(head); comp != CompressionNone {
+		st, comp, err := openStream(bufio.NewReaderSize(f, 1<<20), opts)
+		if err != nil {
+			return nil, f, err
+		}
+		src.Compression = comp
+		img, err := resolve(st, src, false, opts)
+		return img, f, err
+	}
+	if err := checkTar(head); err != nil {
+		return nil, f, err
+	}
+	st, err := indexTar(f, fi.Size(), opts.Limits)
+	if err != nil {
+		return nil, f, err
+	}
+	img, err := resolve(st, src, false, opts)
+	return img, f, err
+}
+
+// openStream sniffs a stream's compression and reads the (decompressed) tar once.
+func openStream(br *bufio.Reader, opts Options) (store, string, error) {
+	head, _ := br.Peek(512)
+	comp := sniffCompression(head)
+	var r io.Reader = br
+	if comp != CompressionNone {
+		dr, err := decompress(br, comp, opts.Limits)
+		if err != nil {
+			return nil, comp, err
+		}
+		defer dr.Close()
+		inner := bufio.NewReaderSize(dr, 1<<20)
+		head, _ = inner.Peek(512)
+		r = inner
+		if len(head) == 0 {
+			if _, err := inner.ReadByte(); err != nil && err != io.EOF {
+				return nil, comp, classify(err)
+			}
+		}
+	}
+	if err := checkTar(head); err != nil {
+		if comp != CompressionNone {
+			return nil, comp, fmt.Errorf("%w: %s-compressed data that is not a tar archive", ErrUnknownFormat, comp)
+		}
+		return nil, comp, err
+	}
+	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify})
+	return st, comp, err
+}
+
+// checkTar explains why head is not the start of a tar archive, or returns nil.
+func checkTar(head []byte) error {
+	switch {
+	case len(head) == 0:
+		return fmt.Errorf("%w: empty input", ErrUnknownFormat)
+	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
+		return fmt.Errorf("%w: a zip archive, not a tar archive", ErrUnknownFormat)
+	case len(head) < 512:
+		if isTarHeader(append(head[:len(head):len(head)], make([]byte, 512-len(head))...)) {
+			return fmt.Errorf("%w: tar archive ends inside its first header", ErrTruncated)
+		}
+		return fmt.Errorf("%w: not a tar archive (nor gzip, zstd, xz or bzip2)", ErrUnknownFormat)
+	case !isTarHeader(head):
+		return fmt.Errorf("%w: not a tar archive (nor gzip, zstd, xz or bzip2)", ErrUnknownFormat)
+	}
+	return nil
+}
+
+// locate turns any error into an *Error naming the input, member and entry at fault.
+func locate(arg string, err error) error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	e = &Error{File: arg, Err: err}
+	if arg == Stdin {
+		e.File = "<stdin>"
+	}
+	var h *hinted
+	if errors.As(err, &h) {
+		e.Hint = h.hint
+	}
+	var me *memberError
+	if errors.As(err, &me) {
+		e.Member = me.name
+	}
+	var ee *entryError
+	if errors.As(err, &ee) {
+		e.Entry = ee.name
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		e.Err = fmt.Errorf("%w: no such file or directory", ErrMissing)
+	}
+	return e
+}

@@ -1,0 +1,164 @@
+package load
+
+import (
+	"fmt"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+const (
+	annotationContainerdName = "io.containerd.image.name"
+	annotationRefName        = "org.opencontainers.image.ref.name"
+	annotationRefType        = "vnd.docker.reference.type"
+	maxIndexDepth            = 8
+)
+
+func blobName(h v1.Hash) (string, error) {
+	if h.Algorithm == "" || h.Hex == "" || !isHex(h.Hex) {
+		return "", fmt.Errorf("%w: invalid digest %q", ErrMalformed, h.String())
+	}
+	return "blobs/" + h.Algorithm + "/" + h.Hex, nil
+}
+
+// resolveOCI reads an OCI image layout (archived or a directory), following nested
+// indexes, skipping attestations and manifests whose blobs are absent (skip-missing
+// saves), and picks one image manifest.
+func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) {
+	var idx v1.IndexManifest
+	if _, err := readJSON(st, "index.json", &idx, opts.Limits); err != nil {
+		return nil, err
+	}
+	var cands []candidate
+	var absent []string
+	var walk func(where string, m *v1.IndexManifest, ref string, depth int) error
+	walk = func(where string, m *v1.IndexManifest, ref string, depth int) error {
+		if depth > maxIndexDepth {
+			return memberErr(where, fmt.Errorf("%w: indexes nested more than %d deep", ErrLimit, maxIndexDepth))
+		}
+		for _, d := range m.Manifests {
+			r := ref
+			if n := d.Annotations[annotationContainerdName]; n != "" {
+				r = n
+			} else if n := d.Annotations[annotationRefName]; n != "" && r == "" {
+				r = n
+			}
+			name, err := blobName(d.Digest)
+			if err != nil {
+				return memberErr(where, err)
+			}
+			switch {
+			case d.Annotations[annotationRefType] == "attestation-manifest",
+				d.Platform != nil && d.Platform.OS == "unknown":
+				continue
+			case d.MediaType == types.OCIImageIndex || d.MediaType == types.DockerManifestList:
+				if !st.has(name) {
+					absent = append(absent, name)
+					continue
+				}
+				var sub v1.IndexManifest
+				if _, err := readJSON(st, name, &sub, opts.Limits); err != nil {
+					return err
+				}
+				if err := walk(name, &sub, r, depth+1); err != nil {
+					return err
+				}
+			case d.MediaType == types.OCIManifestSchema1 || d.MediaType == types.DockerManifestSchema2 || d.MediaType == "":
+				if !st.has(name) {
+					absent = append(absent, name)
+					continue
+				}
+				c, err := ociCandidate(st, src, name, d, r, opts)
+				if err != nil {
+					return err
+				}
+				cands = append(cands, c)
+			}
+			// Other media types are not images: ignored, as the spec asks.
+		}
+		return nil
+	}
+	if err := walk("index.json", &idx, "", 0); err != nil {
+		return nil, err
+	}
+	cands = mergeTags(cands)
+	if len(cands) == 0 {
+		if len(absent) > 0 {
+			return nil, memberErr("index.json", fmt.Errorf("%w: every image manifest it lists is absent (first: %s)", ErrMissing, absent[0]))
+		}
+		return nil, memberErr("index.json", fmt.Errorf("%w: lists no image manifests", ErrMalformed))
+	}
+	c, err := choose(cands, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.pick()
+}
+
+// mergeTags folds candidates for the same manifest (one index entry per tag) into one.
+func mergeTags(cs []candidate) []candidate {
+	var out []candidate
+	seen := map[string]int{}
+	for _, c := range cs {
+		key := c.id + "|" + c.platform + "|" + c.manifest
+		if i, ok := seen[key]; ok {
+			out[i].tags = append(out[i].tags, c.tags...)
+			continue
+		}
+		seen[key] = len(out)
+		out = append(out, c)
+	}
+	return out
+}
+
+func ociCandidate(st store, src image.Source, name string, d v1.Descriptor, ref string, opts Options) (candidate, error) {
+	var m v1.Manifest
+	raw, err := readJSON(st, name, &m, opts.Limits)
+	if err != nil {
+		return candidate{}, err
+	}
+	if got := digestOf(raw); got != d.Digest.String() {
+		return candidate{}, memberErr(name, fmt.Errorf("%w: manifest digest is %s, the index says %s", ErrCorrupt, got, d.Digest))
+	}
+	cfgName, err := blobName(m.Config.Digest)
+	if err != nil {
+		return candidate{}, memberErr(name, err)
+	}
+	cfgBytes, err := st.small(cfgName, opts.Limits.MaxJSON)
+	if err != nil {
+		return candidate{}, memberErr(name, fmt.Errorf("config: %w", err))
+	}
+	cfg, id, err := parseConfig(cfgName, cfgBytes)
+	if err != nil {
+		return candidate{}, err
+	}
+	platform := platformOf(cfg)
+	if d.Platform != nil && d.Platform.OS != "" {
+		platform = d.Platform.OS + "/" + d.Platform.Architecture
+		if d.Platform.Variant != "" {
+			platform += "/" + d.Platform.Variant
+		}
+	}
+	var tags []string
+	if ref != "" {
+		tags = []string{ref}
+	}
+	return candidate{
+		tags: tags, id: id, platform: platform, manifest: d.Digest.String(),
+		pick: func() (*image.Image, error) {
+			img := &image.Image{Source: src, ID: id, Digest: d.Digest.String(), RepoTags: tags, Config: cfg}
+			members := make([]string, len(m.Layers))
+			for i, l := range m.Layers {
+				if members[i], err = blobName(l.Digest); err != nil {
+					return nil, memberErr(name, err)
+				}
+			}
+			if err := addLayers(st, img, members, m.Layers, opts); err != nil {
+				return nil, err
+			}
+			return img, nil
+		},
+	}, nil
+}

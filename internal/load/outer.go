@@ -1,0 +1,77 @@
+package load
+
+import (
+	"archive/tar"
+	"fmt"
+	"io"
+)
+
+// scanOuter reads every header of a tar stream once and indexes them as filesystem
+// entries. For an outer archive, each member is also passed to visit (when not nil) with the
+// offset of its data, and an entry that does not index is kept in the blob's err rather
+// than failing the scan: the archive may be an image archive, not a root filesystem.
+// A stream that ends without the end-of-archive marker is reported truncated rather than
+// taken as complete. tr must read through pos.
+func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, visit func(hdr *tar.Header, m *member) error) (*blob, error) {
+	root := entryIndex{lim: lim}
+	var rootErr error
+	var end int64
+	var last string // the member being read when the stream fails
+	for n := 0; ; n++ {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			if pos.pos-end < 512 {
+				return nil, fmt.Errorf("%w: archive ends without its end-of-archive marker", ErrTruncated)
+			}
+			break
+		}
+		if err != nil {
+			err = classify(err)
+			at := last
+			if hdr != nil {
+				at = hdr.Name
+			}
+			switch {
+			case at == "":
+				return nil, err
+			case visit != nil:
+				return nil, memberErr(memberName(at), err)
+			}
+			return nil, &entryError{name: at, err: err}
+		}
+		last = hdr.Name
+		if lim.MaxEntries > 0 && n >= lim.MaxEntries {
+			return nil, fmt.Errorf("%w: more than %d archive members", ErrLimit, lim.MaxEntries)
+		}
+		if hdr.Typeflag == tar.TypeXGlobalHeader {
+			continue
+		}
+		if rootErr == nil {
+			rootErr = root.add(hdr, pos.pos)
+			if rootErr != nil {
+				rootErr = entryErr(hdr, rootErr)
+			}
+		}
+		name := memberName(hdr.Name)
+		m := &member{name: name, typeflag: hdr.Typeflag, off: pos.pos, size: hdr.Size}
+		end = m.off
+		switch hdr.Typeflag {
+		case tar.TypeSymlink, tar.TypeLink:
+			m.link = linkTarget(name, hdr.Typeflag, hdr.Linkname)
+			m.size = 0
+		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+			end = m.off + (m.size+511)&^511
+		default:
+			m.size = 0
+		}
+		if visit != nil {
+			if err := visit(hdr, m); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if rootErr != nil {
+		return &blob{err: rootErr}, nil
+	}
+	return &blob{compression: CompressionNone, entries: root.entries, storedSize: pos.pos}, nil
+}

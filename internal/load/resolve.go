@@ -1,0 +1,346 @@
+package load
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// dockerManifest is one entry of a docker save's manifest.json.
+type dockerManifest struct {
+	Config       string
+	RepoTags     []string
+	Layers       []string
+	Parent       string                   `json:",omitempty"`
+	LayerSources map[string]v1.Descriptor `json:",omitempty"`
+}
+
+// resolve turns a store into the one image the options select.
+func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, error) {
+	hasManifest := st.has("manifest.json")
+	hasIndex := st.has("index.json")
+	switch {
+	case hasManifest && !(hasIndex && opts.Platform != ""):
+		src.Format = image.FormatDockerArchive
+		if st.has("oci-layout") {
+			src.Format = image.FormatDockerArchiveOCI
+		}
+		return resolveDocker(st, src, opts)
+	case hasIndex:
+		src.Format = image.FormatOCIArchive
+		if dir {
+			src.Format = image.FormatOCILayout
+		}
+		return resolveOCI(st, src, opts)
+	case dir:
+		return nil, fmt.Errorf("%w: directory has no index.json: not an OCI image layout", ErrUnknownFormat)
+	}
+	src.Format = image.FormatRootfs
+	b, err := st.rootfs(parseOpts{lim: opts.Limits, hash: opts.Verify})
+	if err != nil {
+		return nil, err
+	}
+	img := &image.Image{Source: src, Layers: []*image.Layer{{
+		Compression: CompressionNone,
+		TarSize:     b.storedSize,
+		Entries:     b.entries,
+	}}}
+	return img, nil
+}
+
+func readJSON(st store, name string, v any, lim Limits) ([]byte, error) {
+	b, err := st.small(name, lim.MaxJSON)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, memberErr(memberName(name), fmt.Errorf("%w: not valid JSON: %v", ErrMalformed, err))
+	}
+	return b, nil
+}
+
+// candidate is one image an archive offers.
+type candidate struct {
+	tags     []string
+	id       string // config digest
+	platform string
+	manifest string // manifest digest, for OCI candidates
+	pick     func() (*image.Image, error)
+}
+
+func (c candidate) String() string {
+	s := shortID(c.id)
+	if len(c.tags) > 0 {
+		s = strings.Join(c.tags, ", ") + " (" + s + ")"
+	}
+	if c.platform != "" {
+		s += " " + c.platform
+	}
+	return s
+}
+
+func shortID(id string) string {
+	h := strings.TrimPrefix(id, "sha256:")
+	if len(h) > 12 {
+		h = h[:12]
+	}
+	return h
+}
+
+func resolveDocker(st store, src image.Source, opts Options) (*image.Image, error) {
+	var mf []dockerManifest
+	if _, err := readJSON(st, "manifest.json", &mf, opts.Limits); err != nil {
+		return nil, err
+	}
+	if len(mf) == 0 {
+		return nil, memberErr("manifest.json", fmt.Errorf("%w: lists no images", ErrMalformed))
+	}
+	var cands []candidate
+	for i := range mf {
+		m := mf[i]
+		if m.Config == "" {
+			return nil, memberErr("manifest.json", fmt.Errorf("%w: image %d has no Config", ErrMalformed, i))
+		}
+		cfgBytes, err := st.small(m.Config, opts.Limits.MaxJSON)
+		if err != nil {
+			return nil, memberErr("manifest.json", fmt.Errorf("image %d config: %w", i, err))
+		}
+		cfg, id, err := parseConfig(m.Config, cfgBytes)
+		if err != nil {
+			return nil, err
+		}
+		cands = append(cands, candidate{
+			tags: m.RepoTags, id: id, platform: platformOf(cfg),
+			pick: func() (*image.Image, error) {
+				img := &image.Image{Source: src, ID: id, RepoTags: m.RepoTags, Config: cfg}
+				descs := make([]v1.Descriptor, len(m.Layers))
+				for j, l := range m.Layers {
+					descs[j] = v1.Descriptor{Digest: digestFromName(l)}
+					if j < len(cfg.RootFS.DiffIDs) {
+						if d, ok := m.LayerSources[cfg.RootFS.DiffIDs[j].String()]; ok {
+							descs[j] = d
+						}
+					}
+				}
+				if err := addLayers(st, img, m.Layers, descs, opts); err != nil {
+					return nil, err
+				}
+				return img, nil
+			},
+		})
+	}
+	c, err := choose(cands, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.pick()
+}
+
+var hexDigest = regexp.MustCompile(`(?:^|[/:])([0-9a-f]{64})(?:\.[a-z.]+)?$`)
+
+// digestFromName reads the sha256 a member is named after (`blobs/sha256/<hex>`,
+// `<hex>.json`, `sha256:<hex>`, `<hex>.tar.gz`); kept as a claim to check, never trusted.
+func digestFromName(name string) v1.Hash {
+	m := hexDigest.FindStringSubmatch(memberName(name))
+	if m == nil || strings.HasSuffix(name, "/layer.tar") {
+		return v1.Hash{}
+	}
+	return v1.Hash{Algorithm: "sha256", Hex: m[1]}
+}
+
+// parseConfig parses an image config and returns its digest, the image ID. A member
+// named after a digest must hold bytes with that digest.
+func parseConfig(name string, b []byte) (*v1.ConfigFile, string, error) {
+	id := digestOf(b)
+	if claimed := digestFromName(name); claimed.Hex != "" && "sha256:"+claimed.Hex != id {
+		return nil, "", memberErr(memberName(name), fmt.Errorf("%w: config digest is %s, its name says %s", ErrCorrupt, id, claimed))
+	}
+	cfg, err := v1.ParseConfigFile(bytes.NewReader(b))
+	if err != nil {
+		return nil, "", memberErr(memberName(name), fmt.Errorf("%w: config is not valid JSON: %v", ErrMalformed, err))
+	}
+	return cfg, id, nil
+}
+
+func digestOf(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func platformOf(cfg *v1.ConfigFile) string {
+	if cfg == nil || cfg.OS == "" {
+		return ""
+	}
+	p := cfg.OS + "/" + cfg.Architecture
+	if cfg.Variant != "" {
+		p += "/" + cfg.Variant
+	}
+	return p
+}
+
+// addLayers reads the layer blobs an image names and maps its history onto them.
+func addLayers(st store, img *image.Image, members []string, descs []v1.Descriptor, opts Options) error {
+	cfg := img.Config
+	if len(members) != len(cfg.RootFS.DiffIDs) {
+		return fmt.Errorf("%w: the manifest lists %d layers, the config %d diff_ids", ErrMalformed, len(members), len(cfg.RootFS.DiffIDs))
+	}
+	blobs, err := st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify})
+	if err != nil {
+		return err
+	}
+	for i, b := range blobs {
+		diffID := cfg.RootFS.DiffIDs[i].String()
+		l := &image.Layer{
+			Index:       i,
+			DiffID:      diffID,
+			Member:      memberName(members[i]),
+			MediaType:   string(descs[i].MediaType),
+			Compression: b.compression,
+			TarSize:     b.storedSize,
+			Entries:     b.entries,
+			Open:        st.opener(members[i], b.compression, opts.Limits),
+		}
+		switch {
+		case b.storedDigest != "":
+			l.Digest = b.storedDigest
+		case descs[i].Digest.Hex != "":
+			l.Digest = descs[i].Digest.String()
+		case b.compression == CompressionNone:
+			l.Digest = diffID // the stored blob is the uncompressed tar
+		}
+		if l.MediaType == "" {
+			l.MediaType = layerMediaType(img.Source.Format, b.compression)
+		}
+		if opts.Verify {
+			if err := verifyLayer(l, b); err != nil {
+				return memberErr(l.Member, err)
+			}
+		}
+		img.Layers = append(img.Layers, l)
+	}
+	return mapHistory(img)
+}
+
+func layerMediaType(f image.Format, compression string) string {
+	if f == image.FormatDockerArchive {
+		switch compression {
+		case CompressionNone:
+			return "application/vnd.docker.image.rootfs.diff.tar"
+		case CompressionGzip:
+			return "application/vnd.docker.image.rootfs.diff.tar.gzip"
+		}
+	}
+	switch compression {
+	case CompressionGzip:
+		return "application/vnd.oci.image.layer.v1.tar+gzip"
+	case CompressionZstd:
+		return "application/vnd.oci.image.layer.v1.tar+zstd"
+	}
+	return "application/vnd.oci.image.layer.v1.tar"
+}
+
+// verifyLayer checks a hashed blob against the digests the archive claims.
+func verifyLayer(l *image.Layer, b *blob) error {
+	if b.tarDigest != l.DiffID {
+		return fmt.Errorf("%w: layer %d: uncompressed content has digest %s, the config's diff_id is %s", ErrCorrupt, l.Index, b.tarDigest, l.DiffID)
+	}
+	return nil
+}
+
+// mapHistory gives each layer the history row that made it, skipping empty_layer rows,
+// as `docker history` does.
+func mapHistory(img *image.Image) error {
+	li := 0
+	for i := range img.Config.History {
+		h := &img.Config.History[i]
+		if h.EmptyLayer {
+			continue
+		}
+		if li >= len(img.Layers) {
+			return fmt.Errorf("%w: the config's history has more non-empty rows than the image has layers (%d)", ErrMalformed, len(img.Layers))
+		}
+		img.Layers[li].History = h
+		li++
+	}
+	return nil
+}
+
+// choose picks the one candidate the options select, or explains why it cannot.
+func choose(cands []candidate, opts Options) (candidate, error) {
+	var out []candidate
+	for _, c := range cands {
+		if opts.Image != "" && !matchRef(opts.Image, c.tags, c.id) {
+			continue
+		}
+		if opts.Platform != "" && !matchPlatform(opts.Platform, c.platform) {
+			continue
+		}
+		out = append(out, c)
+	}
+	list := func(cs []candidate) string {
+		var s []string
+		for _, c := range cs {
+			s = append(s, c.String())
+		}
+		sort.Strings(s)
+		return strings.Join(s, "; ")
+	}
+	switch {
+	case len(out) == 1:
+		return out[0], nil
+	case len(out) == 0:
+		what := opts.Image
+		if opts.Platform != "" {
+			what = strings.TrimSpace(what + " " + opts.Platform)
+		}
+		return candidate{}, &hinted{err: fmt.Errorf("%w matches %s", ErrNoMatch, what), hint: "the archive holds: " + list(cands)}
+	}
+	flag := "--image"
+	if opts.Image != "" || sameImage(out) {
+		flag = "--platform"
+	}
+	return candidate{}, &hinted{
+		err:  fmt.Errorf("%w: the archive holds %d images", ErrAmbiguous, len(out)),
+		hint: "pick one with " + flag + ": " + list(out),
+	}
+}
+
+func sameImage(cs []candidate) bool {
+	for _, c := range cs[1:] {
+		if strings.Join(c.tags, ",") != strings.Join(cs[0].tags, ",") {
+			return false
+		}
+	}
+	return true
+}
+
+// hinted is an error with advice for the user.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() }
+func (h *hinted) Unwrap() error { return h.err }
+
+// matchPlatform matches os/arch[/variant]; a want without variant matches any variant.
+func matchPlatform(want, have string) bool {
+	w := strings.Split(want, "/")
+	h := strings.Split(have, "/")
+	if len(w) < 2 || len(h) < 2 || w[0] != h[0] || w[1] != h[1] {
+		return false
+	}
+	if len(w) > 2 {
+		return len(h) > 2 && w[2] == h[2]
+	}
+	return true
+}

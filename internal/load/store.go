@@ -1,0 +1,101 @@
+package load
+
+import (
+	"fmt"
+	"io"
+	"path"
+	"strings"
+)
+
+// store gives the resolver access to an archive's members, whatever holds them.
+type store interface {
+	// has reports whether a member (after following member links) exists.
+	has(name string) bool
+	// small returns a member's bytes; members over max bytes are refused with ErrLimit.
+	small(name string, max int64) ([]byte, error)
+	// blobs parses the named layer blobs (concurrently where the store allows).
+	blobs(names []string, opts parseOpts) ([]*blob, error)
+	// opener re-reads a member's uncompressed layer stream; nil when the store cannot.
+	opener(name string, compression string, lim Limits) func() (io.ReadCloser, error)
+	// rootfs returns the entries of the archive itself, read as a root filesystem.
+	rootfs(opts parseOpts) (*blob, error)
+}
+
+// member is one entry of an outer archive.
+type member struct {
+	name      string
+	typeflag  byte
+	link      string // for link members: the target member name, resolved
+	off, size int64
+}
+
+// memberName normalises an archive member name: no leading "./" or "/", cleaned.
+func memberName(name string) string {
+	p, _ := cleanPath(name)
+	return strings.TrimPrefix(p, "/")
+}
+
+// linkTarget resolves a link member's target to a member name. Symlinks are relative to
+// the member's directory; hardlinks to the archive root.
+func linkTarget(name string, typeflag byte, link string) string {
+	if typeflag == '2' && !strings.HasPrefix(link, "/") {
+		return memberName(path.Join(path.Dir(name), link))
+	}
+	return memberName(link)
+}
+
+// resolveMember follows link members to a regular one.
+func resolveMember(members map[string]*member, name string, lim Limits) (*member, error) {
+	name = memberName(name)
+	for hops := 0; ; hops++ {
+		m, ok := members[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: member %s", ErrMissing, name)
+		}
+		if m.link == "" {
+			if m.typeflag == '5' {
+				return nil, fmt.Errorf("%w: member %s is a directory", ErrMalformed, name)
+			}
+			return m, nil
+		}
+		if hops >= lim.MaxLinkHops {
+			return nil, fmt.Errorf("%w: member %s: more than %d link hops", ErrLinkLoop, name, lim.MaxLinkHops)
+		}
+		name = m.link
+	}
+}
+
+// isTarHeader reports whether block (512 bytes) is a tar header with a valid checksum, or
+// the all-zero block of an empty archive.
+func isTarHeader(block []byte) bool {
+	if len(block) < 512 {
+		return false
+	}
+	zero := true
+	for _, c := range block[:512] {
+		if c != 0 {
+			zero = false
+			break
+		}
+	}
+	if zero {
+		return true
+	}
+	field := strings.TrimRight(strings.TrimLeft(string(block[148:156]), " \x00"), " \x00")
+	var want int64
+	for _, c := range field {
+		if c < '0' || c > '7' {
+			return false
+		}
+		want = want*8 + int64(c-'0')
+	}
+	var unsigned, signed int64
+	for i, c := range block[:512] {
+		if i >= 148 && i < 156 {
+			c = ' '
+		}
+		unsigned += int64(c)
+		signed += int64(int8(c))
+	}
+	return field != "" && (want == unsigned || want == signed)
+}

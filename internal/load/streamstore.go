@@ -1,0 +1,140 @@
+package load
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// streamStore is an archive read once from a stream (stdin, a compressed file): metadata
+// arrives after the blobs in every Docker format, so each member that may be a layer is
+// indexed as it passes, JSON-sized members are kept, and everything else is dropped.
+type streamStore struct {
+	members map[string]*member
+	data    map[string][]byte // small members' bytes
+	parsed  map[string]*blob  // layer candidates, indexed
+	failed  map[string]error  // layer candidates that did not parse (reported only if used)
+	root    *blob             // the archive read as a root filesystem
+	lim     Limits
+}
+
+// indexStream reads the tar stream r once.
+func indexStream(r io.Reader, opts parseOpts) (*streamStore, error) {
+	s := &streamStore{
+		members: map[string]*member{}, data: map[string][]byte{},
+		parsed: map[string]*blob{}, failed: map[string]error{}, lim: opts.lim,
+	}
+	pos := newPositioner(r)
+	tr := tar.NewReader(pos)
+	root, err := scanOuter(tr, pos, opts.lim, func(hdr *tar.Header, m *member) error {
+		s.members[m.name] = m
+		if m.typeflag == tar.TypeReg || m.typeflag == tar.TypeRegA {
+			if err := s.keep(m.name, m.size, tr, opts); err != nil {
+				return memberErr(m.name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.root = root
+	return s, nil
+}
+
+// keep decides what to hold of a regular member from its name and first bytes.
+func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts) error {
+	delete(s.data, name)
+	delete(s.parsed, name)
+	delete(s.failed, name)
+	if !blobCandidate(name) {
+		return nil
+	}
+	head, r, err := peek(r, 512)
+	if err != nil {
+		return classify(err)
+	}
+	if sniffCompression(head) != CompressionNone || (len(head) == 512 && isTarHeader(head)) {
+		b, err := parseBlob(r, size, opts)
+		if err != nil {
+			s.failed[name] = err
+			return nil
+		}
+		s.parsed[name] = b
+		return nil
+	}
+	if size <= opts.lim.MaxJSON || opts.lim.MaxJSON == 0 {
+		var buf bytes.Buffer
+		if _, err := io.CopyN(&buf, r, size); err != nil {
+			return classify(err)
+		}
+		s.data[name] = buf.Bytes()
+	}
+	return nil
+}
+
+// blobCandidate says whether a member may hold an image's metadata or layer: a top-level
+// file, `<dir>/layer.tar` or `<dir>/json` (legacy saves), or `blobs/<alg>/<hex>`. Deeper
+// members belong to a root filesystem and are never layers.
+func blobCandidate(name string) bool {
+	parts := strings.Split(name, "/")
+	switch len(parts) {
+	case 1:
+		return true
+	case 2:
+		return parts[1] == "layer.tar" || parts[1] == "json" || parts[1] == "VERSION"
+	case 3:
+		return parts[0] == "blobs"
+	}
+	return false
+}
+
+func (s *streamStore) has(name string) bool {
+	_, err := resolveMember(s.members, name, s.lim)
+	return err == nil
+}
+
+func (s *streamStore) small(name string, max int64) ([]byte, error) {
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return nil, err
+	}
+	if max > 0 && m.size > max {
+		return nil, fmt.Errorf("%w: member %s is %d bytes, more than %d allowed for a JSON document", ErrLimit, m.name, m.size, max)
+	}
+	b, ok := s.data[m.name]
+	if !ok {
+		return nil, fmt.Errorf("%w: member %s is not a JSON document", ErrMalformed, m.name)
+	}
+	return b, nil
+}
+
+func (s *streamStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
+	out := make([]*blob, len(names))
+	for i, name := range names {
+		m, err := resolveMember(s.members, name, s.lim)
+		if err != nil {
+			return nil, memberErr(name, err)
+		}
+		if err, ok := s.failed[m.name]; ok {
+			return nil, memberErr(name, err)
+		}
+		b, ok := s.parsed[m.name]
+		if !ok {
+			return nil, memberErr(name, fmt.Errorf("%w: not a tar layer (nor a compressed one)", ErrMalformed))
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+func (s *streamStore) opener(string, string, Limits) func() (io.ReadCloser, error) { return nil }
+
+func (s *streamStore) rootfs(parseOpts) (*blob, error) {
+	if s.root.err != nil {
+		return nil, s.root.err
+	}
+	return s.root, nil
+}

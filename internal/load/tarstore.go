@@ -1,0 +1,141 @@
+package load
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+)
+
+// tarStore is a seekable uncompressed tar archive: one pass over the headers records each
+// member's offset, and members are then read through sections, in parallel.
+type tarStore struct {
+	ra      io.ReaderAt
+	size    int64
+	members map[string]*member
+	lim     Limits
+
+	root  *blob // the archive read as a root filesystem
+
+	mu    sync.Mutex
+	cache map[string]*blob
+}
+
+// indexTar records the members of the seekable archive ra of size bytes.
+func indexTar(ra io.ReaderAt, size int64, lim Limits) (*tarStore, error) {
+	s := &tarStore{ra: ra, size: size, members: map[string]*member{}, lim: lim, cache: map[string]*blob{}}
+	sec := newSection(ra, 0, size)
+	pos := &seekingPositioner{positioner: newPositioner(sec), s: sec}
+	root, err := scanOuter(tar.NewReader(pos), pos.positioner, lim, func(hdr *tar.Header, m *member) error {
+		if m.off+m.size > size {
+			return entryErr(hdr, fmt.Errorf("%w: member claims %d bytes, the file ends %d bytes after its start", ErrTruncated, m.size, size-m.off))
+		}
+		s.members[m.name] = m // duplicates: the last one wins, as on extraction
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.root = root
+	return s, nil
+}
+
+func (s *tarStore) has(name string) bool {
+	_, err := resolveMember(s.members, name, s.lim)
+	return err == nil
+}
+
+func (s *tarStore) small(name string, max int64) ([]byte, error) {
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return nil, err
+	}
+	if max > 0 && m.size > max {
+		return nil, fmt.Errorf("%w: member %s is %d bytes, more than %d allowed for a JSON document", ErrLimit, name, m.size, max)
+	}
+	b := make([]byte, m.size)
+	if _, err := s.ra.ReadAt(b, m.off); err != nil {
+		return nil, fmt.Errorf("reading member %s: %w", name, classify(err))
+	}
+	return b, nil
+}
+
+func (s *tarStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
+	out := make([]*blob, len(names))
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = s.blob(name, opts)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, memberErr(names[i], err)
+		}
+	}
+	return out, nil
+}
+
+func (s *tarStore) blob(name string, opts parseOpts) (*blob, error) {
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return nil, err
+	}
+	key := fmt.Sprintf("%s|%v", m.name, opts.hash)
+	s.mu.Lock()
+	b, ok := s.cache[key]
+	s.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	b, err = parseBlob(newSection(s.ra, m.off, m.size), m.size, opts)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.cache[key] = b
+	s.mu.Unlock()
+	return b, nil
+}
+
+func (s *tarStore) opener(name, compression string, lim Limits) func() (io.ReadCloser, error) {
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return nil
+	}
+	return func() (io.ReadCloser, error) {
+		return decompress(newSection(s.ra, m.off, m.size), compression, lim)
+	}
+}
+
+func (s *tarStore) rootfs(parseOpts) (*blob, error) {
+	if s.root.err != nil {
+		return nil, s.root.err
+	}
+	return s.root, nil
+}
+
+// memberErr names the member an error concerns, unless it already does.
+func memberErr(name string, err error) error {
+	var me *memberError
+	if errors.As(err, &me) {
+		return err
+	}
+	return &memberError{name: name, err: err}
+}
+
+type memberError struct {
+	name string
+	err  error
+}
+
+func (e *memberError) Error() string { return fmt.Sprintf("%s: %v", e.name, e.err) }
+func (e *memberError) Unwrap() error { return e.err }

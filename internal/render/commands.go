@@ -1,0 +1,192 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/strata-dev/strata/files"
+	"github.com/strata-dev/strata/history"
+	"github.com/strata-dev/strata/inspect"
+)
+
+// History prints rows like `docker history`: newest first.
+func History(w io.Writer, rows []history.Row, o Options) error {
+	if o.Quiet {
+		for _, r := range rows {
+			l := "<missing>"
+			if r.Layer != nil {
+				l = *r.Layer
+			}
+			if _, err := fmt.Fprintln(w, short(l, o.NoTrunc)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var out [][]string
+	for _, r := range rows {
+		layer, created := "-", "-"
+		if r.LayerIndex != nil {
+			layer = strconv.Itoa(*r.LayerIndex)
+		}
+		if !r.Created.IsZero() {
+			created = r.Created.UTC().Format("2006-01-02 15:04:05")
+		}
+		out = append(out, []string{layer, created, clip(r.CreatedBy, 60, o.NoTrunc), Size(r.Size), clip(r.Comment, 30, o.NoTrunc)})
+	}
+	return table(w, []string{"LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"}, out)
+}
+
+// Files prints a file listing, `ls -l` style.
+func Files(w io.Writer, fs []files.File, o Options) error {
+	if o.Quiet {
+		for _, f := range fs {
+			if _, err := fmt.Fprintln(w, f.Path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var out [][]string
+	for _, f := range fs {
+		name := f.Path
+		switch {
+		case f.Whiteout == "delete":
+			name += " (whiteout)"
+		case f.Whiteout == "opaque":
+			name += " (opaque)"
+		case f.Link != "" && f.Type.String() == "symlink":
+			name += " -> " + f.Link
+		case f.Link != "":
+			name += " => " + f.Link
+		}
+		layer := strconv.Itoa(f.Layer)
+		if f.Layer < 0 {
+			layer = "-"
+		}
+		out = append(out, []string{f.Type.String(), f.Mode, fmt.Sprintf("%d:%d", f.UID, f.GID), Size(f.Size), layer, name})
+	}
+	return table(w, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "PATH"}, out)
+}
+
+// Inspect prints the identity, config, layers and bloat summary of an image.
+func Inspect(w io.Writer, r *inspect.Report, o Options) error {
+	if o.Quiet {
+		_, err := fmt.Fprintln(w, r.ID)
+		return err
+	}
+	p := &printer{w: w}
+	p.kv("Source", fmt.Sprintf("%s (%s, compression %s)", r.Source.Path, r.Source.Format, r.Source.Compression))
+	if r.ID != "" {
+		p.kv("ID", r.ID)
+	}
+	if r.Digest != "" {
+		p.kv("Digest", r.Digest)
+	}
+	if len(r.RepoTags) > 0 {
+		p.kv("Tags", strings.Join(r.RepoTags, ", "))
+	}
+	if !r.Created.IsZero() {
+		p.kv("Created", r.Created.UTC().Format("2006-01-02T15:04:05Z07:00"))
+	}
+	if r.OS != "" {
+		plat := r.OS + "/" + r.Architecture
+		if r.Variant != "" {
+			plat += "/" + r.Variant
+		}
+		p.kv("Platform", plat)
+	}
+	c := r.Config
+	p.kvIf("User", c.User)
+	p.kvIf("WorkingDir", c.WorkingDir)
+	p.kvIf("Entrypoint", quoteList(c.Entrypoint))
+	p.kvIf("Cmd", quoteList(c.Cmd))
+	for i, e := range c.Env {
+		p.kvIf(label("Env", i), e)
+	}
+	p.kvIf("Ports", strings.Join(c.ExposedPorts, ", "))
+	p.kvIf("Volumes", strings.Join(c.Volumes, ", "))
+	i := 0
+	for _, k := range sortedKeys(c.Labels) {
+		p.kvIf(label("Labels", i), k+"="+c.Labels[k])
+		i++
+	}
+	p.kv("Size", fmt.Sprintf("%s (%d bytes, %d layers, %d files)", Size(r.Size), r.Size, len(r.Layers), r.Files))
+	p.kv("Efficiency", fmt.Sprintf("%.2f%% (%s wasted)", r.Efficiency*100, Size(r.WastedBytes)))
+	if p.err != nil {
+		return p.err
+	}
+	fmt.Fprintln(w)
+	var rows [][]string
+	for _, l := range r.Layers {
+		wasted := ""
+		if l.Wasted > 0 {
+			wasted = Size(l.Wasted)
+		}
+		rows = append(rows, []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), Size(l.Size), Size(l.TarSize),
+			strconv.Itoa(l.Files), wasted, clip(l.CreatedBy, 60, o.NoTrunc)})
+	}
+	if err := table(w, []string{"LAYER", "DIFF ID", "SIZE", "STORED", "FILES", "WASTED", "CREATED BY"}, rows); err != nil {
+		return err
+	}
+	if len(r.Wasted) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	rows = rows[:0]
+	n := len(r.Wasted)
+	if n > 10 && !o.NoTrunc {
+		n = 10
+	}
+	for _, x := range r.Wasted[:n] {
+		rows = append(rows, []string{Size(x.Size), strconv.Itoa(x.Layer), fmt.Sprintf("%s (layer %d)", x.Reason, x.HiddenBy), x.Path})
+	}
+	if err := table(w, []string{"WASTED", "LAYER", "HIDDEN BY", "PATH"}, rows); err != nil {
+		return err
+	}
+	if n < len(r.Wasted) {
+		_, err := fmt.Fprintf(w, "… %d more (--no-trunc lists all)\n", len(r.Wasted)-n)
+		return err
+	}
+	return nil
+}
+
+type printer struct {
+	w   io.Writer
+	err error
+}
+
+func (p *printer) kv(k, v string) {
+	if k != "" {
+		k += ":"
+	}
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, "%-12s %s\n", k, v)
+	}
+}
+
+func (p *printer) kvIf(k, v string) {
+	if v != "" {
+		p.kv(k, v)
+	}
+}
+
+func label(k string, i int) string {
+	if i == 0 {
+		return k
+	}
+	return ""
+}
+
+func quoteList(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	q := make([]string, len(s))
+	for i, x := range s {
+		q[i] = strconv.Quote(x)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

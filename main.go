@@ -1,0 +1,226 @@
+// Command strata inspects and diffs container image archives — docker save and export
+// tarballs, OCI archives and layouts — without a Docker daemon.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/strata-dev/strata/files"
+	"github.com/strata-dev/strata/history"
+	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/fstree"
+	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/render"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `strata inspects container image archives without a Docker daemon.
+
+Usage:
+  strata inspect IMAGE     identity, config, layers, sizes, wasted space
+  strata history IMAGE     docker history, from the archive
+  strata files IMAGE       files of the merged filesystem (--layer N: one layer, raw)
+
+IMAGE is a docker save or docker export tarball, an OCI archive or layout directory,
+any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
+
+Examples:
+  strata inspect app.tar
+  docker save app:1 | gzip | strata history -
+  strata files --layer 3 -o json app.tar.gz
+  strata inspect --image app:1 --platform linux/arm64 images.tar
+
+Exit codes: 0 ok, 1 differences found or check failed, 2 usage error or unreadable input.
+Run 'strata COMMAND --help' for a command's flags.
+`
+
+func main() {
+	ctx := context.Background()
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitDiff  = 1
+	exitError = 2
+)
+
+// errDifferent reports that a comparison or check found differences (exit 1); the
+// result has been printed already.
+var errDifferent = errors.New("differences found")
+
+// usageError is a bad command line (exit 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// exitCode prints err (if any) and maps it to the exit status.
+func exitCode(err error, stderr io.Writer) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errDifferent):
+		return exitDiff
+	case errors.Is(err, pflag.ErrHelp):
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "strata: error: %v\n", err)
+	var le *load.Error
+	if errors.As(err, &le) && le.Hint != "" {
+		fmt.Fprintf(stderr, "strata: hint: %s\n", le.Hint)
+	}
+	var ue *usageError
+	if errors.As(err, &ue) {
+		fmt.Fprintln(stderr, "strata: hint: run 'strata --help' for usage")
+	}
+	return exitError
+}
+
+// run executes one strata command line.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &usageError{"no command given"}
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "inspect":
+		return runInspect(ctx, rest, stdin, stdout, stderr)
+	case "history":
+		return runHistory(ctx, rest, stdin, stdout, stderr)
+	case "files":
+		return runFiles(ctx, rest, stdin, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "--version", "version":
+		fmt.Fprintf(stdout, "strata %s\n", version)
+		return nil
+	default:
+		return &usageError{fmt.Sprintf("unknown command %q", cmd)}
+	}
+}
+
+// common holds the flags every image command takes.
+type common struct {
+	output   string
+	noTrunc  bool
+	quiet    bool
+	image    string
+	platform string
+}
+
+func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common) {
+	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &common{}
+	fs.StringVarP(&c.output, "output", "o", "table", "output format: table or json")
+	fs.BoolVar(&c.noTrunc, "no-trunc", false, "do not truncate digests, commands or lists")
+	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only identifiers")
+	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive (tag or image-ID prefix)")
+	fs.StringVar(&c.platform, "platform", "", "pick a platform from a multi-platform index (os/arch[/variant])")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
+	}
+	return fs, c
+}
+
+// parse parses flags and checks the number of image arguments.
+func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return nil, err
+		}
+		return nil, &usageError{err.Error()}
+	}
+	if c.output != "table" && c.output != "json" {
+		return nil, &usageError{fmt.Sprintf("unknown output format %q (want table or json)", c.output)}
+	}
+	if fs.NArg() != want {
+		return nil, &usageError{fmt.Sprintf("%s takes %d image argument(s), got %d", fs.Name(), want, fs.NArg())}
+	}
+	return fs.Args(), nil
+}
+
+func (c *common) open(ctx context.Context, arg string, stdin io.Reader, verify bool) (*image.Image, error) {
+	return load.Open(ctx, arg, stdin, load.Options{Image: c.image, Platform: c.platform, Verify: verify})
+}
+
+func (c *common) render() render.Options { return render.Options{NoTrunc: c.noTrunc, Quiet: c.quiet} }
+
+func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, c := newFlags("inspect", "strata inspect [flags] IMAGE", stderr)
+	args, err := parse(fs, c, args, 1)
+	if err != nil {
+		return err
+	}
+	img, err := c.open(ctx, args[0], stdin, false)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	r := inspect.Of(img, fstree.Merge(img.Layers))
+	if c.output == "json" {
+		return render.JSON(stdout, r)
+	}
+	return render.Inspect(stdout, r, c.render())
+}
+
+func runHistory(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, c := newFlags("history", "strata history [flags] IMAGE", stderr)
+	args, err := parse(fs, c, args, 1)
+	if err != nil {
+		return err
+	}
+	img, err := c.open(ctx, args[0], stdin, false)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	rows := history.Of(img)
+	if c.output == "json" {
+		return render.JSON(stdout, rows)
+	}
+	return render.History(stdout, rows, c.render())
+}
+
+func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, c := newFlags("files", "strata files [flags] IMAGE", stderr)
+	layer := fs.Int("layer", -1, "list one layer's raw entries (0 is the base layer; negative counts from the top: -1 is all layers merged)")
+	args, err := parse(fs, c, args, 1)
+	if err != nil {
+		return err
+	}
+	img, err := c.open(ctx, args[0], stdin, false)
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	var list []files.File
+	if fs.Changed("layer") {
+		if *layer < 0 || *layer >= len(img.Layers) {
+			return &usageError{fmt.Sprintf("--layer %d: the image has layers 0 to %d", *layer, len(img.Layers)-1)}
+		}
+		list = files.Layer(img.Layers[*layer])
+	} else {
+		list = files.Merged(fstree.Merge(img.Layers))
+	}
+	if c.output == "json" {
+		if list == nil {
+			list = []files.File{}
+		}
+		return render.JSON(stdout, list)
+	}
+	return render.Files(stdout, list, c.render())
+}
+
