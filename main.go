@@ -223,4 +223,3 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	return render.Files(stdout, list, c.render())
 }
-

@@ -126,9 +126,9 @@ func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 type Whiteout uint8
 
 const (
-	NotWhiteout Whiteout = iota
-	WhiteoutDelete       // `.wh.<name>`: Path is the deleted path
-	WhiteoutOpaque       // `.wh..wh..opq`: Path is the directory whose lower children are hidden
+	NotWhiteout    Whiteout = iota
+	WhiteoutDelete          // `.wh.<name>`: Path is the deleted path
+	WhiteoutOpaque          // `.wh..wh..opq`: Path is the directory whose lower children are hidden
 )
 
 // Entry is one tar header of a layer, normalised. Content is not held.
@@ -136,7 +136,7 @@ type Entry struct {
 	Path     string // absolute, cleaned; "/" for the root
 	Type     Type
 	Whiteout Whiteout
-	Size     int64 // regular files only
+	Size     int64  // regular files only
 	Mode     uint32 // permission and special bits (07777)
 	UID, GID int
 	ModTime  time.Time

@@ -17,7 +17,7 @@ type tarStore struct {
 	members map[string]*member
 	lim     Limits
 
-	root  *blob // the archive read as a root filesystem
+	root *blob // the archive read as a root filesystem
 
 	mu    sync.Mutex
 	cache map[string]*blob
