@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"strata": func() {
+			os.Exit(exitCode(run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
+		},
+	})
+}
+
+// TestScript runs the CLI scripts in testdata/script: each asserts stdout, stderr and the
+// exit status of strata commands. $DATA is the absolute path of testdata/, $SAMPLES that of
+// ../shared/samples (scripts that need it skip when it is absent: `[!samples] skip`).
+// UPDATE_GOLDEN=1 rewrites the expected output in the scripts.
+func TestScript(t *testing.T) {
+	data, err := filepath.Abs("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples, _ := filepath.Abs(filepath.Join("..", "shared", "samples"))
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("DATA", data)
+			env.Setenv("SAMPLES", samples)
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "samples" {
+				_, err := os.Stat(filepath.Join(samples, "README.md"))
+				return err == nil, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		UpdateScripts: os.Getenv("UPDATE_GOLDEN") == "1",
+	})
+}
