@@ -1,0 +1,171 @@
+package fstree
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// spec builds an entry from a short form: "f /a 3" file of 3 bytes, "d /a", "l /a -> t"
+// symlink, "h /a => /t" hardlink, "w /a" whiteout, "o /a" opaque marker.
+func spec(s string) image.Entry {
+	f := strings.Fields(s)
+	e := image.Entry{Path: f[1], Mode: 0644}
+	switch f[0] {
+	case "f":
+		e.Type = image.TypeFile
+		if len(f) > 2 {
+			fmt.Sscan(f[2], &e.Size)
+		}
+	case "d":
+		e.Type = image.TypeDir
+	case "l":
+		e.Type, e.Link = image.TypeSymlink, f[3]
+	case "h":
+		e.Type, e.Link = image.TypeHardlink, f[3]
+	case "w":
+		e.Whiteout = image.WhiteoutDelete
+	case "o":
+		e.Type, e.Whiteout = image.TypeDir, image.WhiteoutOpaque
+	}
+	return e
+}
+
+func layers(ls ...[]string) []*image.Layer {
+	var out []*image.Layer
+	for i, l := range ls {
+		layer := &image.Layer{Index: i}
+		for _, s := range l {
+			layer.Entries = append(layer.Entries, spec(s))
+		}
+		out = append(out, layer)
+	}
+	return out
+}
+
+// visible renders the merged tree as "path type layer" lines.
+func visible(fs *FS) []string {
+	var out []string
+	fs.Walk(func(n *Node) {
+		t := "dir"
+		if n.Entry != nil {
+			t = n.Entry.Type.String()
+		}
+		out = append(out, fmt.Sprintf("%s %s %d", n.Path, t, n.Layer))
+	})
+	return out
+}
+
+func hidden(fs *FS) []string {
+	var out []string
+	for _, h := range fs.Hidden {
+		out = append(out, fmt.Sprintf("%s %d by %d %s", h.Entry.Path, h.Layer, h.By, h.Reason))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestMerge(t *testing.T) {
+	tests := []struct {
+		name        string
+		layers      [][]string
+		wantVisible []string
+		wantHidden  []string
+	}{{
+		name:        "overwrite in a later layer",
+		layers:      [][]string{{"d /a", "f /a/x 5"}, {"f /a/x 7"}},
+		wantVisible: []string{"/a dir 0", "/a/x file 1"},
+		wantHidden:  []string{"/a/x 0 by 1 overwritten"},
+	}, {
+		name:        "whiteout of a directory hides its subtree",
+		layers:      [][]string{{"d /a", "d /a/b", "f /a/b/c 1", "f /keep 1"}, {"w /a"}},
+		wantVisible: []string{"/keep file 0"},
+		wantHidden:  []string{"/a 0 by 1 deleted", "/a/b 0 by 1 deleted", "/a/b/c 0 by 1 deleted"},
+	}, {
+		name:        "whiteout only acts on lower layers, wherever it sits",
+		layers:      [][]string{{"f /x 1"}, {"f /x 2", "w /x"}},
+		wantVisible: []string{"/x file 1"},
+		wantHidden:  []string{"/x 0 by 1 deleted"},
+	}, {
+		name:        "opaque marker after its siblings keeps them",
+		layers:      [][]string{{"d /d", "f /d/old 1", "d /d/sub", "f /d/sub/deep 1"}, {"d /d", "f /d/new 2", "o /d"}},
+		wantVisible: []string{"/d dir 1", "/d/new file 1"},
+		wantHidden:  []string{"/d 0 by 1 overwritten", "/d/old 0 by 1 opaque", "/d/sub 0 by 1 opaque", "/d/sub/deep 0 by 1 opaque"},
+	}, {
+		name:        "directory deleted then recreated does not resurrect old children",
+		layers:      [][]string{{"d /d", "f /d/old 1"}, {"w /d", "d /d", "f /d/new 1"}},
+		wantVisible: []string{"/d dir 1", "/d/new file 1"},
+		wantHidden:  []string{"/d 0 by 1 deleted", "/d/old 0 by 1 deleted"},
+	}, {
+		name:        "file replaces directory",
+		layers:      [][]string{{"d /p", "f /p/c 1"}, {"f /p 3"}},
+		wantVisible: []string{"/p file 1"},
+		wantHidden:  []string{"/p 0 by 1 overwritten", "/p/c 0 by 1 replaced"},
+	}, {
+		name:        "directory replaces file",
+		layers:      [][]string{{"f /p 3"}, {"d /p", "f /p/c 1"}},
+		wantVisible: []string{"/p dir 1", "/p/c file 1"},
+		wantHidden:  []string{"/p 0 by 1 overwritten"},
+	}, {
+		name:        "entry under a file implies a directory",
+		layers:      [][]string{{"f /p 3"}, {"f /p/c 1"}},
+		wantVisible: []string{"/p dir -1", "/p/c file 1"},
+		wantHidden:  []string{"/p 0 by 1 replaced"},
+	}, {
+		name:        "duplicate path in one layer: last wins",
+		layers:      [][]string{{"f /x 1", "f /x 2"}},
+		wantVisible: []string{"/x file 0"},
+		wantHidden:  []string{"/x 0 by 0 overwritten"},
+	}, {
+		name:        "whiteout of a missing path is harmless",
+		layers:      [][]string{{"f /x 1"}, {"w /nope/deeper", "w /y"}},
+		wantVisible: []string{"/x file 0"},
+	}, {
+		name:        "root entry updates the root",
+		layers:      [][]string{{"d /", "f /x 1"}, {"d /"}},
+		wantVisible: []string{"/x file 0"},
+		wantHidden:  []string{"/ 0 by 1 overwritten"},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := Merge(layers(tt.layers...))
+			if diff := cmp.Diff(tt.wantVisible, visible(fs)); diff != "" {
+				t.Errorf("visible (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantHidden, hidden(fs)); diff != "" {
+				t.Errorf("hidden (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestHardlinkKeepsContentOfTargetAtLinkTime(t *testing.T) {
+	fs := Merge(layers(
+		[]string{"f /t 10"},
+		[]string{"h /l => /t"},
+		[]string{"w /t"},
+		[]string{"h /l2 => /l", "h /dangling => /missing"},
+	))
+	cases := []struct {
+		path      string
+		wantSize  int64
+		wantLayer int
+	}{{"/l", 10, 0}, {"/l2", 10, 0}}
+	for _, c := range cases {
+		n := fs.Lookup(c.path)
+		if n == nil || n.Target == nil {
+			t.Fatalf("%s: no resolved target", c.path)
+		}
+		if n.Target.Size != c.wantSize || n.TargetLayer != c.wantLayer {
+			t.Errorf("%s: target size %d layer %d, want %d layer %d", c.path, n.Target.Size, n.TargetLayer, c.wantSize, c.wantLayer)
+		}
+	}
+	if n := fs.Lookup("/dangling"); n == nil || n.Target != nil {
+		t.Errorf("/dangling: want a node with no target, got %+v", n)
+	}
+}
