@@ -61,6 +61,12 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.compression != CompressionNone && !opts.hash {
+		// The decompressor checks its checksum at the end of the stream.
+		if _, err := io.Copy(io.Discard, dr); err != nil {
+			return nil, classify(err)
+		}
+	}
 	if opts.hash {
 		// The digests cover the whole stream, padding after the trailer included.
 		if _, err := io.Copy(io.Discard, pos); err != nil {

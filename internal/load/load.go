@@ -119,7 +119,15 @@ func openStream(br *bufio.Reader, opts Options) (store, string, error) {
 		return nil, comp, err
 	}
 	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify})
-	return st, comp, err
+	if err != nil {
+		return nil, comp, err
+	}
+	// Read to the end: a compressed stream's checksum is checked there, and a stream that
+	// goes wrong after the end-of-archive marker is still a bad input.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, comp, classify(err)
+	}
+	return st, comp, nil
 }
 
 // checkTar explains why head is not the start of a tar archive, or returns nil.
@@ -130,7 +138,7 @@ func checkTar(head []byte) error {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return fmt.Errorf("%w: a zip archive, not a tar archive", ErrUnknownFormat)
 	case len(head) < 512:
-		if isTarHeader(append(head[:len(head):len(head)], make([]byte, 512-len(head))...)) {
+		if len(head) >= 262 && string(head[257:262]) == "ustar" {
 			return fmt.Errorf("%w: tar archive ends inside its first header", ErrTruncated)
 		}
 		return fmt.Errorf("%w: not a tar archive (nor gzip, zstd, xz or bzip2)", ErrUnknownFormat)

@@ -123,7 +123,7 @@ func (s *streamStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 		}
 		b, ok := s.parsed[m.name]
 		if !ok {
-			return nil, memberErr(name, fmt.Errorf("%w: not a tar layer (nor a compressed one)", ErrMalformed))
+			return nil, memberErr(name, fmt.Errorf("%w: not a tar archive (nor a compressed one)", ErrCorrupt))
 		}
 		out[i] = b
 	}
