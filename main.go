@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/strata-dev/strata/diff"
 	"github.com/strata-dev/strata/files"
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
@@ -29,6 +30,8 @@ Usage:
   strata inspect IMAGE     identity, config, layers, sizes, wasted space
   strata history IMAGE     docker history, from the archive
   strata files IMAGE       files of the merged filesystem (--layer N: one layer, raw)
+  strata diff OLD NEW      what changed between two images, or what a container changed
+                           (NEW a docker export of a container of image OLD)
 
 IMAGE is a docker save or docker export tarball, an OCI archive or layout directory,
 any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
@@ -38,6 +41,9 @@ Examples:
   docker save app:1 | gzip | strata history -
   strata files --layer 3 -o json app.tar.gz
   strata inspect --image app:1 --platform linux/arm64 images.tar
+  strata diff app-1.tar app-2.tar
+  strata diff --semantic -o json old.tar new.tar
+  docker export ctr | strata diff app.tar -
 
 Exit codes: 0 ok, 1 differences found or check failed, 2 usage error or unreadable input.
 Run 'strata COMMAND --help' for a command's flags.
@@ -100,6 +106,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runHistory(ctx, rest, stdin, stdout, stderr)
 	case "files":
 		return runFiles(ctx, rest, stdin, stdout, stderr)
+	case "diff":
+		return runDiff(ctx, rest, stdin, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -153,7 +161,12 @@ func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, err
 }
 
 func (c *common) open(ctx context.Context, arg string, stdin io.Reader, verify bool) (*image.Image, error) {
-	return load.Open(ctx, arg, stdin, load.Options{Image: c.image, Platform: c.platform, Verify: verify})
+	return c.openWith(ctx, arg, stdin, load.Options{Verify: verify})
+}
+
+func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o load.Options) (*image.Image, error) {
+	o.Image, o.Platform = c.image, c.platform
+	return load.Open(ctx, arg, stdin, o)
 }
 
 func (c *common) render() render.Options { return render.Options{NoTrunc: c.noTrunc, Quiet: c.quiet} }
@@ -222,4 +235,44 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return render.JSON(stdout, list)
 	}
 	return render.Files(stdout, list, c.render())
+}
+
+func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, c := newFlags("diff", "strata diff [flags] OLD NEW", stderr)
+	var opts diff.Options
+	fs.BoolVar(&opts.Semantic, "semantic", false, "ignore timestamps and history-only differences (reproducible builds)")
+	fs.BoolVar(&opts.Expand, "expand", false, "list every path under an added or deleted directory")
+	fs.BoolVar(&opts.Force, "force", false, "compare an export with an image it does not seem to come from")
+	args, err := parse(fs, c, args, 2)
+	if err != nil {
+		return err
+	}
+	if args[0] == load.Stdin && args[1] == load.Stdin {
+		return &usageError{"only one of OLD and NEW can be - (standard input)"}
+	}
+	// Streamed input cannot be read twice: hash file contents while reading it.
+	lo := load.Options{HashFiles: true}
+	old, err := c.openWith(ctx, args[0], stdin, lo)
+	if err != nil {
+		return err
+	}
+	defer old.Close()
+	new, err := c.openWith(ctx, args[1], stdin, lo)
+	if err != nil {
+		return err
+	}
+	defer new.Close()
+	r, err := diff.Compare(old, new, opts)
+	if err != nil {
+		return err
+	}
+	if c.output == "json" {
+		err = render.JSON(stdout, r)
+	} else {
+		err = render.Diff(stdout, r, c.render())
+	}
+	if err == nil && r.Different() {
+		return errDifferent
+	}
+	return err
 }

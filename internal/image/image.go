@@ -64,6 +64,9 @@ type Layer struct {
 	// Open returns the uncompressed layer stream again, for content reads. Nil when the input
 	// was streamed (stdin or a compressed file) and cannot be re-read.
 	Open func() (io.ReadCloser, error) `json:"-"`
+	// ReaderAt reads the uncompressed layer at random (an entry's content is at its Offset);
+	// nil unless the layer is stored uncompressed in a seekable input. Safe for concurrent use.
+	ReaderAt io.ReaderAt `json:"-"`
 }
 
 // CreatedBy is the history command that made the layer, or "".
@@ -144,6 +147,7 @@ type Entry struct {
 	Major    int64
 	Minor    int64
 	Caps     string // security.capability xattr, raw, when present
+	Digest   string // sha256 of the content, when computed while loading (streamed input)
 	Offset   int64  // offset of the content in the uncompressed layer stream
 	Escapes  bool   // the raw name climbed out of the root with ".." (clamped for reporting)
 }

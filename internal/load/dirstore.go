@@ -123,8 +123,10 @@ func (s *dirStore) opener(name, compression string, lim Limits) func() (io.ReadC
 	}
 }
 
-func (s *dirStore) rootfs(parseOpts) (*blob, error) {
-	return nil, fmt.Errorf("%w: directory %s has no index.json: not an OCI image layout", ErrUnknownFormat, s.dir)
+func (s *dirStore) readerAt(string) io.ReaderAt { return nil }
+
+func (s *dirStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error) {
+	return nil, nil, nil, fmt.Errorf("%w: directory %s has no index.json: not an OCI image layout", ErrUnknownFormat, s.dir)
 }
 
 type closers []io.Closer

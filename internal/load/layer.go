@@ -26,8 +26,9 @@ type blob struct {
 
 // parseOpts say how much of a blob to read.
 type parseOpts struct {
-	lim  Limits
-	hash bool // read every byte and compute both digests
+	lim       Limits
+	hash      bool // read every byte and compute both digests
+	hashFiles bool // compute every regular file's sha256 (for streamed input, read once)
 }
 
 // parseBlob indexes the tar headers of a layer blob of storedSize bytes. When r is an
@@ -57,7 +58,7 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 		tarHash = sha256.New()
 		src = io.TeeReader(src, tarHash)
 	}
-	entries, pos, err := readTar(src, opts.lim)
+	entries, pos, err := readTar(src, opts.lim, opts.hashFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 
 // readTar indexes the entries of the tar stream r and returns r as read so far. When r is
 // an io.ReadSeeker, bodies are skipped by seeking.
-func readTar(r io.Reader, lim Limits) ([]image.Entry, io.Reader, error) {
+func readTar(r io.Reader, lim Limits, hashFiles bool) ([]image.Entry, io.Reader, error) {
 	pos := newPositioner(r)
 	var tr *tar.Reader
 	if s, ok := r.(io.ReadSeeker); ok {
@@ -92,7 +93,10 @@ func readTar(r io.Reader, lim Limits) ([]image.Entry, io.Reader, error) {
 	} else {
 		tr = tar.NewReader(pos)
 	}
-	b, err := scanOuter(tr, pos, lim, nil)
+	if hashFiles {
+		tr = tar.NewReader(pos) // every byte is read: no seeking
+	}
+	b, err := scanOuter(tr, pos, lim, hashFiles, nil)
 	if err != nil {
 		return nil, nil, err
 	}

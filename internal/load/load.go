@@ -20,6 +20,9 @@ type Options struct {
 	Image    string // --image: tag or image-ID prefix, for archives holding several images
 	Platform string // --platform os/arch[/variant], for multi-platform indexes
 	Verify   bool   // hash every layer and check it against the digests the archive claims
+	// HashFiles computes every regular file's digest while reading streamed input (stdin, a
+	// compressed file), which cannot be read again; seekable inputs are read on demand instead.
+	HashFiles bool
 	Limits   Limits
 }
 
@@ -58,6 +61,8 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if err != nil {
 		return nil, nil, err
 	}
+	streamed := opts
+	opts.HashFiles = false // seekable inputs are read again on demand
 	if fi.IsDir() {
 		img, err := resolve(&dirStore{dir: arg, lim: opts.Limits}, src, true, opts)
 		return img, nil, err
@@ -73,12 +78,12 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	}
 	head = head[:n]
 	if comp := sniffCompression(head); comp != CompressionNone {
-		st, comp, err := openStream(bufio.NewReaderSize(f, 1<<20), opts)
+		st, comp, err := openStream(bufio.NewReaderSize(f, 1<<20), streamed)
 		if err != nil {
 			return nil, f, err
 		}
 		src.Compression = comp
-		img, err := resolve(st, src, false, opts)
+		img, err := resolve(st, src, false, streamed)
 		return img, f, err
 	}
 	if err := checkTar(head); err != nil {
@@ -118,7 +123,7 @@ func openStream(br *bufio.Reader, opts Options) (store, string, error) {
 		}
 		return nil, comp, err
 	}
-	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify})
+	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles})
 	if err != nil {
 		return nil, comp, err
 	}

@@ -2,8 +2,13 @@ package load
 
 import (
 	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
+
+	"github.com/strata-dev/strata/internal/image"
 )
 
 // scanOuter reads every header of a tar stream once and indexes them as filesystem
@@ -12,7 +17,10 @@ import (
 // than failing the scan: the archive may be an image archive, not a root filesystem.
 // A stream that ends without the end-of-archive marker is reported truncated rather than
 // taken as complete. tr must read through pos.
-func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, visit func(hdr *tar.Header, m *member) error) (*blob, error) {
+//
+// With hashFiles, the content of every regular file is hashed as it passes (entries get a
+// Digest); visit then receives the body through the hasher and need not read it all.
+func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles bool, visit func(hdr *tar.Header, m *member, body io.Reader) error) (*blob, error) {
 	root := entryIndex{lim: lim}
 	var rootErr error
 	var end int64
@@ -46,11 +54,18 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, visit func(hdr *tar.
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
+		added := len(root.entries)
 		if rootErr == nil {
 			rootErr = root.add(hdr, pos.pos)
 			if rootErr != nil {
 				rootErr = entryErr(hdr, rootErr)
 			}
+		}
+		var body io.Reader = tr
+		var h hash.Hash
+		if hashFiles && rootErr == nil && len(root.entries) > added && root.entries[added].Type == image.TypeFile {
+			h = sha256.New()
+			body = io.TeeReader(tr, h)
 		}
 		name := memberName(hdr.Name)
 		m := &member{name: name, typeflag: hdr.Typeflag, off: pos.pos, size: hdr.Size}
@@ -65,9 +80,15 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, visit func(hdr *tar.
 			m.size = 0
 		}
 		if visit != nil {
-			if err := visit(hdr, m); err != nil {
+			if err := visit(hdr, m, body); err != nil {
 				return nil, err
 			}
+		}
+		if h != nil {
+			if _, err := io.Copy(io.Discard, body); err != nil {
+				return nil, entryErr(hdr, classify(err))
+			}
+			root.entries[added].Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 		}
 	}
 	if rootErr != nil {

@@ -45,7 +45,7 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 		return nil, fmt.Errorf("%w: directory has no index.json: not an OCI image layout", ErrUnknownFormat)
 	}
 	src.Format = image.FormatRootfs
-	b, err := st.rootfs(parseOpts{lim: opts.Limits, hash: opts.Verify})
+	b, open, ra, err := st.rootfs(parseOpts{lim: opts.Limits, hash: opts.Verify})
 	if err != nil {
 		return nil, err
 	}
@@ -53,6 +53,8 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 		Compression: CompressionNone,
 		TarSize:     b.storedSize,
 		Entries:     b.entries,
+		Open:        open,
+		ReaderAt:    ra,
 	}}}
 	return img, nil
 }
@@ -193,7 +195,7 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 	if len(members) != len(cfg.RootFS.DiffIDs) {
 		return fmt.Errorf("%w: the manifest lists %d layers, the config %d diff_ids", ErrMalformed, len(members), len(cfg.RootFS.DiffIDs))
 	}
-	blobs, err := st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify})
+	blobs, err := st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles})
 	if err != nil {
 		return err
 	}
@@ -208,6 +210,9 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 			TarSize:     b.storedSize,
 			Entries:     b.entries,
 			Open:        st.opener(members[i], b.compression, opts.Limits),
+		}
+		if b.compression == CompressionNone {
+			l.ReaderAt = st.readerAt(members[i])
 		}
 		switch {
 		case b.storedDigest != "":

@@ -17,8 +17,11 @@ type store interface {
 	blobs(names []string, opts parseOpts) ([]*blob, error)
 	// opener re-reads a member's uncompressed layer stream; nil when the store cannot.
 	opener(name string, compression string, lim Limits) func() (io.ReadCloser, error)
-	// rootfs returns the entries of the archive itself, read as a root filesystem.
-	rootfs(opts parseOpts) (*blob, error)
+	// readerAt gives random access to an uncompressed member; nil when the store cannot.
+	readerAt(name string) io.ReaderAt
+	// rootfs returns the entries of the archive itself, read as a root filesystem, and
+	// ways to re-read it (nil when the store cannot).
+	rootfs(opts parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error)
 }
 
 // member is one entry of an outer archive.

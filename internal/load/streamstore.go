@@ -28,10 +28,10 @@ func indexStream(r io.Reader, opts parseOpts) (*streamStore, error) {
 	}
 	pos := newPositioner(r)
 	tr := tar.NewReader(pos)
-	root, err := scanOuter(tr, pos, opts.lim, func(hdr *tar.Header, m *member) error {
+	root, err := scanOuter(tr, pos, opts.lim, opts.hashFiles, func(hdr *tar.Header, m *member, body io.Reader) error {
 		s.members[m.name] = m
 		if m.typeflag == tar.TypeReg || m.typeflag == tar.TypeRegA {
-			if err := s.keep(m.name, m.size, tr, opts); err != nil {
+			if err := s.keep(m.name, m.size, body, opts); err != nil {
 				return memberErr(m.name, err)
 			}
 		}
@@ -132,9 +132,11 @@ func (s *streamStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 
 func (s *streamStore) opener(string, string, Limits) func() (io.ReadCloser, error) { return nil }
 
-func (s *streamStore) rootfs(parseOpts) (*blob, error) {
+func (s *streamStore) readerAt(string) io.ReaderAt { return nil }
+
+func (s *streamStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error) {
 	if s.root.err != nil {
-		return nil, s.root.err
+		return nil, nil, nil, s.root.err
 	}
-	return s.root, nil
+	return s.root, nil, nil, nil
 }

@@ -28,7 +28,7 @@ func indexTar(ra io.ReaderAt, size int64, lim Limits) (*tarStore, error) {
 	s := &tarStore{ra: ra, size: size, members: map[string]*member{}, lim: lim, cache: map[string]*blob{}}
 	sec := newSection(ra, 0, size)
 	pos := &seekingPositioner{positioner: newPositioner(sec), s: sec}
-	root, err := scanOuter(tar.NewReader(pos), pos.positioner, lim, func(hdr *tar.Header, m *member) error {
+	root, err := scanOuter(tar.NewReader(pos), pos.positioner, lim, false, func(hdr *tar.Header, m *member, _ io.Reader) error {
 		if m.off+m.size > size {
 			return entryErr(hdr, fmt.Errorf("%w: member claims %d bytes, the file ends %d bytes after its start", ErrTruncated, m.size, size-m.off))
 		}
@@ -116,11 +116,20 @@ func (s *tarStore) opener(name, compression string, lim Limits) func() (io.ReadC
 	}
 }
 
-func (s *tarStore) rootfs(parseOpts) (*blob, error) {
-	if s.root.err != nil {
-		return nil, s.root.err
+func (s *tarStore) readerAt(name string) io.ReaderAt {
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return nil
 	}
-	return s.root, nil
+	return newSection(s.ra, m.off, m.size)
+}
+
+func (s *tarStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error) {
+	if s.root.err != nil {
+		return nil, nil, nil, s.root.err
+	}
+	open := func() (io.ReadCloser, error) { return io.NopCloser(newSection(s.ra, 0, s.size)), nil }
+	return s.root, open, newSection(s.ra, 0, s.size), nil
 }
 
 // memberErr names the member an error concerns, unless it already does.

@@ -1,0 +1,112 @@
+package diff
+
+import (
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// ConfigChange is one changed config field; env and labels are compared per variable/key
+// (`env.PATH`, `labels.version`), ports and volumes per item. Absent values are null.
+type ConfigChange struct {
+	Field string `json:"field"`
+	Old   any    `json:"old"`
+	New   any    `json:"new"`
+}
+
+// fields flattens an image config into field → value; absent and empty fields are omitted.
+func fields(img *image.Image) map[string]any {
+	m := map[string]any{}
+	c := img.Config
+	if c == nil {
+		return m
+	}
+	put := func(k string, v any) {
+		if v == nil || reflect.ValueOf(v).IsZero() {
+			return
+		}
+		if s, ok := v.([]string); ok && len(s) == 0 {
+			return
+		}
+		m[k] = v
+	}
+	put("created", image.Time{Time: c.Created.Time})
+	put("author", c.Author)
+	put("os", c.OS)
+	put("architecture", c.Architecture)
+	put("variant", c.Variant)
+	put("os_version", c.OSVersion)
+	cc := c.Config
+	put("user", cc.User)
+	put("working_dir", cc.WorkingDir)
+	put("entrypoint", cc.Entrypoint)
+	put("cmd", cc.Cmd)
+	put("shell", cc.Shell)
+	put("on_build", cc.OnBuild)
+	put("stop_signal", cc.StopSignal)
+	if cc.Healthcheck != nil {
+		put("healthcheck", healthcheck(cc.Healthcheck))
+	}
+	for _, e := range cc.Env {
+		k, v, _ := strings.Cut(e, "=")
+		m["env."+k] = v
+	}
+	for k, v := range cc.Labels {
+		m["labels."+k] = v
+	}
+	for p := range cc.ExposedPorts {
+		m["exposed_ports."+p] = true
+	}
+	for p := range cc.Volumes {
+		m["volumes."+p] = true
+	}
+	return m
+}
+
+func healthcheck(h *v1.HealthConfig) map[string]any {
+	b, _ := json.Marshal(h)
+	var out map[string]any
+	json.Unmarshal(b, &out)
+	return out
+}
+
+// compareConfig lists changed config fields, sorted by field.
+func compareConfig(old, new *image.Image, opts Options) []ConfigChange {
+	a, b := fields(old), fields(new)
+	names := map[string]bool{}
+	for k := range a {
+		names[k] = true
+	}
+	for k := range b {
+		names[k] = true
+	}
+	out := []ConfigChange{}
+	for k := range names {
+		if opts.Semantic && k == "created" {
+			continue
+		}
+		va, oka := a[k]
+		vb, okb := b[k]
+		if oka && okb && reflect.DeepEqual(va, vb) {
+			continue
+		}
+		out = append(out, ConfigChange{Field: k, Old: va, New: vb})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}
+
+// configValues lists every non-empty config field, sorted: what an export loses.
+func configValues(img *image.Image) []ConfigValue {
+	out := []ConfigValue{}
+	for k, v := range fields(img) {
+		out = append(out, ConfigValue{Field: k, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return out
+}

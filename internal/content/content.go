@@ -1,0 +1,142 @@
+// Package content reads file contents out of image layers on demand: at random where the
+// layer allows it, in one streaming pass otherwise, never extracting anything.
+package content
+
+import (
+	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// ErrUnavailable means a layer's content cannot be read again (it was streamed without
+// file hashing).
+var ErrUnavailable = errors.New("content not available: the input was streamed; file digests were not computed while reading it")
+
+// Ref names one entry of one layer.
+type Ref struct {
+	Layer *image.Layer
+	Entry *image.Entry
+}
+
+// Digests returns "sha256:<hex>" of each regular-file ref, keyed by entry. Each layer is read
+// at most once; layers are read in parallel. Digests computed at load time are reused.
+func Digests(refs []Ref) (map[*image.Entry]string, error) {
+	out := make(map[*image.Entry]string, len(refs))
+	byLayer := map[*image.Layer][]*image.Entry{}
+	for _, r := range refs {
+		if r.Entry.Type != image.TypeFile {
+			continue
+		}
+		if r.Entry.Digest != "" {
+			out[r.Entry] = r.Entry.Digest
+			continue
+		}
+		if _, seen := out[r.Entry]; !seen {
+			out[r.Entry] = ""
+			byLayer[r.Layer] = append(byLayer[r.Layer], r.Entry)
+		}
+	}
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for l, entries := range byLayer {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			sums, err := layerDigests(l, entries)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("reading layer %d (%s): %w", l.Index, l.Member, err)
+				}
+				return
+			}
+			for e, s := range sums {
+				out[e] = s
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+func layerDigests(l *image.Layer, entries []*image.Entry) (map[*image.Entry]string, error) {
+	out := make(map[*image.Entry]string, len(entries))
+	if l.ReaderAt != nil {
+		buf := make([]byte, 256<<10)
+		for _, e := range entries {
+			h := sha256.New()
+			n, err := io.CopyBuffer(h, io.NewSectionReader(l.ReaderAt, e.Offset, e.Size), buf)
+			if err == nil && n != e.Size {
+				err = io.ErrUnexpectedEOF
+			}
+			if err != nil {
+				return nil, fmt.Errorf("entry %s: %w", e.Path, err)
+			}
+			out[e] = "sha256:" + hex.EncodeToString(h.Sum(nil))
+		}
+		return out, nil
+	}
+	if l.Open == nil {
+		return nil, ErrUnavailable
+	}
+	want := make(map[int64]*image.Entry, len(entries))
+	for _, e := range entries {
+		want[e.Offset] = e
+	}
+	rc, err := l.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	pos := &counter{r: rc}
+	tr := tar.NewReader(pos)
+	for len(want) > 0 {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		e, ok := want[pos.n]
+		if !ok || hdr.Size != e.Size {
+			continue
+		}
+		h := sha256.New()
+		if _, err := io.Copy(h, tr); err != nil {
+			return nil, fmt.Errorf("entry %s: %w", e.Path, err)
+		}
+		out[e] = "sha256:" + hex.EncodeToString(h.Sum(nil))
+		delete(want, e.Offset)
+	}
+	for _, e := range want {
+		return nil, fmt.Errorf("entry %s: not found again in the layer stream", e.Path)
+	}
+	return out, nil
+}
+
+// counter counts bytes read.
+type counter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,122 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/strata-dev/strata/diff"
+)
+
+// Diff prints a comparison: changes grouped by kind, then config, layers, runtime and what
+// an export flattened.
+func Diff(w io.Writer, r *diff.Result, o Options) error {
+	if o.Quiet {
+		for _, c := range r.Changes {
+			if _, err := fmt.Fprintf(w, "%s %s\n", c.Kind, c.Path); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	p := &printer{w: w}
+	for _, warn := range r.Warnings {
+		p.kv("Warning", warn)
+	}
+	p.kv("Mode", string(r.Mode))
+	p.kv("Old", fmt.Sprintf("%s (%s)", r.Old.Path, r.Old.Format))
+	p.kv("New", fmt.Sprintf("%s (%s)", r.New.Path, r.New.Format))
+	s := r.Summary
+	p.kv("Changes", fmt.Sprintf("%d added, %d changed, %d deleted (%s)", s.Added, s.Changed, s.Deleted, signedSize(s.SizeDelta)))
+	if p.err != nil {
+		return p.err
+	}
+	for _, kind := range []string{"A", "C", "D"} {
+		var rows [][]string
+		n := 0
+		for _, c := range r.Changes {
+			if c.Kind != kind {
+				continue
+			}
+			n++
+			if n > 50 && !o.NoTrunc {
+				continue
+			}
+			name := c.Path
+			if c.Entries > 1 {
+				name += fmt.Sprintf(" (%d entries)", c.Entries)
+			}
+			rows = append(rows, []string{c.Kind, c.Type.String(), signedSize(c.SizeDelta), strings.Join(c.Reasons, ","), name})
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		fmt.Fprintln(w)
+		if err := table(w, []string{"", "TYPE", "SIZE", "WHY", "PATH"}, rows); err != nil {
+			return err
+		}
+		if n > len(rows) {
+			fmt.Fprintf(w, "… %d more (--no-trunc lists all)\n", n-len(rows))
+		}
+	}
+	if len(r.Config) > 0 {
+		fmt.Fprintln(w)
+		var rows [][]string
+		for _, c := range r.Config {
+			rows = append(rows, []string{c.Field, value(c.Old, o), value(c.New, o)})
+		}
+		if err := table(w, []string{"CONFIG", "OLD", "NEW"}, rows); err != nil {
+			return err
+		}
+	}
+	if l := r.Layers; l != nil && len(l.OnlyOld)+len(l.OnlyNew) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Layers: %d shared, %d only in old, %d only in new (%s)\n", l.Shared, len(l.OnlyOld), len(l.OnlyNew), signedSize(l.SizeDelta))
+		var rows [][]string
+		for _, x := range l.OnlyOld {
+			rows = append(rows, []string{"-", strconv.Itoa(x.Index), Size(x.Size), clip(x.CreatedBy, 60, o.NoTrunc)})
+		}
+		for _, x := range l.OnlyNew {
+			rows = append(rows, []string{"+", strconv.Itoa(x.Index), Size(x.Size), clip(x.CreatedBy, 60, o.NoTrunc)})
+		}
+		if err := table(w, []string{"", "LAYER", "SIZE", "CREATED BY"}, rows); err != nil {
+			return err
+		}
+	}
+	if len(r.Runtime) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Runtime (added by Docker to every container, not changes): %s\n", strings.Join(r.Runtime, " "))
+	}
+	if f := r.Flattened; f != nil {
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "Flattened by export: %d layers into 1, %d history rows, %d config fields lost\n", len(f.Layers), len(f.History), len(f.Config))
+		fmt.Fprintf(w, "Bytes: image shipped %s, export carries %s, %s shipped but not carried\n", Size(f.ShippedBytes), Size(f.ExportBytes), Size(f.DroppedBytes))
+		for _, v := range f.Volumes {
+			fmt.Fprintf(w, "Volume %s: %s\n", v.Path, v.Note)
+		}
+	}
+	return nil
+}
+
+func signedSize(n int64) string {
+	switch {
+	case n > 0:
+		return "+" + Size(n)
+	case n < 0:
+		return "-" + Size(-n)
+	}
+	return "0B"
+}
+
+func value(v any, o Options) string {
+	switch x := v.(type) {
+	case nil:
+		return "-"
+	case string:
+		return clip(x, 40, o.NoTrunc)
+	case []string:
+		return clip(quoteList(x), 40, o.NoTrunc)
+	}
+	return clip(fmt.Sprint(v), 40, o.NoTrunc)
+}
