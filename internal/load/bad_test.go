@@ -162,8 +162,10 @@ func TestBadInput(t *testing.T) {
 			wantInMsg: memberName(layerName),
 		},
 		{
-			name:      "missing config",
-			input:     edit(t, func(m *rawMember) bool { return !strings.HasSuffix(m.hdr.Name, ".json") || m.hdr.Name == "manifest.json" || strings.Contains(m.hdr.Name, "/") }),
+			name: "missing config",
+			input: edit(t, func(m *rawMember) bool {
+				return !strings.HasSuffix(m.hdr.Name, ".json") || m.hdr.Name == "manifest.json" || strings.Contains(m.hdr.Name, "/")
+			}),
 			want:      ErrMissing,
 			wantInMsg: ".json",
 		},
@@ -256,7 +258,12 @@ func TestBadInput(t *testing.T) {
 			want: ErrCorrupt, wantInMsg: "config digest is",
 		},
 		{name: "unknown image", input: good, opts: Options{Image: "nosuch:1"}, want: ErrNoMatch, wantInMsg: "nosuch:1"},
-		{name: "two images, no selection", input: archiveBytes(t, goodImage(), func() testgen.Image { i := goodImage(); i.Tags = []string{"other:2"}; i.Layers = i.Layers[:1]; return i }()), want: ErrAmbiguous},
+		{name: "two images, no selection", input: archiveBytes(t, goodImage(), func() testgen.Image {
+			i := goodImage()
+			i.Tags = []string{"other:2"}
+			i.Layers = i.Layers[:1]
+			return i
+		}()), want: ErrAmbiguous},
 		{name: "inflation over the limit", input: gz(good), opts: Options{Limits: Limits{MaxUncompressed: 1000}}, want: ErrLimit, wantInMsg: "gzip"},
 	}
 	dir := t.TempDir()

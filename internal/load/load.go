@@ -23,7 +23,7 @@ type Options struct {
 	// HashFiles computes every regular file's digest while reading streamed input (stdin, a
 	// compressed file), which cannot be read again; seekable inputs are read on demand instead.
 	HashFiles bool
-	Limits   Limits
+	Limits    Limits
 }
 
 // Stdin is the argument that names standard input.

@@ -5,8 +5,10 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/strata-dev/strata/diff"
+	"github.com/strata-dev/strata/internal/image"
 )
 
 // Diff prints a comparison: changes grouped by kind, then config, layers, runtime and what
@@ -117,6 +119,8 @@ func value(v any, o Options) string {
 		return clip(x, 40, o.NoTrunc)
 	case []string:
 		return clip(quoteList(x), 40, o.NoTrunc)
+	case image.Time:
+		return x.UTC().Format(time.RFC3339)
 	}
 	return clip(fmt.Sprint(v), 40, o.NoTrunc)
 }
