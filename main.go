@@ -229,10 +229,7 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		list = files.Merged(fstree.Merge(img.Layers))
 	}
 	if c.output == "json" {
-		if list == nil {
-			list = []files.File{}
-		}
-		return render.JSON(stdout, list)
+		return render.JSONList(stdout, list)
 	}
 	return render.Files(stdout, list, c.render())
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path"
 	"sort"
-	"time"
 
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
@@ -195,7 +194,7 @@ func entryOf(s *side, n *fstree.Node) *Entry {
 	if n.Entry != nil {
 		e.Type = n.Entry.Type
 		e.Link = n.Entry.Link
-		e.ModTime = image.Time{Time: ef.e.ModTime}
+		e.ModTime = image.Time{Time: ef.e.ModTime()}
 	}
 	return e
 }
@@ -322,7 +321,7 @@ func metaReasons(on, nn *fstree.Node, oe, ne effective, mode Mode, opts Options)
 	if a.Caps != b.Caps {
 		rs = append(rs, "xattr")
 	}
-	if !opts.Semantic && !a.ModTime.Truncate(time.Second).Equal(b.ModTime.Truncate(time.Second)) {
+	if !opts.Semantic && a.ModTime().Unix() != b.ModTime().Unix() {
 		rs = append(rs, "mtime")
 	}
 	if mode == ModeImages && oe.typ == image.TypeFile && on.Entry.Type != nn.Entry.Type {

@@ -134,23 +134,27 @@ const (
 	WhiteoutOpaque          // `.wh..wh..opq`: Path is the directory whose lower children are hidden
 )
 
-// Entry is one tar header of a layer, normalised. Content is not held.
+// Entry is one tar header of a layer, normalised. Content is not held. Fields are laid out
+// to keep the struct small: an image can have millions of entries.
 type Entry struct {
 	Path     string // absolute, cleaned; "/" for the root
-	Type     Type
-	Whiteout Whiteout
-	Size     int64  // regular files only
-	Mode     uint32 // permission and special bits (07777)
-	UID, GID int
-	ModTime  time.Time
 	Link     string // symlink target as written; hardlink target as an absolute cleaned path
-	Major    int64
-	Minor    int64
 	Caps     string // security.capability xattr, raw, when present
 	Digest   string // sha256 of the content, when computed while loading (streamed input)
+	Size     int64  // regular files only
 	Offset   int64  // offset of the content in the uncompressed layer stream
-	Escapes  bool   // the raw name climbed out of the root with ".." (clamped for reporting)
+	MTime    int64  // modification time, Unix nanoseconds
+	UID, GID int
+	Mode     uint32 // permission and special bits (07777)
+	Major    uint32 // device numbers, char and block devices only
+	Minor    uint32
+	Type     Type
+	Whiteout Whiteout
+	Escapes  bool // the raw name climbed out of the root with ".." (clamped for reporting)
 }
+
+// ModTime returns the entry's modification time in UTC.
+func (e *Entry) ModTime() time.Time { return time.Unix(0, e.MTime).UTC() }
 
 // Time is a timestamp that is null in JSON when unknown, RFC 3339 (UTC) otherwise.
 type Time struct{ time.Time }

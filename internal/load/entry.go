@@ -18,6 +18,9 @@ const (
 // cleanPath turns a raw tar name into an absolute, cleaned path. escapes reports a name
 // that climbs above the root with ".."; the result is clamped at the root.
 func cleanPath(name string) (p string, escapes bool) {
+	if !strings.Contains(name, "..") {
+		return path.Clean("/" + name), false
+	}
 	depth := 0
 	for _, c := range strings.Split(name, "/") {
 		switch c {
@@ -35,10 +38,50 @@ func cleanPath(name string) (p string, escapes bool) {
 	return path.Clean("/" + name), escapes
 }
 
-// entryIndex turns the tar headers of one layer into normalised entries.
+// entryIndex turns the tar headers of one layer into normalised entries. Entries are
+// gathered in chunks and joined once (appending to one slice would copy it over and over).
 type entryIndex struct {
-	entries []image.Entry
+	entries []image.Entry // the current chunk
+	done    [][]image.Entry
+	count   int
 	lim     Limits
+}
+
+const entryChunk = 4096
+
+// all returns every entry, in order.
+func (x *entryIndex) all() []image.Entry {
+	if len(x.done) == 0 {
+		return x.entries
+	}
+	out := make([]image.Entry, 0, x.count)
+	for _, c := range x.done {
+		out = append(out, c...)
+	}
+	return append(out, x.entries...)
+}
+
+// last returns the most recently added entry, or nil.
+func (x *entryIndex) last() *image.Entry {
+	if len(x.entries) == 0 {
+		return nil
+	}
+	return &x.entries[len(x.entries)-1]
+}
+
+func (x *entryIndex) push(e image.Entry) {
+	if len(x.entries) == cap(x.entries) {
+		if len(x.entries) >= entryChunk {
+			x.done = append(x.done, x.entries)
+			x.entries = make([]image.Entry, 0, entryChunk)
+		} else {
+			grown := make([]image.Entry, len(x.entries), min(max(64, 2*cap(x.entries)), entryChunk))
+			copy(grown, x.entries)
+			x.entries = grown
+		}
+	}
+	x.entries = append(x.entries, e)
+	x.count++
 }
 
 // add normalises hdr, whose content starts at offset in the uncompressed stream.
@@ -47,7 +90,7 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 	if hdr.Typeflag == tar.TypeXGlobalHeader {
 		return nil
 	}
-	if x.lim.MaxEntries > 0 && len(x.entries) >= x.lim.MaxEntries {
+	if x.lim.MaxEntries > 0 && x.count >= x.lim.MaxEntries {
 		return fmt.Errorf("%w: more than %d entries in one layer (raise --max-entries)", ErrLimit, x.lim.MaxEntries)
 	}
 	if x.lim.MaxPathLen > 0 && len(hdr.Name) > x.lim.MaxPathLen {
@@ -63,9 +106,9 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		Mode:    uint32(hdr.Mode) & 07777,
 		UID:     hdr.Uid,
 		GID:     hdr.Gid,
-		ModTime: hdr.ModTime.UTC(),
-		Major:   hdr.Devmajor,
-		Minor:   hdr.Devminor,
+		MTime:   hdr.ModTime.UnixNano(),
+		Major:   uint32(hdr.Devmajor),
+		Minor:   uint32(hdr.Devminor),
 		Offset:  offset,
 		Escapes: escapes,
 	}
@@ -82,7 +125,7 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		e.Path = path.Clean(dir)
 		e.Whiteout = image.WhiteoutOpaque
 		e.Type = image.TypeDir
-		x.entries = append(x.entries, e)
+		x.push(e)
 		return nil
 	case strings.HasPrefix(base, whiteoutPrefix):
 		target := base[len(whiteoutPrefix):]
@@ -92,7 +135,7 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		e.Path = path.Join(dir, target)
 		e.Whiteout = image.WhiteoutDelete
 		e.Type = image.TypeFile
-		x.entries = append(x.entries, e)
+		x.push(e)
 		return nil
 	}
 	switch hdr.Typeflag {
@@ -125,6 +168,6 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 	if p == "/" && e.Type != image.TypeDir {
 		return fmt.Errorf("%w: root entry is a %s", ErrMalformed, e.Type)
 	}
-	x.entries = append(x.entries, e)
+	x.push(e)
 	return nil
 }

@@ -54,7 +54,7 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles bool, visi
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue
 		}
-		added := len(root.entries)
+		added := root.count
 		if rootErr == nil {
 			rootErr = root.add(hdr, pos.pos)
 			if rootErr != nil {
@@ -63,7 +63,9 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles bool, visi
 		}
 		var body io.Reader = tr
 		var h hash.Hash
-		if hashFiles && rootErr == nil && len(root.entries) > added && root.entries[added].Type == image.TypeFile {
+		var hashed *image.Entry
+		if hashFiles && rootErr == nil && root.count > added && root.last().Type == image.TypeFile {
+			hashed = root.last()
 			h = sha256.New()
 			body = io.TeeReader(tr, h)
 		}
@@ -88,11 +90,11 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles bool, visi
 			if _, err := io.Copy(io.Discard, body); err != nil {
 				return nil, entryErr(hdr, classify(err))
 			}
-			root.entries[added].Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+			hashed.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 		}
 	}
 	if rootErr != nil {
 		return &blob{err: rootErr}, nil
 	}
-	return &blob{compression: CompressionNone, entries: root.entries, storedSize: pos.pos}, nil
+	return &blob{compression: CompressionNone, entries: root.all(), storedSize: pos.pos}, nil
 }
