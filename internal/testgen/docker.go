@@ -305,8 +305,8 @@ func WriteDocker25Archive(w io.Writer, imgs ...Image) error {
 			index.Manifests = append(index.Manifests, v1.Descriptor{
 				MediaType: types.OCIManifestSchema1, Size: mb.Size, Digest: mb.Digest, Platform: &p,
 				Annotations: map[string]string{
-					"io.containerd.image.name":         r.String(),
-					"org.opencontainers.image.ref.name": r.Tag,
+					AnnotationImageName: r.String(),
+					AnnotationRefName:   r.Tag,
 				},
 			})
 		}

@@ -2,6 +2,8 @@ package testgen
 
 import (
 	"archive/tar"
+	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 
@@ -50,10 +52,8 @@ func (o *LargeOpts) defaults() {
 // exactly; content is generated while writing, so the Image itself is small.
 func Large(opts LargeOpts) Image {
 	opts.defaults()
-	rng := rand.New(rand.NewPCG(uint64(len(opts.Seed)), 0x5eed))
-	for _, c := range opts.Seed {
-		rng = rand.New(rand.NewPCG(rng.Uint64()^uint64(c), 0x5eed))
-	}
+	sum := sha256.Sum256([]byte(opts.Seed))
+	rng := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(sum[:8]), binary.LittleEndian.Uint64(sum[8:16])))
 	nBase := opts.Files / 2
 	nTop := opts.Files / 10
 	nMid := opts.Files - nBase - nTop
@@ -173,6 +173,6 @@ func Large(opts LargeOpts) Image {
 			Env: []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"},
 			Cmd: []string{"/bin/sh"},
 		},
-		Tags:   []string{opts.Tag},
+		Tags: []string{opts.Tag},
 	}
 }

@@ -573,3 +573,68 @@ func TestLargeSmallOpts(t *testing.T) {
 		t.Errorf("archive is %d bytes", buf.Len())
 	}
 }
+
+func TestVariants(t *testing.T) {
+	// containerd: a plain manifest target with Docker media types, untagged.
+	img := Small("amd64")
+	var buf bytes.Buffer
+	if err := WriteContainerdArchive(&buf, Index{Images: []Image{img}, NoIndex: true, DockerMediaTypes: true}); err != nil {
+		t.Fatal(err)
+	}
+	a := readArchive(t, buf.Bytes())
+	checkBlobNames(t, a)
+	var top v1.IndexManifest
+	a.json(t, "index.json", &top)
+	if len(top.Manifests) != 1 || top.Manifests[0].MediaType != "application/vnd.docker.distribution.manifest.v2+json" || top.Manifests[0].Annotations != nil {
+		t.Errorf("index.json = %+v", top)
+	}
+	var m v1.Manifest
+	a.json(t, "blobs/sha256/"+top.Manifests[0].Digest.Hex, &m)
+	if m.Layers[0].MediaType != "application/vnd.docker.image.rootfs.diff.tar.gzip" || m.Config.MediaType != "application/vnd.docker.container.image.v1+json" {
+		t.Errorf("manifest = %+v", m)
+	}
+	if err := WriteContainerdArchive(io.Discard, Index{Images: []Image{img, img}, NoIndex: true}); err == nil {
+		t.Errorf("NoIndex with two images should fail")
+	}
+
+	// Docker 25 and OCI: an untagged image gets one descriptor without annotations.
+	img.Tags = nil
+	buf.Reset()
+	if err := WriteDocker25Archive(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	a = readArchive(t, buf.Bytes())
+	a.json(t, "index.json", &top)
+	if len(top.Manifests) != 1 || top.Manifests[0].Annotations != nil {
+		t.Errorf("docker25 untagged index.json = %+v", top)
+	}
+	if _, ok := a.members["repositories"]; ok {
+		t.Errorf("docker25 untagged archive has a repositories file")
+	}
+	var items []legacyItem
+	a.json(t, "manifest.json", &items)
+	if items[0].RepoTags != nil {
+		t.Errorf("untagged RepoTags = %v", items[0].RepoTags)
+	}
+
+	// Legacy docker archive with an explicitly gzip-compressed layer (ggcr/Bazel style).
+	img = Small("amd64")
+	img.Layers[1].Compression = Gzip
+	buf.Reset()
+	if err := WriteDockerArchive(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	a = readArchive(t, buf.Bytes())
+	a.json(t, "manifest.json", &items)
+	var cfg v1.ConfigFile
+	a.json(t, items[0].Config, &cfg)
+	un, comp := decompress(t, a.get(t, items[0].Layers[1]))
+	if comp != Gzip || sha256hex(un) != cfg.RootFS.DiffIDs[1].Hex {
+		t.Errorf("compressed layer.tar: %s, diff_id ok %v", comp, sha256hex(un) == cfg.RootFS.DiffIDs[1].Hex)
+	}
+
+	// Empty images are refused by the docker formats, as docker save refuses them.
+	if err := WriteDockerArchive(io.Discard, Image{}); err == nil {
+		t.Errorf("empty image accepted")
+	}
+}
