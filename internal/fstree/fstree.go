@@ -16,10 +16,10 @@ type Reason string
 
 // Why entries end up hidden.
 const (
-	Overwritten Reason = "overwritten" // the same path in a later layer (or later in the same layer)
+	Overwritten Reason = "overwritten" // the same path, same type, in a later layer (or later in the same layer)
 	Deleted     Reason = "deleted"     // a `.wh.` whiteout of the path or an ancestor
 	Opaque      Reason = "opaque"      // an opaque marker on an ancestor directory
-	Replaced    Reason = "replaced"    // an ancestor was replaced by a non-directory
+	Replaced    Reason = "replaced"    // the path or an ancestor was replaced by an entry of another type
 )
 
 // Node is a visible path of the merged filesystem.
@@ -183,7 +183,11 @@ func (fs *FS) add(e *image.Entry, li int) {
 		}
 	}
 	if old != nil {
-		fs.hideTree(old, li, Overwritten, Replaced)
+		top := Overwritten
+		if old.Entry == nil || old.Entry.Type != e.Type {
+			top = Replaced
+		}
+		fs.hideTree(old, li, top, Replaced)
 	}
 	n.children[name] = node
 }

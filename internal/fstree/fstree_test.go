@@ -105,12 +105,12 @@ func TestMerge(t *testing.T) {
 		name:        "file replaces directory",
 		layers:      [][]string{{"d /p", "f /p/c 1"}, {"f /p 3"}},
 		wantVisible: []string{"/p file 1"},
-		wantHidden:  []string{"/p 0 by 1 overwritten", "/p/c 0 by 1 replaced"},
+		wantHidden:  []string{"/p 0 by 1 replaced", "/p/c 0 by 1 replaced"},
 	}, {
 		name:        "directory replaces file",
 		layers:      [][]string{{"f /p 3"}, {"d /p", "f /p/c 1"}},
 		wantVisible: []string{"/p dir 1", "/p/c file 1"},
-		wantHidden:  []string{"/p 0 by 1 overwritten"},
+		wantHidden:  []string{"/p 0 by 1 replaced"},
 	}, {
 		name:        "entry under a file implies a directory",
 		layers:      [][]string{{"f /p 3"}, {"f /p/c 1"}},

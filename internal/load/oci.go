@@ -1,6 +1,7 @@
 package load
 
 import (
+	"errors"
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -33,6 +34,7 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 	}
 	var cands []candidate
 	var absent []string
+	var absentPlatforms []string
 	var walk func(where string, m *v1.IndexManifest, ref string, depth int) error
 	walk = func(where string, m *v1.IndexManifest, ref string, depth int) error {
 		if depth > maxIndexDepth {
@@ -68,6 +70,9 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 			case d.MediaType == types.OCIManifestSchema1 || d.MediaType == types.DockerManifestSchema2 || d.MediaType == "":
 				if !st.has(name) {
 					absent = append(absent, name)
+					if d.Platform != nil {
+						absentPlatforms = append(absentPlatforms, platformString(d.Platform))
+					}
 					continue
 				}
 				c, err := ociCandidate(st, src, name, d, r, opts)
@@ -91,10 +96,25 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 		return nil, memberErr("index.json", fmt.Errorf("%w: lists no image manifests", ErrMalformed))
 	}
 	c, err := choose(cands, opts)
+	if errors.Is(err, ErrNoMatch) && opts.Platform != "" {
+		for _, p := range absentPlatforms {
+			if matchPlatform(opts.Platform, p) {
+				return nil, memberErr("index.json", fmt.Errorf("%w: platform %s is listed, but its manifest is not in the archive (saved without it)", ErrMissing, p))
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return c.pick()
+}
+
+func platformString(p *v1.Platform) string {
+	s := p.OS + "/" + p.Architecture
+	if p.Variant != "" {
+		s += "/" + p.Variant
+	}
+	return s
 }
 
 // mergeTags folds candidates for the same manifest (one index entry per tag) into one.
@@ -136,10 +156,7 @@ func ociCandidate(st store, src image.Source, name string, d v1.Descriptor, ref 
 	}
 	platform := platformOf(cfg)
 	if d.Platform != nil && d.Platform.OS != "" {
-		platform = d.Platform.OS + "/" + d.Platform.Architecture
-		if d.Platform.Variant != "" {
-			platform += "/" + d.Platform.Variant
-		}
+		platform = platformString(d.Platform)
 	}
 	var tags []string
 	if ref != "" {

@@ -1,0 +1,254 @@
+package fstree
+
+import (
+	"path"
+	"strings"
+	"testing"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// fzNames are the raw tar names the fuzzer composes layers from: few enough that
+// overwrites, replacements, whiteouts and opaque markers of the same places collide often.
+var fzNames = []string{"a", "b", "a/b", "a/b/c", "b/a", "c", "a/c", "./a/", "/b/", "a/b/c/d"}
+
+// fzDecode turns bytes into layers of entries normalised as the loader normalises tar
+// headers (absolute cleaned paths; `.wh.` and `.wh..wh..opq` markers as whiteouts). Each
+// entry takes two bytes: an op and a name; hardlinks take a third for the target.
+func fzDecode(b []byte) []*image.Layer {
+	layers := []*image.Layer{{Index: 0}}
+	for len(b) >= 2 {
+		op, name := b[0]%9, fzNames[int(b[1])%len(fzNames)]
+		b = b[2:]
+		p := path.Clean("/" + name)
+		e := image.Entry{Path: p, Mode: 0o644}
+		switch op {
+		case 0:
+			e.Type, e.Size = image.TypeFile, int64(len(layers))
+		case 1:
+			e.Type = image.TypeDir
+		case 2:
+			e.Type, e.Link = image.TypeSymlink, "x"
+		case 3:
+			if len(b) == 0 {
+				continue
+			}
+			e.Type, e.Link = image.TypeHardlink, path.Clean("/"+fzNames[int(b[0])%len(fzNames)])
+			b = b[1:]
+		case 4: // name/.wh..wh..opq
+			e.Type, e.Whiteout = image.TypeDir, image.WhiteoutOpaque
+		case 5: // dir/.wh.base
+			e.Type, e.Whiteout = image.TypeFile, image.WhiteoutDelete
+		case 6:
+			layers = append(layers, &image.Layer{Index: len(layers)})
+			continue
+		case 7: // "./" or "/": the root directory itself
+			e.Path, e.Type = "/", image.TypeDir
+		case 8:
+			e.Type = image.TypeFifo
+		}
+		l := layers[len(layers)-1]
+		l.Entries = append(l.Entries, e)
+	}
+	return layers
+}
+
+// refNode is a path of the reference model: an entry (nil for a directory no entry
+// wrote), its layer (-1 then) and a hardlink's target.
+type refNode struct {
+	e      *image.Entry
+	layer  int
+	target *image.Entry
+}
+
+func (n *refNode) isDir() bool { return n.e == nil || n.e.Type == image.TypeDir }
+
+// refMerge is a naive model of OCI layer merging over a flat map of paths.
+type refMerge struct {
+	m    map[string]*refNode
+	root *refNode
+}
+
+func under(p, dir string) bool {
+	if dir == "/" {
+		return p != "/"
+	}
+	return strings.HasPrefix(p, dir+"/")
+}
+
+func (r *refMerge) removeBelow(p string) {
+	for q := range r.m {
+		if under(q, p) {
+			delete(r.m, q)
+		}
+	}
+}
+
+func refRun(layers []*image.Layer) *refMerge {
+	r := &refMerge{m: map[string]*refNode{}}
+	for li, l := range layers {
+		for i := range l.Entries {
+			e := &l.Entries[i]
+			switch e.Whiteout {
+			case image.WhiteoutDelete:
+				if e.Path != "/" {
+					r.removeBelow(e.Path)
+					delete(r.m, e.Path)
+				}
+			case image.WhiteoutOpaque:
+				if n := r.m[e.Path]; e.Path == "/" || n != nil && n.isDir() {
+					r.removeBelow(e.Path)
+				}
+			}
+		}
+		for i := range l.Entries {
+			e := &l.Entries[i]
+			if e.Whiteout != image.NotWhiteout {
+				continue
+			}
+			if e.Path == "/" {
+				r.root = &refNode{e: e, layer: li}
+				continue
+			}
+			// Missing parents are implied; non-directories in the way are replaced by them.
+			var parents []string
+			for a := path.Dir(e.Path); a != "/"; a = path.Dir(a) {
+				parents = append(parents, a)
+			}
+			for k := len(parents) - 1; k >= 0; k-- {
+				if n := r.m[parents[k]]; n == nil || !n.isDir() {
+					r.m[parents[k]] = &refNode{layer: -1}
+				}
+			}
+			n := &refNode{e: e, layer: li}
+			if e.Type == image.TypeHardlink {
+				if t := r.m[e.Link]; t != nil && !t.isDir() {
+					switch {
+					case t.target != nil:
+						n.target = t.target
+					case t.e.Type != image.TypeHardlink:
+						n.target = t.e
+					}
+				}
+			}
+			if old := r.m[e.Path]; !(old != nil && old.isDir() && e.Type == image.TypeDir) {
+				r.removeBelow(e.Path)
+			}
+			r.m[e.Path] = n
+		}
+	}
+	return r
+}
+
+func FuzzMerge(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{1, 0, 0, 2, 6, 0, 5, 0, 0, 2})                // dir a, file a/b | delete a, file a/b
+	f.Add([]byte{1, 0, 0, 2, 0, 3, 6, 0, 4, 0, 0, 6})          // opaque a over a/b, a/b/c
+	f.Add([]byte{0, 0, 3, 2, 0, 6, 0, 5, 0, 0, 0, 0})          // hardlink a/b -> a, then delete a
+	f.Add([]byte{0, 0, 3, 5, 0, 3, 2, 5, 6, 0, 0, 0, 5, 5})    // hardlink chains
+	f.Add([]byte{0, 3, 0, 0, 1, 2, 7, 0, 6, 0, 4, 7, 0, 1, 0}) // file under a file, root opaque
+	f.Add([]byte{1, 9, 0, 9, 2, 0, 6, 0, 1, 0, 0, 0, 8, 0, 3, 8, 0})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		layers := fzDecode(b)
+		fs := Merge(layers)
+
+		// Structure: paths match positions; only directories have children.
+		seen := map[*image.Entry]int{}
+		var walk func(n *Node, p string)
+		walk = func(n *Node, p string) {
+			if n.Path != p {
+				t.Fatalf("node at %s has Path %s", p, n.Path)
+			}
+			if n.Entry != nil {
+				seen[n.Entry]++
+				if n.Entry.Path != p {
+					t.Fatalf("node at %s holds the entry of %s", p, n.Entry.Path)
+				}
+				if n.children != nil && n.Entry.Type != image.TypeDir {
+					t.Fatalf("%s is a %s with children", p, n.Entry.Type)
+				}
+			} else if n.Layer != -1 {
+				t.Fatalf("implied directory %s has layer %d", p, n.Layer)
+			}
+			if n.Target != nil && (n.Target.Type == image.TypeHardlink || n.Target.Type == image.TypeDir) {
+				t.Fatalf("hardlink %s has a %s as target", p, n.Target.Type)
+			}
+			for name, c := range n.children {
+				if c.name != name {
+					t.Fatalf("child %q of %s is named %q", name, p, c.name)
+				}
+				walk(c, join(p, name))
+			}
+		}
+		walk(fs.Root, "/")
+		if fs.Root.children == nil {
+			t.Fatalf("the root is not a directory")
+		}
+
+		// Conservation: every shipped entry is visible or hidden, exactly once.
+		for _, h := range fs.Hidden {
+			seen[h.Entry]++
+			if h.By < h.Layer {
+				t.Errorf("%s of layer %d hidden by lower layer %d", h.Entry.Path, h.Layer, h.By)
+			}
+			if h.Layer < 0 || h.Layer >= len(layers) || !inLayer(layers[h.Layer], h.Entry) {
+				t.Errorf("%s: hidden with layer %d, which does not hold it", h.Entry.Path, h.Layer)
+			}
+		}
+		for li, l := range layers {
+			for i := range l.Entries {
+				e := &l.Entries[i]
+				want := 1
+				if e.Whiteout != image.NotWhiteout {
+					want = 0
+				}
+				if seen[e] != want {
+					t.Errorf("layer %d entry %d (%s %s, whiteout %d): visible or hidden %d times, want %d",
+						li, i, e.Type, e.Path, e.Whiteout, seen[e], want)
+				}
+			}
+		}
+
+		// The merge agrees with the naive model.
+		ref := refRun(layers)
+		vis := ref.m
+		got := map[string]*Node{}
+		fs.Walk(func(n *Node) { got[n.Path] = n })
+		for p, n := range got {
+			r := vis[p]
+			if r == nil {
+				t.Errorf("%s is visible; the model hides it", p)
+				continue
+			}
+			if n.Entry != r.e || n.Layer != r.layer {
+				t.Errorf("%s: entry of layer %d, the model's of layer %d", p, n.Layer, r.layer)
+			}
+			if n.Entry != nil && n.Entry.Type == image.TypeHardlink && n.Target != r.target {
+				t.Errorf("hardlink %s: target %v, the model's %v", p, n.Target, r.target)
+			}
+		}
+		for p := range vis {
+			if got[p] == nil {
+				t.Errorf("%s is hidden; the model shows it", p)
+			}
+		}
+		if ref.root != nil && (fs.Root.Entry != ref.root.e || fs.Root.Layer != ref.root.layer) {
+			t.Errorf("root: layer %d, the model's layer %d", fs.Root.Layer, ref.root.layer)
+		}
+		// Lookup finds what Walk shows.
+		for p, n := range got {
+			if fs.Lookup(p) != n {
+				t.Errorf("Lookup(%s) does not find the walked node", p)
+			}
+		}
+	})
+}
+
+func inLayer(l *image.Layer, e *image.Entry) bool {
+	for i := range l.Entries {
+		if &l.Entries[i] == e {
+			return true
+		}
+	}
+	return false
+}
