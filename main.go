@@ -173,16 +173,21 @@ func (c *common) render() render.Options { return render.Options{NoTrunc: c.noTr
 
 func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("inspect", "strata inspect [flags] IMAGE", stderr)
+	expand := fs.Bool("expand", false, "list each wasted file of a deleted directory instead of one row for the directory")
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err
 	}
-	img, err := c.open(ctx, args[0], stdin, false)
+	// Telling metadata-only copies needs content; streamed input is hashed as it passes.
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: "sha256"})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	r := inspect.Of(img, fstree.Merge(img.Layers))
+	r, err := inspect.Of(img, fstree.Merge(img.Layers), inspect.Options{Expand: *expand})
+	if err != nil {
+		return err
+	}
 	if c.output == "json" {
 		return render.JSON(stdout, r)
 	}
@@ -248,7 +253,7 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return &usageError{"only one of OLD and NEW can be - (standard input)"}
 	}
 	// Streamed input cannot be read twice: hash file contents while reading it.
-	lo := load.Options{HashFiles: true}
+	lo := load.Options{HashFiles: "sha256"}
 	old, err := c.openWith(ctx, args[0], stdin, lo)
 	if err != nil {
 		return err

@@ -266,7 +266,7 @@ func compareContent(changes []Change, pairs []pair) error {
 	for _, p := range pairs {
 		refs = append(refs, content.Ref{Layer: p.o.layer, Entry: p.o.e}, content.Ref{Layer: p.n.layer, Entry: p.n.e})
 	}
-	sums, err := content.Digests(refs)
+	sums, err := content.Digests(refs, "sha256")
 	if err != nil {
 		return err
 	}

@@ -55,22 +55,13 @@ type Layer struct {
 	Size      int64  `json:"size"`     // regular-file bytes, as `docker history` reports
 	TarSize   int64  `json:"tar_size"` // bytes of the blob as stored
 	Files     int    `json:"files"`    // entries, whiteouts excluded
-	CreatedBy string `json:"created_by"`
-	Wasted    int64  `json:"wasted_bytes"` // bytes of this layer that later layers hide
+	CreatedBy string    `json:"created_by"`
+	Wasted    int64     `json:"wasted_bytes"` // bytes this layer added that later layers hide
+	TopFiles  []TopFile `json:"top_files"`    // the layer's largest files
 }
 
-// Waste is one shipped regular-file version the final filesystem does not show.
-type Waste struct {
-	Path            string        `json:"path"`
-	Size            int64         `json:"size"`
-	Layer           int           `json:"layer"`
-	CreatedBy       string        `json:"created_by"`
-	HiddenBy        int           `json:"hidden_by"`
-	HiddenCreatedBy string        `json:"hidden_by_created_by"`
-	Reason          fstree.Reason `json:"reason"`
-}
-
-// Hidden is a shipped-but-invisible entry other than a directory.
+// Hidden is a shipped-but-invisible entry other than a directory: "deleted in a later
+// layer" does not remove anything from the tarball.
 type Hidden struct {
 	Path      string        `json:"path"`
 	Type      image.Type    `json:"type"`
@@ -78,11 +69,17 @@ type Hidden struct {
 	Layer     int           `json:"layer"`
 	HiddenBy  int           `json:"hidden_by"`
 	Reason    fstree.Reason `json:"reason"`
-	Sensitive bool          `json:"sensitive"`
+	Sensitive bool          `json:"sensitive"` // the name looks like a key, token, credential, history…
 }
 
-// Of builds the report from an image and its merged filesystem.
-func Of(img *image.Image, fs *fstree.FS) *Report {
+// Options shape the report.
+type Options struct {
+	Expand bool // list each wasted file of a deleted directory instead of one row for the directory
+}
+
+// Of builds the report from an image and its merged filesystem. It reads file contents
+// only to tell metadata-only copies (equal-size overwrites) from real overwrites.
+func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 	r := &Report{
 		Source:   img.Source,
 		ID:       img.ID,
@@ -105,11 +102,11 @@ func Of(img *image.Image, fs *fstree.FS) *Report {
 		r.Layers = append(r.Layers, Layer{
 			Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, MediaType: l.MediaType,
 			Size: size, TarSize: l.TarSize, Files: l.Files(), CreatedBy: l.CreatedBy(),
+			TopFiles: topFiles(l, 5),
 		})
 	}
 	r.Size = shipped
 	fs.Walk(func(*fstree.Node) { r.Files++ })
-	linked := linkedTargets(fs)
 	for _, h := range fs.Hidden {
 		if h.Entry.Type != image.TypeDir {
 			r.Hidden = append(r.Hidden, Hidden{
@@ -117,31 +114,19 @@ func Of(img *image.Image, fs *fstree.FS) *Report {
 				HiddenBy: h.By, Reason: h.Reason, Sensitive: Sensitive(h.Entry.Path),
 			})
 		}
-		if h.Entry.Type != image.TypeFile || h.Entry.Size == 0 || linked[h.Entry] {
-			continue
-		}
-		r.WastedBytes += h.Entry.Size
-		r.Layers[h.Layer].Wasted += h.Entry.Size
-		r.Wasted = append(r.Wasted, Waste{
-			Path: h.Entry.Path, Size: h.Entry.Size,
-			Layer: h.Layer, CreatedBy: img.Layers[h.Layer].CreatedBy(),
-			HiddenBy: h.By, HiddenCreatedBy: img.Layers[h.By].CreatedBy(), Reason: h.Reason,
-		})
+	}
+	var err error
+	if r.Wasted, err = waste(img, fs, opts.Expand); err != nil {
+		return nil, err
+	}
+	for _, w := range r.Wasted {
+		r.WastedBytes += w.Size
+		r.Layers[w.Layer].Wasted += w.Size
 	}
 	r.Efficiency = 1
 	if shipped > 0 {
 		r.Efficiency = 1 - float64(r.WastedBytes)/float64(shipped)
 	}
-	sort.SliceStable(r.Wasted, func(i, j int) bool {
-		a, b := r.Wasted[i], r.Wasted[j]
-		if a.Size != b.Size {
-			return a.Size > b.Size
-		}
-		if a.Path != b.Path {
-			return a.Path < b.Path
-		}
-		return a.Layer < b.Layer
-	})
 	sort.SliceStable(r.Hidden, func(i, j int) bool {
 		a, b := r.Hidden[i], r.Hidden[j]
 		if a.Path != b.Path {
@@ -149,18 +134,7 @@ func Of(img *image.Image, fs *fstree.FS) *Report {
 		}
 		return a.Layer < b.Layer
 	})
-	return r
-}
-
-// linkedTargets are hidden versions whose content a visible hardlink still shows.
-func linkedTargets(fs *fstree.FS) map[*image.Entry]bool {
-	m := map[*image.Entry]bool{}
-	fs.Walk(func(n *fstree.Node) {
-		if n.Target != nil {
-			m[n.Target] = true
-		}
-	})
-	return m
+	return r, nil
 }
 
 func configOf(c v1.Config) Config {

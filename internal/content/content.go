@@ -4,12 +4,11 @@ package content
 
 import (
 	"archive/tar"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/strata-dev/strata/internal/image"
@@ -17,7 +16,7 @@ import (
 
 // ErrUnavailable means a layer's content cannot be read again (it was streamed without
 // file hashing).
-var ErrUnavailable = errors.New("content not available: the input was streamed; file digests were not computed while reading it")
+var ErrUnavailable = errors.New("content not available: the input was streamed and file digests of this algorithm were not computed while reading it")
 
 // Ref names one entry of one layer.
 type Ref struct {
@@ -25,16 +24,19 @@ type Ref struct {
 	Entry *image.Entry
 }
 
-// Digests returns "sha256:<hex>" of each regular-file ref, keyed by entry. Each layer is read
+// Digests returns "<alg>:<hex>" of each regular-file ref, keyed by entry. Each layer is read
 // at most once; layers are read in parallel. Digests computed at load time are reused.
-func Digests(refs []Ref) (map[*image.Entry]string, error) {
+func Digests(refs []Ref, alg string) (map[*image.Entry]string, error) {
+	if _, err := NewHash(alg); err != nil {
+		return nil, err
+	}
 	out := make(map[*image.Entry]string, len(refs))
 	byLayer := map[*image.Layer][]*image.Entry{}
 	for _, r := range refs {
 		if r.Entry.Type != image.TypeFile {
 			continue
 		}
-		if r.Entry.Digest != "" {
+		if strings.HasPrefix(r.Entry.Digest, alg+":") {
 			out[r.Entry] = r.Entry.Digest
 			continue
 		}
@@ -52,7 +54,7 @@ func Digests(refs []Ref) (map[*image.Entry]string, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			sums, err := layerDigests(l, entries)
+			sums, err := layerDigests(l, entries, alg)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -73,12 +75,12 @@ func Digests(refs []Ref) (map[*image.Entry]string, error) {
 	return out, nil
 }
 
-func layerDigests(l *image.Layer, entries []*image.Entry) (map[*image.Entry]string, error) {
+func layerDigests(l *image.Layer, entries []*image.Entry, alg string) (map[*image.Entry]string, error) {
 	out := make(map[*image.Entry]string, len(entries))
 	if l.ReaderAt != nil {
 		buf := make([]byte, 256<<10)
 		for _, e := range entries {
-			h := sha256.New()
+			h, _ := NewHash(alg)
 			n, err := io.CopyBuffer(h, io.NewSectionReader(l.ReaderAt, e.Offset, e.Size), buf)
 			if err == nil && n != e.Size {
 				err = io.ErrUnexpectedEOF
@@ -86,7 +88,7 @@ func layerDigests(l *image.Layer, entries []*image.Entry) (map[*image.Entry]stri
 			if err != nil {
 				return nil, fmt.Errorf("entry %s: %w", e.Path, err)
 			}
-			out[e] = "sha256:" + hex.EncodeToString(h.Sum(nil))
+			out[e] = Format(alg, h)
 		}
 		return out, nil
 	}
@@ -116,11 +118,11 @@ func layerDigests(l *image.Layer, entries []*image.Entry) (map[*image.Entry]stri
 		if !ok || hdr.Size != e.Size {
 			continue
 		}
-		h := sha256.New()
+		h, _ := NewHash(alg)
 		if _, err := io.Copy(h, tr); err != nil {
 			return nil, fmt.Errorf("entry %s: %w", e.Path, err)
 		}
-		out[e] = "sha256:" + hex.EncodeToString(h.Sum(nil))
+		out[e] = Format(alg, h)
 		delete(want, e.Offset)
 	}
 	for _, e := range want {

@@ -40,7 +40,8 @@ type Node struct {
 type Hidden struct {
 	Entry  *image.Entry
 	Layer  int
-	By     int // the layer whose entry hid it
+	By     int          // the layer whose entry hid it
+	Hider  *image.Entry // that entry: the overwriting entry, the whiteout or opaque marker, or the replacing entry
 	Reason Reason
 }
 
@@ -60,9 +61,9 @@ func Merge(layers []*image.Layer) *FS {
 			e := &l.Entries[i]
 			switch e.Whiteout {
 			case image.WhiteoutDelete:
-				fs.delete(e.Path, li)
+				fs.delete(e, li)
 			case image.WhiteoutOpaque:
-				fs.opaque(e.Path, li)
+				fs.opaque(e, li)
 			}
 		}
 		for i := range l.Entries {
@@ -96,7 +97,8 @@ func (fs *FS) Lookup(p string) *Node {
 	return n
 }
 
-func (fs *FS) delete(p string, by int) {
+func (fs *FS) delete(w *image.Entry, by int) {
+	p := w.Path
 	if p == "/" {
 		return
 	}
@@ -107,28 +109,29 @@ func (fs *FS) delete(p string, by int) {
 	}
 	if n := parent.children[name]; n != nil {
 		delete(parent.children, name)
-		fs.hideTree(n, by, Deleted, Deleted)
+		fs.hideTree(n, by, w, Deleted, Deleted)
 	}
 }
 
-func (fs *FS) opaque(p string, by int) {
-	n := fs.Lookup(p)
+func (fs *FS) opaque(w *image.Entry, by int) {
+	n := fs.Lookup(w.Path)
 	if n == nil || n.children == nil {
 		return
 	}
 	for name, c := range n.children {
 		delete(n.children, name)
-		fs.hideTree(c, by, Opaque, Opaque)
+		fs.hideTree(c, by, w, Opaque, Opaque)
 	}
 }
 
-// hideTree records n (for reason top) and its descendants (for reason below) as hidden by layer by.
-func (fs *FS) hideTree(n *Node, by int, top, below Reason) {
+// hideTree records n (for reason top) and its descendants (for reason below) as hidden by
+// the entry hider of layer by.
+func (fs *FS) hideTree(n *Node, by int, hider *image.Entry, top, below Reason) {
 	if n.Entry != nil {
-		fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: n.Layer, By: by, Reason: top})
+		fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: n.Layer, By: by, Hider: hider, Reason: top})
 	}
 	for _, c := range n.children {
-		fs.hideTree(c, by, below, below)
+		fs.hideTree(c, by, hider, below, below)
 	}
 }
 
@@ -136,7 +139,7 @@ func (fs *FS) add(e *image.Entry, li int) {
 	n := fs.Root
 	if e.Path == "/" {
 		if n.Entry != nil {
-			fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: n.Layer, By: li, Reason: Overwritten})
+			fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: n.Layer, By: li, Hider: e, Reason: Overwritten})
 		}
 		n.Entry, n.Layer = e, li
 		return
@@ -150,7 +153,7 @@ func (fs *FS) add(e *image.Entry, li int) {
 			n.children[c] = child
 		case child.children == nil:
 			// A non-directory in the way becomes an implied directory.
-			fs.hideTree(child, li, Replaced, Replaced)
+			fs.hideTree(child, li, e, Replaced, Replaced)
 			child = &Node{Path: child.Path, Layer: -1, name: c, children: map[string]*Node{}}
 			n.children[c] = child
 		}
@@ -161,7 +164,7 @@ func (fs *FS) add(e *image.Entry, li int) {
 	if old != nil && old.children != nil && e.Type == image.TypeDir {
 		// A directory over a directory updates its attributes; children stay.
 		if old.Entry != nil {
-			fs.Hidden = append(fs.Hidden, Hidden{Entry: old.Entry, Layer: old.Layer, By: li, Reason: Overwritten})
+			fs.Hidden = append(fs.Hidden, Hidden{Entry: old.Entry, Layer: old.Layer, By: li, Hider: e, Reason: Overwritten})
 		}
 		old.Entry, old.Layer = e, li
 		return
@@ -187,7 +190,7 @@ func (fs *FS) add(e *image.Entry, li int) {
 		if old.Entry == nil || old.Entry.Type != e.Type {
 			top = Replaced
 		}
-		fs.hideTree(old, li, top, Replaced)
+		fs.hideTree(old, li, e, top, Replaced)
 	}
 	n.children[name] = node
 }

@@ -28,7 +28,7 @@ type blob struct {
 type parseOpts struct {
 	lim       Limits
 	hash      bool // read every byte and compute both digests
-	hashFiles bool // compute every regular file's sha256 (for streamed input, read once)
+	hashFiles string // digest algorithm for every regular file's content (streamed input, read once)
 }
 
 // parseBlob indexes the tar headers of a layer blob of storedSize bytes. When r is an
@@ -85,7 +85,7 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 
 // readTar indexes the entries of the tar stream r and returns r as read so far. When r is
 // an io.ReadSeeker, bodies are skipped by seeking.
-func readTar(r io.Reader, lim Limits, hashFiles bool) ([]image.Entry, io.Reader, error) {
+func readTar(r io.Reader, lim Limits, hashFiles string) ([]image.Entry, io.Reader, error) {
 	pos := newPositioner(r)
 	var tr *tar.Reader
 	if s, ok := r.(io.ReadSeeker); ok {
@@ -93,7 +93,7 @@ func readTar(r io.Reader, lim Limits, hashFiles bool) ([]image.Entry, io.Reader,
 	} else {
 		tr = tar.NewReader(pos)
 	}
-	if hashFiles {
+	if hashFiles != "" {
 		tr = tar.NewReader(pos) // every byte is read: no seeking
 	}
 	b, err := scanOuter(tr, pos, lim, hashFiles, nil)

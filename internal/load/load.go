@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/image"
 )
 
@@ -20,9 +21,10 @@ type Options struct {
 	Image    string // --image: tag or image-ID prefix, for archives holding several images
 	Platform string // --platform os/arch[/variant], for multi-platform indexes
 	Verify   bool   // hash every layer and check it against the digests the archive claims
-	// HashFiles computes every regular file's digest while reading streamed input (stdin, a
-	// compressed file), which cannot be read again; seekable inputs are read on demand instead.
-	HashFiles bool
+	// HashFiles names a digest algorithm (see content.Algorithms) to compute every regular
+	// file's digest with while reading streamed input (stdin, a compressed file), which cannot
+	// be read again; seekable inputs are read on demand instead. "" computes none.
+	HashFiles string
 	Limits    Limits
 }
 
@@ -34,6 +36,11 @@ const Stdin = "-"
 func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*image.Image, error) {
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
+	}
+	if opts.HashFiles != "" {
+		if _, err := content.NewHash(opts.HashFiles); err != nil {
+			return nil, err
+		}
 	}
 	img, closer, err := open(ctx, arg, stdin, opts)
 	if err != nil {
@@ -62,7 +69,7 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		return nil, nil, err
 	}
 	streamed := opts
-	opts.HashFiles = false // seekable inputs are read again on demand
+	opts.HashFiles = "" // seekable inputs are read again on demand
 	if fi.IsDir() {
 		img, err := resolve(&dirStore{dir: arg, lim: opts.Limits}, src, true, opts)
 		return img, nil, err

@@ -2,12 +2,11 @@ package load
 
 import (
 	"archive/tar"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"hash"
 	"io"
 
+	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/image"
 )
 
@@ -18,9 +17,9 @@ import (
 // A stream that ends without the end-of-archive marker is reported truncated rather than
 // taken as complete. tr must read through pos.
 //
-// With hashFiles, the content of every regular file is hashed as it passes (entries get a
+// With a hashFiles algorithm, the content of every regular file is hashed as it passes (entries get a
 // Digest); visit then receives the body through the hasher and need not read it all.
-func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles bool, visit func(hdr *tar.Header, m *member, body io.Reader) error) (*blob, error) {
+func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, visit func(hdr *tar.Header, m *member, body io.Reader) error) (*blob, error) {
 	root := entryIndex{lim: lim}
 	var rootErr error
 	var end int64
@@ -64,9 +63,9 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles bool, visi
 		var body io.Reader = tr
 		var h hash.Hash
 		var hashed *image.Entry
-		if hashFiles && rootErr == nil && root.count > added && root.last().Type == image.TypeFile {
+		if hashFiles != "" && rootErr == nil && root.count > added && root.last().Type == image.TypeFile {
 			hashed = root.last()
-			h = sha256.New()
+			h, _ = content.NewHash(hashFiles) // checked by Open
 			body = io.TeeReader(tr, h)
 		}
 		name := memberName(hdr.Name)
@@ -90,7 +89,7 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles bool, visi
 			if _, err := io.Copy(io.Discard, body); err != nil {
 				return nil, entryErr(hdr, classify(err))
 			}
-			hashed.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+			hashed.Digest = content.Format(hashFiles, h)
 		}
 	}
 	if rootErr != nil {

@@ -28,7 +28,7 @@ func indexTar(ra io.ReaderAt, size int64, lim Limits) (*tarStore, error) {
 	s := &tarStore{ra: ra, size: size, members: map[string]*member{}, lim: lim, cache: map[string]*blob{}}
 	sec := newSection(ra, 0, size)
 	pos := &seekingPositioner{positioner: newPositioner(sec), s: sec}
-	root, err := scanOuter(tar.NewReader(pos), pos.positioner, lim, false, func(hdr *tar.Header, m *member, _ io.Reader) error {
+	root, err := scanOuter(tar.NewReader(pos), pos.positioner, lim, "", func(hdr *tar.Header, m *member, _ io.Reader) error {
 		if m.off+m.size > size {
 			return entryErr(hdr, fmt.Errorf("%w: member claims %d bytes, the file ends %d bytes after its start", ErrTruncated, m.size, size-m.off))
 		}

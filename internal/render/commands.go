@@ -141,16 +141,35 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		n = 10
 	}
 	for _, x := range r.Wasted[:n] {
-		rows = append(rows, []string{Size(x.Size), strconv.Itoa(x.Layer), fmt.Sprintf("%s (layer %d)", x.Reason, x.HiddenBy), x.Path})
+		name := x.Path
+		if x.Files > 1 {
+			name += fmt.Sprintf(" (%d files)", x.Files)
+		}
+		if x.Sensitive {
+			name += "  [sensitive]"
+		}
+		rows = append(rows, []string{Size(x.Size), strconv.Itoa(x.Layer), fmt.Sprintf("%s (layer %d)", x.Reason, x.HiddenBy), name})
 	}
 	if err := table(w, []string{"WASTED", "LAYER", "HIDDEN BY", "PATH"}, rows); err != nil {
 		return err
 	}
 	if n < len(r.Wasted) {
-		_, err := fmt.Fprintf(w, "… %d more (--no-trunc lists all)\n", len(r.Wasted)-n)
-		return err
+		if _, err := fmt.Fprintf(w, "… %d more (--no-trunc lists all)\n", len(r.Wasted)-n); err != nil {
+			return err
+		}
 	}
-	return nil
+	var secrets [][]string
+	for _, h := range r.Hidden {
+		if h.Sensitive {
+			secrets = append(secrets, []string{h.Type.String(), Size(h.Size), strconv.Itoa(h.Layer), fmt.Sprintf("%s (layer %d)", h.Reason, h.HiddenBy), h.Path})
+		}
+	}
+	if len(secrets) == 0 {
+		return nil
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Hidden but still shipped, and named like a secret:")
+	return table(w, []string{"TYPE", "SIZE", "LAYER", "HIDDEN BY", "PATH"}, secrets)
 }
 
 type printer struct {

@@ -1,0 +1,145 @@
+package inspect
+
+import (
+	"sort"
+
+	"github.com/strata-dev/strata/internal/content"
+	"github.com/strata-dev/strata/internal/fstree"
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// MetadataOnly is the waste reason of a version overwritten by a copy with the same bytes
+// and other metadata (a chmod or chown in a later layer copies the whole file).
+const MetadataOnly fstree.Reason = "metadata-only"
+
+// Waste is a shipped regular-file version the final filesystem does not show, or, when
+// Files > 1, every version a deleted or opaque directory hid at once (Path is that directory).
+type Waste struct {
+	Path            string        `json:"path"`
+	Size            int64         `json:"size"`
+	Files           int           `json:"files"`
+	Layer           int           `json:"layer"`
+	CreatedBy       string        `json:"created_by"`
+	HiddenBy        int           `json:"hidden_by"`
+	HiddenCreatedBy string        `json:"hidden_by_created_by"`
+	Reason          fstree.Reason `json:"reason"`
+	Sensitive       bool          `json:"sensitive"`
+}
+
+// waste accounts for every hidden regular-file version with content. Hidden versions that a
+// visible hardlink still shows are not waste. Linear in the hidden entries, plus a content
+// read of equal-size overwrites (to tell metadata-only copies).
+func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
+	linked := map[*image.Entry]bool{}
+	fs.Walk(func(n *fstree.Node) {
+		if n.Target != nil {
+			linked[n.Target] = true
+		}
+	})
+	var hs []fstree.Hidden
+	var refs []content.Ref
+	for _, h := range fs.Hidden {
+		if h.Entry.Type != image.TypeFile || h.Entry.Size == 0 || linked[h.Entry] {
+			continue
+		}
+		hs = append(hs, h)
+		if metadataCandidate(h) {
+			refs = append(refs, content.Ref{Layer: img.Layers[h.Layer], Entry: h.Entry}, content.Ref{Layer: img.Layers[h.By], Entry: h.Hider})
+		}
+	}
+	sums := map[*image.Entry]string{}
+	if len(refs) > 0 {
+		var err error
+		if sums, err = content.Digests(refs, "sha256"); err != nil {
+			return nil, err
+		}
+	}
+	type key struct {
+		hider *image.Entry
+		layer int
+	}
+	groups := map[key]int{}
+	out := []Waste{}
+	for _, h := range hs {
+		reason := h.Reason
+		if metadataCandidate(h) && sums[h.Entry] != "" && sums[h.Entry] == sums[h.Hider] {
+			reason = MetadataOnly
+		}
+		w := Waste{
+			Path: h.Entry.Path, Size: h.Entry.Size, Files: 1,
+			Layer: h.Layer, CreatedBy: img.Layers[h.Layer].CreatedBy(),
+			HiddenBy: h.By, HiddenCreatedBy: img.Layers[h.By].CreatedBy(), Reason: reason,
+			Sensitive: Sensitive(h.Entry.Path),
+		}
+		if !expand && h.Hider != nil && isBelow(h.Entry.Path, h.Hider.Path) {
+			k := key{h.Hider, h.Layer}
+			if i, ok := groups[k]; ok {
+				out[i].Size += w.Size
+				out[i].Files++
+				out[i].Sensitive = out[i].Sensitive || w.Sensitive
+				continue
+			}
+			groups[k] = len(out)
+			w.Path = h.Hider.Path
+		}
+		out = append(out, w)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Size != b.Size {
+			return a.Size > b.Size
+		}
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		return a.Layer < b.Layer
+	})
+	return out, nil
+}
+
+func metadataCandidate(h fstree.Hidden) bool {
+	return h.Reason == fstree.Overwritten && h.Hider != nil && h.Hider.Type == image.TypeFile && h.Hider.Size == h.Entry.Size
+}
+
+// isBelow reports whether p is strictly inside directory dir.
+func isBelow(p, dir string) bool {
+	if dir == "/" {
+		return p != "/"
+	}
+	return len(p) > len(dir) && p[len(dir)] == '/' && p[:len(dir)] == dir
+}
+
+// TopFile is one of a layer's largest files.
+type TopFile struct {
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+}
+
+// topFiles returns a layer's n largest regular files, largest first (ties by path).
+func topFiles(l *image.Layer, n int) []TopFile {
+	out := make([]TopFile, 0, n+1)
+	for i := range l.Entries {
+		e := &l.Entries[i]
+		if e.Type != image.TypeFile || e.Whiteout != image.NotWhiteout {
+			continue
+		}
+		if len(out) == n && !larger(e.Size, e.Path, out[n-1]) {
+			continue
+		}
+		j := len(out)
+		out = append(out, TopFile{})
+		for j > 0 && larger(e.Size, e.Path, out[j-1]) {
+			out[j] = out[j-1]
+			j--
+		}
+		out[j] = TopFile{Path: e.Path, Size: e.Size}
+		if len(out) > n {
+			out = out[:n]
+		}
+	}
+	return out
+}
+
+func larger(size int64, p string, than TopFile) bool {
+	return size > than.Size || (size == than.Size && p < than.Path)
+}
