@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/strata-dev/strata/files"
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
@@ -174,12 +176,13 @@ func (c *common) render() render.Options { return render.Options{NoTrunc: c.noTr
 func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("inspect", "strata inspect [flags] IMAGE", stderr)
 	expand := fs.Bool("expand", false, "list each wasted file of a deleted directory instead of one row for the directory")
+	verify := fs.Bool("verify", false, "recompute every layer's diff_id and blob digest and check them against the archive (reads every byte)")
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err
 	}
 	// Telling metadata-only copies needs content; streamed input is hashed as it passes.
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: "sha256"})
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: "sha256", Verify: *verify})
 	if err != nil {
 		return err
 	}
@@ -187,6 +190,9 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	r, err := inspect.Of(img, fstree.Merge(img.Layers), inspect.Options{Expand: *expand})
 	if err != nil {
 		return err
+	}
+	if *verify && img.Source.Format == image.FormatRootfs {
+		fmt.Fprintln(stderr, "strata: warning: a root filesystem tarball claims no digests: nothing to verify")
 	}
 	if c.output == "json" {
 		return render.JSON(stdout, r)
@@ -214,12 +220,18 @@ func runHistory(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("files", "strata files [flags] IMAGE", stderr)
-	layer := fs.Int("layer", -1, "list one layer's raw entries (0 is the base layer; negative counts from the top: -1 is all layers merged)")
+	layer := fs.Int("layer", -1, "list one layer's raw entries as stored (0 is the base layer)")
+	hashAlg := fs.String("hash", "", "add each regular file's content digest: "+strings.Join(content.Algorithms, ", "))
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err
 	}
-	img, err := c.open(ctx, args[0], stdin, false)
+	if *hashAlg != "" {
+		if _, err := content.NewHash(*hashAlg); err != nil {
+			return &usageError{"--hash: " + err.Error()}
+		}
+	}
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: *hashAlg})
 	if err != nil {
 		return err
 	}
@@ -229,9 +241,12 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if *layer < 0 || *layer >= len(img.Layers) {
 			return &usageError{fmt.Sprintf("--layer %d: the image has layers 0 to %d", *layer, len(img.Layers)-1)}
 		}
-		list = files.Layer(img.Layers[*layer])
+		list, err = files.Layer(img.Layers[*layer], *hashAlg)
 	} else {
-		list = files.Merged(fstree.Merge(img.Layers))
+		list, err = files.Merged(img, fstree.Merge(img.Layers), *hashAlg)
+	}
+	if err != nil {
+		return err
 	}
 	if c.output == "json" {
 		return render.JSONList(stdout, list)

@@ -4,6 +4,7 @@ package files
 import (
 	"sort"
 
+	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
 )
@@ -18,40 +19,81 @@ type File struct {
 	GID      int        `json:"gid"`
 	Link     string     `json:"link"`
 	Layer    int        `json:"layer"`              // the layer providing this version
+	Digest   string     `json:"digest,omitempty"`   // with --hash: "<alg>:<hex>" of the content (a hardlink's target's)
 	Whiteout string     `json:"whiteout,omitempty"` // raw layer listings: "delete" or "opaque"
 	Escapes  bool       `json:"escapes,omitempty"`  // the raw name climbed out of the root with ".."
 }
 
 // Merged lists the visible files of the merged filesystem, sorted by path. Directories no
-// layer wrote (implied parents) are listed as dirs with mode 0755 and layer -1.
-func Merged(fs *fstree.FS) []File {
-	var out []File
+// layer wrote (implied parents) are listed as dirs with mode 0755 and layer -1. With a
+// digest algorithm, regular files and hardlinks get their content's digest.
+func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
+	out := []File{}
+	var refs []content.Ref
+	var targets []*image.Entry // the entry whose content each listed file has, or nil
 	fs.Walk(func(n *fstree.Node) {
 		if n.Entry == nil {
 			out = append(out, File{Path: n.Path, Type: image.TypeDir, Mode: "0755", Layer: -1})
+			targets = append(targets, nil)
 			return
 		}
 		out = append(out, fromEntry(n.Entry, n.Layer))
+		t, tl := n.Entry, n.Layer
+		if n.Entry.Type == image.TypeHardlink {
+			t, tl = n.Target, n.TargetLayer
+		}
+		if t == nil || t.Type != image.TypeFile {
+			t = nil
+		} else if alg != "" {
+			refs = append(refs, content.Ref{Layer: img.Layers[tl], Entry: t})
+		}
+		targets = append(targets, t)
 	})
-	return out
+	if alg == "" {
+		return out, nil
+	}
+	sums, err := content.Digests(refs, alg)
+	if err != nil {
+		return nil, err
+	}
+	for i, t := range targets {
+		if t != nil {
+			out[i].Digest = sums[t]
+		}
+	}
+	return out, nil
 }
 
 // Layer lists one layer's entries as stored, whiteouts included, sorted by path; of
 // duplicate paths the last (the one that counts) comes last.
-func Layer(l *image.Layer) []File {
+func Layer(l *image.Layer, alg string) ([]File, error) {
 	out := make([]File, 0, len(l.Entries))
+	var refs []content.Ref
 	for i := range l.Entries {
-		f := fromEntry(&l.Entries[i], l.Index)
-		switch l.Entries[i].Whiteout {
+		e := &l.Entries[i]
+		f := fromEntry(e, l.Index)
+		switch e.Whiteout {
 		case image.WhiteoutDelete:
 			f.Whiteout = "delete"
 		case image.WhiteoutOpaque:
 			f.Whiteout = "opaque"
 		}
+		if alg != "" && e.Whiteout == image.NotWhiteout && e.Type == image.TypeFile {
+			refs = append(refs, content.Ref{Layer: l, Entry: e})
+		}
 		out = append(out, f)
 	}
+	if alg != "" {
+		sums, err := content.Digests(refs, alg)
+		if err != nil {
+			return nil, err
+		}
+		for i := range l.Entries {
+			out[i].Digest = sums[&l.Entries[i]]
+		}
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
+	return out, nil
 }
 
 func fromEntry(e *image.Entry, layer int) File {

@@ -28,6 +28,22 @@ type Report struct {
 	WastedBytes  int64        `json:"wasted_bytes"`
 	Wasted       []Waste      `json:"wasted"`
 	Hidden       []Hidden     `json:"hidden"`
+	Verify       *Verify      `json:"verify,omitempty"` // with --verify
+}
+
+// Verify reports what --verify recomputed. Every value here was computed from the bytes
+// and matched the archive's claims (a mismatch is an error, not a report).
+type Verify struct {
+	Config   string          `json:"config"`             // sha256 of the config: the image ID
+	Manifest string          `json:"manifest,omitempty"` // manifest digest, checked against the index
+	Layers   []VerifiedLayer `json:"layers"`
+}
+
+// VerifiedLayer is one layer's recomputed digests.
+type VerifiedLayer struct {
+	Index  int    `json:"index"`
+	DiffID string `json:"diff_id"` // sha256 of the uncompressed tar
+	Digest string `json:"digest"`  // sha256 of the blob as stored
 }
 
 // Config is the runtime part of the image config.
@@ -106,6 +122,12 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 		})
 	}
 	r.Size = shipped
+	if len(img.Layers) > 0 && img.Layers[0].Verified {
+		r.Verify = &Verify{Config: img.ID, Manifest: img.Digest, Layers: []VerifiedLayer{}}
+		for _, l := range img.Layers {
+			r.Verify.Layers = append(r.Verify.Layers, VerifiedLayer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest})
+		}
+	}
 	fs.Walk(func(*fstree.Node) { r.Files++ })
 	for _, h := range fs.Hidden {
 		if h.Entry.Type != image.TypeDir {

@@ -58,6 +58,7 @@ type Layer struct {
 	Member      string // archive member (or layout file) holding the blob
 	Compression string // of the stored blob: none, gzip, zstd, xz, bzip2
 	TarSize     int64  // bytes of the blob as stored
+	Verified    bool   // DiffID and Digest were recomputed from the bytes and match the archive's claims
 	History     *v1.History
 	Entries     []Entry
 

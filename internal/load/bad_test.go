@@ -303,6 +303,41 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// TestVerifyCatchesTamperedLayer: a layer whose bytes no longer match the config's diff_id
+// (the tar stays well-formed) loads without --verify, and is refused with it.
+func TestVerifyCatchesTamperedLayer(t *testing.T) {
+	good := archiveBytes(t, goodImage())
+	bad := bytes.Replace(good, []byte("hello\n"), []byte("jello\n"), 1)
+	if bytes.Equal(good, bad) {
+		t.Fatal("content not found in the archive")
+	}
+	for _, mode := range []string{"file", "stdin"} {
+		arg := Stdin
+		if mode == "file" {
+			arg = filepath.Join(t.TempDir(), "bad.tar")
+			os.WriteFile(arg, bad, 0o644)
+		}
+		img, err := Open(context.Background(), arg, bytes.NewReader(bad), Options{})
+		if err != nil {
+			t.Fatalf("%s without verify: %v", mode, err)
+		}
+		img.Close()
+		_, err = Open(context.Background(), arg, bytes.NewReader(bad), Options{Verify: true})
+		if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "layer 0: uncompressed content has digest") || !strings.Contains(err.Error(), "/layer.tar") {
+			t.Errorf("%s with verify: err = %v, want ErrCorrupt naming layer 0 and its member", mode, err)
+		}
+	}
+	img, err := Open(context.Background(), Stdin, bytes.NewReader(good), Options{Verify: true})
+	if err != nil {
+		t.Fatalf("untampered archive with verify: %v", err)
+	}
+	for _, l := range img.Layers {
+		if !l.Verified || l.Digest != l.DiffID {
+			t.Errorf("layer %d: verified %v, digest %s, diff_id %s", l.Index, l.Verified, l.Digest, l.DiffID)
+		}
+	}
+}
+
 func TestGoodArchiveOpens(t *testing.T) {
 	good := archiveBytes(t, goodImage())
 	img, err := Open(context.Background(), Stdin, bytes.NewReader(good), Options{})

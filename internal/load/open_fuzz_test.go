@@ -426,7 +426,7 @@ func FuzzLayer(f *testing.F) {
 			run("section", newSection(bytes.NewReader(b), 0, n), parseOpts{lim: lim}),
 			run("stream", struct{ io.Reader }{bytes.NewReader(b)}, parseOpts{lim: lim}),
 			run("hash", newSection(bytes.NewReader(b), 0, n), parseOpts{lim: lim, hash: true}),
-			run("stream+hashFiles", struct{ io.Reader }{bytes.NewReader(b)}, parseOpts{lim: lim, hashFiles: true}),
+			run("stream+hashFiles", struct{ io.Reader }{bytes.NewReader(b)}, parseOpts{lim: lim, hashFiles: "sha256"}),
 		}
 		ref := results[0]
 		for _, r := range results[1:] {

@@ -215,8 +215,6 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 			l.ReaderAt = st.readerAt(members[i])
 		}
 		switch {
-		case b.storedDigest != "":
-			l.Digest = b.storedDigest
 		case descs[i].Digest.Hex != "":
 			l.Digest = descs[i].Digest.String()
 		case b.compression == CompressionNone:
@@ -229,6 +227,7 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 			if err := verifyLayer(l, b); err != nil {
 				return memberErr(l.Member, err)
 			}
+			l.Digest, l.Verified = b.storedDigest, true
 		}
 		img.Layers = append(img.Layers, l)
 	}
@@ -253,10 +252,15 @@ func layerMediaType(f image.Format, compression string) string {
 	return "application/vnd.oci.image.layer.v1.tar"
 }
 
-// verifyLayer checks a hashed blob against the digests the archive claims.
+// verifyLayer checks a hashed blob against the digests the archive claims: its uncompressed
+// stream against the config's diff_id, the stored blob against the digest the manifest (or
+// the member's name) gives it.
 func verifyLayer(l *image.Layer, b *blob) error {
 	if b.tarDigest != l.DiffID {
 		return fmt.Errorf("%w: layer %d: uncompressed content has digest %s, the config's diff_id is %s", ErrCorrupt, l.Index, b.tarDigest, l.DiffID)
+	}
+	if l.Digest != "" && b.storedDigest != l.Digest {
+		return fmt.Errorf("%w: layer %d: blob has digest %s, the archive says %s", ErrCorrupt, l.Index, b.storedDigest, l.Digest)
 	}
 	return nil
 }

@@ -1,0 +1,242 @@
+package load
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/strata-dev/strata/internal/fstree"
+	"github.com/strata-dev/strata/internal/testgen"
+)
+
+// heapInUse is the live heap after a full collection.
+func heapInUse() uint64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapAlloc
+}
+
+// TestManyEntriesMemory streams a 300,000-entry rootfs through a pipe (never whole in
+// memory) and bounds the heap the opened image retains per entry.
+func TestManyEntriesMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and reads a 300,000-entry archive")
+	}
+	const n = 300_000
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		mt := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := 0; i < n; i++ {
+			h := &tar.Header{Typeflag: tar.TypeReg, Name: fmt.Sprintf("usr/lib/pkg%04d/file%06d.so", i/100, i), Mode: 0o644, ModTime: mt, Format: tar.FormatUSTAR}
+			if i%100 == 0 {
+				h = &tar.Header{Typeflag: tar.TypeDir, Name: fmt.Sprintf("usr/lib/pkg%04d/", i/100), Mode: 0o755, ModTime: mt, Format: tar.FormatUSTAR}
+			}
+			if err := tw.WriteHeader(h); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.CloseWithError(tw.Close())
+	}()
+	before := heapInUse()
+	start := time.Now()
+	img, err := Open(context.Background(), Stdin, pr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	after := heapInUse()
+	if len(img.Layers) != 1 || len(img.Layers[0].Entries) != n {
+		t.Fatalf("got %d layers, %d entries; want 1 layer of %d", len(img.Layers), len(img.Layers[0].Entries), n)
+	}
+	var retained int64
+	if after > before {
+		retained = int64(after - before)
+	}
+	perEntry := retained / n
+	t.Logf("%d entries in %v; retained heap %d MiB, %d bytes per entry", n, elapsed, retained>>20, perEntry)
+	if perEntry > 400 {
+		t.Errorf("the opened image retains %d bytes per entry; want < 400", perEntry)
+	}
+	runtime.KeepAlive(img)
+}
+
+// deepName is a path of depth directories named "a" (with a trailing slash when dir).
+func deepName(depth int, dir bool) string {
+	s := strings.Repeat("a/", depth)
+	if !dir {
+		s = strings.TrimSuffix(s, "/")
+	}
+	return s
+}
+
+// TestDeepPath reads a layer holding a 2,000-level deep path, merges it, and then refuses
+// it under a depth limit, naming the first entry over the limit.
+func TestDeepPath(t *testing.T) {
+	const depth = 2000
+	var entries []testgen.Entry
+	for d := 1; d < depth; d++ {
+		entries = append(entries, testgen.Dir(deepName(d, true)))
+	}
+	entries = append(entries, testgen.File(deepName(depth-1, true)+"file", "bottom\n"))
+	img := testgen.Image{Tags: []string{"deep:1"}, Layers: []testgen.Layer{{Entries: entries}}}
+	var buf bytes.Buffer
+	if err := testgen.WriteDockerArchive(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "deep.tar")
+	if err := os.WriteFile(file, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bottom := "/" + deepName(depth-1, true) + "file"
+	for _, arg := range []string{file, Stdin} {
+		t.Run(filepath.Base(arg), func(t *testing.T) {
+			got, err := Open(context.Background(), arg, bytes.NewReader(buf.Bytes()), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer got.Close()
+			if n := len(got.Layers[0].Entries); n != depth {
+				t.Fatalf("%d entries, want %d", n, depth)
+			}
+			fs := fstree.Merge(got.Layers)
+			if n := fs.Lookup(bottom); n == nil || n.Entry == nil || n.Entry.Size != 7 {
+				t.Fatalf("Lookup(bottom) = %v", n)
+			}
+			visible := 0
+			fs.Walk(func(*fstree.Node) { visible++ })
+			if visible != depth {
+				t.Errorf("%d visible paths, want %d", visible, depth)
+			}
+
+			lim := DefaultLimits
+			lim.MaxPathDepth = 100
+			_, err = Open(context.Background(), arg, bytes.NewReader(buf.Bytes()), Options{Limits: lim})
+			if !errors.Is(err, ErrLimit) {
+				t.Fatalf("error %v, want %v", err, ErrLimit)
+			}
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %q is not a *load.Error", err)
+			}
+			first := deepName(101, true) // the first entry with 101 components
+			if e.Entry != first || !strings.Contains(err.Error(), "entry "+first+":") {
+				t.Errorf("error %q (Entry %.20q…) does not name entry %.20q…", err, e.Entry, first)
+			}
+			if !strings.HasSuffix(e.Member, "/layer.tar") || !strings.Contains(err.Error(), e.Member) {
+				t.Errorf("error %q does not name the layer member (Member %q)", err, e.Member)
+			}
+		})
+	}
+}
+
+// zeroBomb streams n zero bytes, gzip'd, optionally as the body of a one-file tar.
+func zeroBomb(n int64, asTar bool) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		zw, _ := gzip.NewWriterLevel(pw, gzip.BestSpeed)
+		var w io.Writer = zw
+		var tw *tar.Writer
+		if asTar {
+			tw = tar.NewWriter(zw)
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: "zeros", Size: n, Mode: 0o644}); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+			w = tw
+		}
+		buf := make([]byte, 1<<20)
+		for left := n; left > 0; left -= int64(len(buf)) {
+			if left < int64(len(buf)) {
+				buf = buf[:left]
+			}
+			if _, err := w.Write(buf); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		if tw != nil {
+			tw.Close()
+		}
+		pw.CloseWithError(zw.Close())
+	}()
+	return pr
+}
+
+var bombLimits = Limits{MaxRatio: 100, RatioFloor: 1 << 20, MaxUncompressed: 1 << 40}
+
+// TestGzipBomb: 1 GiB of zeros gzip'd (about 1 MiB) is refused as soon as it inflates past
+// the ratio, long before it is inflated whole.
+func TestGzipBomb(t *testing.T) {
+	for _, asTar := range []bool{false, true} {
+		t.Run(fmt.Sprintf("tar=%v", asTar), func(t *testing.T) {
+			r := zeroBomb(1<<30, asTar)
+			defer r.Close()
+			start := time.Now()
+			_, err := Open(context.Background(), Stdin, r, Options{Limits: bombLimits})
+			elapsed := time.Since(start)
+			if !errors.Is(err, ErrLimit) {
+				t.Fatalf("error %v, want %v", err, ErrLimit)
+			}
+			if !strings.Contains(err.Error(), "gzip") {
+				t.Errorf("error %q does not say which stream", err)
+			}
+			if elapsed > 5*time.Second {
+				t.Errorf("refused after %v; want a refusal as soon as the ratio is passed", elapsed)
+			}
+			t.Logf("%v after %v", err, elapsed)
+		})
+	}
+}
+
+// TestGzipBombLayer: the same bomb as a layer blob of a docker archive is refused, naming
+// the layer member, from a file and from stdin.
+func TestGzipBombLayer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compresses 1 GiB")
+	}
+	r := zeroBomb(1<<30, true)
+	bomb, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["sha256:` + strings.Repeat("0", 64) + `"]}}`
+	archive := fzTar(
+		fzMember{name: "bomb/layer.tar", data: string(bomb)},
+		fzMember{name: "c.json", data: cfg},
+		fzMember{name: "manifest.json", data: `[{"Config":"c.json","RepoTags":["bomb:1"],"Layers":["bomb/layer.tar"]}]`},
+	)
+	file := filepath.Join(t.TempDir(), "bomb.tar")
+	if err := os.WriteFile(file, archive, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, arg := range []string{file, Stdin} {
+		t.Run(filepath.Base(arg), func(t *testing.T) {
+			start := time.Now()
+			_, err := Open(context.Background(), arg, bytes.NewReader(archive), Options{Limits: bombLimits})
+			if !errors.Is(err, ErrLimit) {
+				t.Fatalf("error %v, want %v", err, ErrLimit)
+			}
+			if !strings.Contains(err.Error(), "bomb/layer.tar") {
+				t.Errorf("error %q does not name the layer member", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("refused after %v", d)
+			}
+		})
+	}
+}
