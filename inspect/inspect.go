@@ -64,13 +64,13 @@ type Config struct {
 
 // Layer is one layer's summary.
 type Layer struct {
-	Index     int    `json:"index"`
-	DiffID    string `json:"diff_id"`
-	Digest    string `json:"digest"`
-	MediaType string `json:"media_type"`
-	Size      int64  `json:"size"`     // regular-file bytes, as `docker history` reports
-	TarSize   int64  `json:"tar_size"` // bytes of the blob as stored
-	Files     int    `json:"files"`    // entries, whiteouts excluded
+	Index     int       `json:"index"`
+	DiffID    string    `json:"diff_id"`
+	Digest    string    `json:"digest"`
+	MediaType string    `json:"media_type"`
+	Size      int64     `json:"size"`     // regular-file bytes, as `docker history` reports
+	TarSize   int64     `json:"tar_size"` // bytes of the blob as stored
+	Files     int       `json:"files"`    // entries, whiteouts excluded
 	CreatedBy string    `json:"created_by"`
 	Wasted    int64     `json:"wasted_bytes"` // bytes this layer added that later layers hide
 	TopFiles  []TopFile `json:"top_files"`    // the layer's largest files

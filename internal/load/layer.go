@@ -27,7 +27,7 @@ type blob struct {
 // parseOpts say how much of a blob to read.
 type parseOpts struct {
 	lim       Limits
-	hash      bool // read every byte and compute both digests
+	hash      bool   // read every byte and compute both digests
 	hashFiles string // digest algorithm for every regular file's content (streamed input, read once)
 }
 
