@@ -182,7 +182,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	// Telling metadata-only copies needs content; streamed input is hashed as it passes.
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: "sha256", Verify: *verify})
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify})
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,10 @@ import (
 	"github.com/strata-dev/strata/internal/image"
 )
 
+// EqualityHash is the digest inspect compares contents with (only for equality); load
+// streamed input with it as load.Options.HashFiles.
+const EqualityHash = "xxh64"
+
 // MetadataOnly is the waste reason of a version overwritten by a copy with the same bytes
 // and other metadata (a chmod or chown in a later layer copies the whole file).
 const MetadataOnly fstree.Reason = "metadata-only"
@@ -50,7 +54,7 @@ func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
 	sums := map[*image.Entry]string{}
 	if len(refs) > 0 {
 		var err error
-		if sums, err = content.Digests(refs, "sha256"); err != nil {
+		if sums, err = content.Digests(refs, EqualityHash); err != nil {
 			return nil, err
 		}
 	}

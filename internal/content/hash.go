@@ -9,10 +9,13 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+
+	"github.com/cespare/xxhash/v2"
 )
 
-// Algorithms are the digest algorithms content can compute; sha256 is the default.
-var Algorithms = []string{"sha256", "sha512", "sha1", "md5"}
+// Algorithms are the digest algorithms content can compute; sha256 is the default. xxh64
+// is not cryptographic: fast equality checks only.
+var Algorithms = []string{"sha256", "sha512", "sha1", "md5", "xxh64"}
 
 // NewHash returns a hash for a named algorithm.
 func NewHash(alg string) (hash.Hash, error) {
@@ -25,6 +28,8 @@ func NewHash(alg string) (hash.Hash, error) {
 		return sha1.New(), nil
 	case "md5":
 		return md5.New(), nil
+	case "xxh64":
+		return xxhash.New(), nil
 	}
 	return nil, fmt.Errorf("unknown digest algorithm %q (want one of %s)", alg, strings.Join(Algorithms, ", "))
 }
