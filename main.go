@@ -128,6 +128,7 @@ type common struct {
 	quiet    bool
 	image    string
 	platform string
+	limits   []string
 }
 
 func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common) {
@@ -139,6 +140,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only identifiers")
 	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive (tag or image-ID prefix)")
 	fs.StringVar(&c.platform, "platform", "", "pick a platform from a multi-platform index (os/arch[/variant])")
+	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, KEY=N ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes)")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
 	}
@@ -156,6 +158,12 @@ func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, err
 	if c.output != "table" && c.output != "json" {
 		return nil, &usageError{fmt.Sprintf("unknown output format %q (want table or json)", c.output)}
 	}
+	for _, kv := range c.limits {
+		var probe load.Limits
+		if err := probe.Set(kv); err != nil {
+			return nil, &usageError{err.Error()}
+		}
+	}
 	if fs.NArg() != want {
 		return nil, &usageError{fmt.Sprintf("%s takes %d image argument(s), got %d", fs.Name(), want, fs.NArg())}
 	}
@@ -168,6 +176,10 @@ func (c *common) open(ctx context.Context, arg string, stdin io.Reader, verify b
 
 func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o load.Options) (*image.Image, error) {
 	o.Image, o.Platform = c.image, c.platform
+	o.Limits = load.DefaultLimits
+	for _, kv := range c.limits {
+		o.Limits.Set(kv) // checked by parse
+	}
 	return load.Open(ctx, arg, stdin, o)
 }
 

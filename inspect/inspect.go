@@ -29,6 +29,15 @@ type Report struct {
 	Wasted       []Waste      `json:"wasted"`
 	Hidden       []Hidden     `json:"hidden"`
 	Verify       *Verify      `json:"verify,omitempty"` // with --verify
+	// Escaping lists entries whose raw names climb out of the root with "..": strata reports
+	// them clamped at the root; an extracting tool might write outside its target.
+	Escaping []EntryRef `json:"escaping_paths"`
+}
+
+// EntryRef names an entry of a layer.
+type EntryRef struct {
+	Path  string `json:"path"`
+	Layer int    `json:"layer"`
 }
 
 // Verify reports what --verify recomputed. Every value here was computed from the bytes
@@ -104,6 +113,7 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 		Layers:   []Layer{},
 		Wasted:   []Waste{},
 		Hidden:   []Hidden{},
+		Escaping: []EntryRef{},
 		Config:   Config{Env: []string{}, Entrypoint: []string{}, Cmd: []string{}, ExposedPorts: []string{}, Volumes: []string{}, Labels: map[string]string{}},
 	}
 	if c := img.Config; c != nil {
@@ -113,6 +123,11 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 	}
 	var shipped int64
 	for _, l := range img.Layers {
+		for i := range l.Entries {
+			if l.Entries[i].Escapes {
+				r.Escaping = append(r.Escaping, EntryRef{Path: l.Entries[i].Path, Layer: l.Index})
+			}
+		}
 		size := l.Size()
 		shipped += size
 		r.Layers = append(r.Layers, Layer{

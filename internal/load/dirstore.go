@@ -50,7 +50,7 @@ func (s *dirStore) small(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if max > 0 && fi.Size() > max {
-		return nil, fmt.Errorf("%w: %s is %d bytes, more than %d allowed for a JSON document", ErrLimit, name, fi.Size(), max)
+		return nil, limitErr("json", max, "%s is %d bytes, more than %d allowed for a JSON document", name, fi.Size(), max)
 	}
 	return io.ReadAll(f)
 }

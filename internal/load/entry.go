@@ -91,14 +91,14 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		return nil
 	}
 	if x.lim.MaxEntries > 0 && x.count >= x.lim.MaxEntries {
-		return fmt.Errorf("%w: more than %d entries in one layer (raise --max-entries)", ErrLimit, x.lim.MaxEntries)
+		return limitErr("entries", int64(x.lim.MaxEntries), "more than %d entries in one layer", x.lim.MaxEntries)
 	}
 	if x.lim.MaxPathLen > 0 && len(hdr.Name) > x.lim.MaxPathLen {
-		return fmt.Errorf("%w: path of %d bytes (max %d)", ErrLimit, len(hdr.Name), x.lim.MaxPathLen)
+		return limitErr("path-len", int64(x.lim.MaxPathLen), "path of %d bytes (max %d)", len(hdr.Name), x.lim.MaxPathLen)
 	}
 	p, escapes := cleanPath(hdr.Name)
 	if x.lim.MaxPathDepth > 0 && strings.Count(p, "/") > x.lim.MaxPathDepth {
-		return fmt.Errorf("%w: path deeper than %d components", ErrLimit, x.lim.MaxPathDepth)
+		return limitErr("path-depth", int64(x.lim.MaxPathDepth), "path deeper than %d components", x.lim.MaxPathDepth)
 	}
 	e := image.Entry{
 		Path:    p,

@@ -32,3 +32,17 @@ type Error struct {
 func (e *Error) Error() string { return fmt.Sprintf("%s: %v", e.File, e.Err) }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+// limitError is an ErrLimit that knows which --limit key raises it.
+type limitError struct {
+	key string
+	max int64
+	msg string
+}
+
+func (e *limitError) Error() string        { return ErrLimit.Error() + ": " + e.msg }
+func (e *limitError) Is(target error) bool { return target == ErrLimit }
+
+func limitErr(key string, max int64, format string, args ...any) error {
+	return &limitError{key: key, max: max, msg: fmt.Sprintf(format, args...)}
+}

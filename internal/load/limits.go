@@ -1,6 +1,5 @@
 package load
 
-import "fmt"
 
 // Limits bound the work and memory an input can demand. The zero value of a field means
 // "no limit"; DefaultLimits are generous enough for real images.
@@ -29,10 +28,10 @@ var DefaultLimits = Limits{
 
 func (l Limits) checkInflate(alg string, in, out int64) error {
 	if l.MaxUncompressed > 0 && out > l.MaxUncompressed {
-		return fmt.Errorf("%w: %s stream inflates past %d bytes", ErrLimit, alg, l.MaxUncompressed)
+		return limitErr("uncompressed", l.MaxUncompressed, "%s stream inflates past %d bytes", alg, l.MaxUncompressed)
 	}
 	if l.MaxRatio > 0 && out > l.RatioFloor && in > 0 && out/in > l.MaxRatio {
-		return fmt.Errorf("%w: %s stream inflates %d:1 (a decompression bomb?)", ErrLimit, alg, out/in)
+		return limitErr("ratio", l.MaxRatio, "%s stream inflates %d:1 (a decompression bomb?)", alg, out/in)
 	}
 	return nil
 }

@@ -174,6 +174,10 @@ func locate(arg string, err error) error {
 	if errors.As(err, &h) {
 		e.Hint = h.hint
 	}
+	var le *limitError
+	if errors.As(err, &le) {
+		e.Hint = fmt.Sprintf("if the input is trusted, raise the limit with --limit %s=N (it is %d)", le.key, le.max)
+	}
 	var me *memberError
 	if errors.As(err, &me) {
 		e.Member = me.name

@@ -48,7 +48,7 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 		}
 		last = hdr.Name
 		if lim.MaxEntries > 0 && n >= lim.MaxEntries {
-			return nil, fmt.Errorf("%w: more than %d archive members", ErrLimit, lim.MaxEntries)
+			return nil, limitErr("entries", int64(lim.MaxEntries), "more than %d archive members", lim.MaxEntries)
 		}
 		if hdr.Typeflag == tar.TypeXGlobalHeader {
 			continue

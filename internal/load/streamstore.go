@@ -102,7 +102,7 @@ func (s *streamStore) small(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if max > 0 && m.size > max {
-		return nil, fmt.Errorf("%w: member %s is %d bytes, more than %d allowed for a JSON document", ErrLimit, m.name, m.size, max)
+		return nil, limitErr("json", max, "member %s is %d bytes, more than %d allowed for a JSON document", m.name, m.size, max)
 	}
 	b, ok := s.data[m.name]
 	if !ok {

@@ -53,7 +53,7 @@ func (s *tarStore) small(name string, max int64) ([]byte, error) {
 		return nil, err
 	}
 	if max > 0 && m.size > max {
-		return nil, fmt.Errorf("%w: member %s is %d bytes, more than %d allowed for a JSON document", ErrLimit, name, m.size, max)
+		return nil, limitErr("json", max, "member %s is %d bytes, more than %d allowed for a JSON document", name, m.size, max)
 	}
 	b := make([]byte, m.size)
 	if _, err := s.ra.ReadAt(b, m.off); err != nil {

@@ -115,6 +115,9 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	}
 	p.kv("Size", fmt.Sprintf("%s (%d bytes, %d layers, %d files)", Size(r.Size), r.Size, len(r.Layers), r.Files))
 	p.kv("Efficiency", fmt.Sprintf("%.2f%% (%s wasted)", r.Efficiency*100, Size(r.WastedBytes)))
+	for i, e := range r.Escaping {
+		p.kv(label("Warning", i), fmt.Sprintf("layer %d has an entry named to escape the root with \"..\" (shown as %s)", e.Layer, e.Path))
+	}
 	if p.err != nil {
 		return p.err
 	}

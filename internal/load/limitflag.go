@@ -1,0 +1,52 @@
+package load
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// limitSetters are the Limits fields settable from the command line (`--limit KEY=N`).
+var limitSetters = map[string]func(*Limits, int64){
+	"entries":      func(l *Limits, n int64) { l.MaxEntries = int(n) },
+	"path-len":     func(l *Limits, n int64) { l.MaxPathLen = int(n) },
+	"path-depth":   func(l *Limits, n int64) { l.MaxPathDepth = int(n) },
+	"json":         func(l *Limits, n int64) { l.MaxJSON = n },
+	"uncompressed": func(l *Limits, n int64) { l.MaxUncompressed = n },
+	"ratio":        func(l *Limits, n int64) { l.MaxRatio = n },
+	"link-hops":    func(l *Limits, n int64) { l.MaxLinkHops = int(n) },
+}
+
+// LimitKeys lists the keys Set accepts.
+func LimitKeys() []string {
+	ks := make([]string, 0, len(limitSetters))
+	for k := range limitSetters {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Set changes one limit from "KEY=N" (0 means no limit). N may end in k, M, G or T (powers
+// of 1024).
+func (l *Limits) Set(kv string) error {
+	k, v, ok := strings.Cut(kv, "=")
+	set, known := limitSetters[k]
+	if !ok || !known {
+		return fmt.Errorf("--limit %q: want KEY=N with KEY one of %s", kv, strings.Join(LimitKeys(), ", "))
+	}
+	mult := int64(1)
+	if n := len(v); n > 0 {
+		if i := strings.IndexByte("kMGT", v[n-1]); i >= 0 {
+			mult = 1 << (10 * (i + 1))
+			v = v[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<40)*1024/mult {
+		return fmt.Errorf("--limit %s: %q is not a count or size", k, v)
+	}
+	set(l, n*mult)
+	return nil
+}
