@@ -1,6 +1,5 @@
 package load
 
-
 // Limits bound the work and memory an input can demand. The zero value of a field means
 // "no limit"; DefaultLimits are generous enough for real images.
 type Limits struct {
