@@ -143,7 +143,7 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 			r.Verify.Layers = append(r.Verify.Layers, VerifiedLayer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest})
 		}
 	}
-	fs.Walk(func(*fstree.Node) { r.Files++ })
+	fs.Each(func(*fstree.Node) { r.Files++ })
 	for _, h := range fs.Hidden {
 		if h.Entry.Type != image.TypeDir {
 			r.Hidden = append(r.Hidden, Hidden{

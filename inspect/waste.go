@@ -35,7 +35,7 @@ type Waste struct {
 // read of equal-size overwrites (to tell metadata-only copies).
 func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
 	linked := map[*image.Entry]bool{}
-	fs.Walk(func(n *fstree.Node) {
+	fs.Each(func(n *fstree.Node) {
 		if n.Target != nil {
 			linked[n.Target] = true
 		}
