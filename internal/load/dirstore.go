@@ -7,8 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
 )
 
 // dirStore is an OCI image layout directory. Member names are slash paths relative to it;
@@ -35,22 +33,36 @@ func (s *dirStore) has(name string) bool {
 	return err == nil && fi.Mode().IsRegular()
 }
 
-func (s *dirStore) small(name string, max int64) ([]byte, error) {
+// open opens a member and returns its size.
+func (s *dirStore) open(name string) (*os.File, int64, error) {
 	p, err := s.file(name)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, s.openErr(name, err)
+		return nil, 0, s.openErr(name, err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, 0, fmt.Errorf("%w: %s is not a regular file", ErrMalformed, memberName(name))
+	}
+	return f, fi.Size(), nil
+}
+
+func (s *dirStore) small(name string, max int64) ([]byte, error) {
+	f, size, err := s.open(name)
 	if err != nil {
 		return nil, err
 	}
-	if max > 0 && fi.Size() > max {
-		return nil, limitErr("json", max, "%s is %d bytes, more than %d allowed for a JSON document", name, fi.Size(), max)
+	defer f.Close()
+	if max > 0 && size > max {
+		return nil, limitErr("json", max, "%s is %d bytes, more than %d allowed for a JSON document", name, size, max)
 	}
 	return io.ReadAll(f)
 }
@@ -63,42 +75,16 @@ func (s *dirStore) openErr(name string, err error) error {
 }
 
 func (s *dirStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
-	out := make([]*blob, len(names))
-	errs := make([]error, len(names))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = s.blob(name, opts)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, memberErr(memberName(names[i]), err)
-		}
-	}
-	return out, nil
+	return parseAll(names, func(name string) (*blob, error) { return s.blob(name, opts) })
 }
 
 func (s *dirStore) blob(name string, opts parseOpts) (*blob, error) {
-	p, err := s.file(name)
+	f, size, err := s.open(name)
 	if err != nil {
 		return nil, err
-	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, s.openErr(name, err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	return parseBlob(newSection(f, 0, fi.Size()), fi.Size(), opts)
+	return parseBlob(newSection(f, 0, size), size, opts)
 }
 
 func (s *dirStore) opener(name, compression string, lim Limits) func() (io.ReadCloser, error) {

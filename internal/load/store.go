@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"runtime"
 	"strings"
+	"sync"
 )
 
 // store gives the resolver access to an archive's members, whatever holds them.
@@ -22,6 +24,30 @@ type store interface {
 	// rootfs returns the entries of the archive itself, read as a root filesystem, and
 	// ways to re-read it (nil when the store cannot).
 	rootfs(opts parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error)
+}
+
+// parseAll runs parse for each name, GOMAXPROCS at a time, and returns the blobs in order or
+// the first error (by position) naming its member.
+func parseAll(names []string, parse func(name string) (*blob, error)) ([]*blob, error) {
+	out := make([]*blob, len(names))
+	errs := make([]error, len(names))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for i, name := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = parse(name)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, memberErr(memberName(names[i]), err)
+		}
+	}
+	return out, nil
 }
 
 // member is one entry of an outer archive.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"sync"
 )
 
@@ -63,25 +62,7 @@ func (s *tarStore) small(name string, max int64) ([]byte, error) {
 }
 
 func (s *tarStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
-	out := make([]*blob, len(names))
-	errs := make([]error, len(names))
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = s.blob(name, opts)
-		}()
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, memberErr(names[i], err)
-		}
-	}
-	return out, nil
+	return parseAll(names, func(name string) (*blob, error) { return s.blob(name, opts) })
 }
 
 func (s *tarStore) blob(name string, opts parseOpts) (*blob, error) {
