@@ -65,7 +65,7 @@ func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts)
 		s.parsed[name] = b
 		return nil
 	}
-	if size <= opts.lim.MaxJSON || opts.lim.MaxJSON == 0 {
+	if looksJSON(head) && (size <= opts.lim.MaxJSON || opts.lim.MaxJSON == 0) {
 		var buf bytes.Buffer
 		if _, err := io.CopyN(&buf, r, size); err != nil {
 			return classify(err)
@@ -73,6 +73,13 @@ func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts)
 		s.data[name] = buf.Bytes()
 	}
 	return nil
+}
+
+// looksJSON reports whether a member starts like a JSON document (manifests, indexes,
+// configs, `oci-layout`); other members are not kept in memory.
+func looksJSON(head []byte) bool {
+	t := bytes.TrimLeft(head, " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[' || bytes.HasPrefix(t, []byte("null")))
 }
 
 // blobCandidate says whether a member may hold an image's metadata or layer: a top-level
