@@ -83,10 +83,10 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "strata: error: %v\n", err)
+	fmt.Fprintf(stderr, "strata: error: %s\n", load.Printable(err.Error()))
 	var le *load.Error
 	if errors.As(err, &le) && le.Hint != "" {
-		fmt.Fprintf(stderr, "strata: hint: %s\n", le.Hint)
+		fmt.Fprintf(stderr, "strata: hint: %s\n", load.Printable(le.Hint))
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {

@@ -77,7 +77,11 @@ func Digests(refs []Ref, alg string) (map[*image.Entry]string, error) {
 
 func layerDigests(l *image.Layer, entries []*image.Entry, alg string) (map[*image.Entry]string, error) {
 	out := make(map[*image.Entry]string, len(entries))
-	if l.ReaderAt != nil {
+	sparse := false
+	for _, e := range entries {
+		sparse = sparse || e.Sparse
+	}
+	if l.ReaderAt != nil && !sparse { // a sparse file's stored bytes are not its content
 		buf := make([]byte, 256<<10)
 		for _, e := range entries {
 			h, _ := NewHash(alg)

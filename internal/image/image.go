@@ -152,6 +152,7 @@ type Entry struct {
 	Type     Type
 	Whiteout Whiteout
 	Escapes  bool // the raw name climbed out of the root with ".." (clamped for reporting)
+	Sparse   bool // a GNU sparse file: Size is its logical size; the stored bytes are fewer
 }
 
 // ModTime returns the entry's modification time in UTC.

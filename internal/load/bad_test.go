@@ -235,7 +235,7 @@ func TestBadInput(t *testing.T) {
 				}
 				return pack(t, out)
 			}(),
-			want: ErrLinkLoop, wantInMsg: "link hops",
+			want: ErrLinkLoop, wantInMsg: "links back to itself",
 		},
 		{
 			name: "layer not a tar",

@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"compress/bzip2"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+	"github.com/therootcompany/xz"
 )
 
 // Compression names, as reported in the JSON contract.
@@ -59,14 +60,17 @@ func decompress(r io.Reader, alg string, lim Limits) (io.ReadCloser, error) {
 		}
 		rc = zr
 	case CompressionZstd:
+		// The window a frame declares is allocated up front: cap it (real layers use ≤ 8 MiB;
+		// --long=27 gives 128 MiB).
 		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
-			zstd.WithDecoderMaxWindow(1<<30))
+			zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderMaxMemory(maxWindow))
 		if err != nil {
 			return nil, fmt.Errorf("%w: zstd header: %v", ErrCorrupt, err)
 		}
 		rc = zstdCloser{zr}
 	case CompressionXz:
-		zr, err := xz.NewReader(bufio.NewReader(r))
+		// The dictionary a stream declares is allocated up front: cap it (xz -9 uses 64 MiB).
+		zr, err := xz.NewReader(bufio.NewReader(r), maxWindow)
 		if err != nil {
 			return nil, fmt.Errorf("%w: xz header: %v", ErrCorrupt, err)
 		}
@@ -78,6 +82,10 @@ func decompress(r io.Reader, alg string, lim Limits) (io.ReadCloser, error) {
 	}
 	return &corruptReader{rc: rc, alg: alg, in: in, lim: lim}, nil
 }
+
+// maxWindow caps the history window (zstd) or dictionary (xz) a stream may ask the decoder
+// to allocate.
+const maxWindow = 128 << 20
 
 type zstdCloser struct{ *zstd.Decoder }
 
@@ -100,8 +108,11 @@ func (c *corruptReader) Read(p []byte) (int, error) {
 		return n, err
 	}
 	if err != nil && err != io.EOF {
-		if err == io.ErrUnexpectedEOF {
+		switch {
+		case err == io.ErrUnexpectedEOF:
 			return n, fmt.Errorf("%w: %s stream ends early", ErrTruncated, c.alg)
+		case errors.Is(err, xz.ErrMemlimit), errors.Is(err, zstd.ErrWindowSizeExceeded), errors.Is(err, zstd.ErrDecoderSizeExceeded):
+			return n, fmt.Errorf("%w: %s stream asks for a window over %d MiB", ErrLimit, c.alg, maxWindow>>20)
 		}
 		return n, fmt.Errorf("%w: %s: %v", ErrCorrupt, c.alg, err)
 	}

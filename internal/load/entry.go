@@ -38,6 +38,19 @@ func cleanPath(name string) (p string, escapes bool) {
 	return path.Clean("/" + name), escapes
 }
 
+// isSparse reports a GNU sparse member (old GNU type 'S', or PAX GNU.sparse.* records).
+func isSparse(hdr *tar.Header) bool {
+	if hdr.Typeflag == tar.TypeGNUSparse {
+		return true
+	}
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
 // entryIndex turns the tar headers of one layer into normalised entries. Entries are
 // gathered in chunks and joined once (appending to one slice would copy it over and over).
 type entryIndex struct {
@@ -142,6 +155,7 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
 		e.Type = image.TypeFile
 		e.Size = hdr.Size
+		e.Sparse = isSparse(hdr)
 		if e.Size < 0 {
 			return fmt.Errorf("%w: negative size", ErrCorrupt)
 		}

@@ -35,11 +35,24 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 	var cands []candidate
 	var absent []string
 	var absentPlatforms []string
-	var walk func(where string, m *v1.IndexManifest, ref string, depth int) error
-	walk = func(where string, m *v1.IndexManifest, ref string, depth int) error {
-		if depth > maxIndexDepth {
-			return memberErr(where, fmt.Errorf("%w: indexes nested more than %d deep", ErrLimit, maxIndexDepth))
+	// Each index and manifest is read once, however many descriptors name it: found maps a
+	// blob to the candidates at or under it, which a later descriptor only adds its tag to.
+	found := map[string][]int{}
+	revisit := func(name, ref string) ([]int, bool) {
+		idxs, ok := found[name]
+		if ok && ref != "" {
+			for _, i := range idxs {
+				cands[i].tags = appendUnique(cands[i].tags, ref)
+			}
 		}
+		return idxs, ok
+	}
+	var walk func(where string, m *v1.IndexManifest, ref string, depth int) ([]int, error)
+	walk = func(where string, m *v1.IndexManifest, ref string, depth int) ([]int, error) {
+		if depth > maxIndexDepth {
+			return nil, memberErr(where, fmt.Errorf("%w: indexes nested more than %d deep", ErrLimit, maxIndexDepth))
+		}
+		var mine []int
 		for _, d := range m.Manifests {
 			r := ref
 			if n := d.Annotations[annotationContainerdName]; n != "" {
@@ -49,25 +62,38 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 			}
 			name, err := blobName(d.Digest)
 			if err != nil {
-				return memberErr(where, err)
+				return nil, memberErr(where, err)
 			}
 			switch {
 			case d.Annotations[annotationRefType] == "attestation-manifest",
 				d.Platform != nil && d.Platform.OS == "unknown":
 				continue
 			case d.MediaType == types.OCIImageIndex || d.MediaType == types.DockerManifestList:
+				if idxs, ok := revisit(name, r); ok {
+					mine = append(mine, idxs...)
+					continue
+				}
+				found[name] = nil // an index listing itself finds nothing more
 				if !st.has(name) {
 					absent = append(absent, name)
 					continue
 				}
 				var sub v1.IndexManifest
 				if _, err := readJSON(st, name, &sub, opts.Limits); err != nil {
-					return err
+					return nil, err
 				}
-				if err := walk(name, &sub, r, depth+1); err != nil {
-					return err
+				got, err := walk(name, &sub, r, depth+1)
+				if err != nil {
+					return nil, err
 				}
+				found[name] = got
+				mine = append(mine, got...)
 			case d.MediaType == types.OCIManifestSchema1 || d.MediaType == types.DockerManifestSchema2 || d.MediaType == "":
+				if idxs, ok := revisit(name, r); ok {
+					mine = append(mine, idxs...)
+					continue
+				}
+				found[name] = nil
 				if !st.has(name) {
 					absent = append(absent, name)
 					if d.Platform != nil {
@@ -77,15 +103,17 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 				}
 				c, err := ociCandidate(st, src, name, d, r, opts)
 				if err != nil {
-					return err
+					return nil, err
 				}
+				found[name] = []int{len(cands)}
+				mine = append(mine, len(cands))
 				cands = append(cands, c)
 			}
 			// Other media types are not images: ignored, as the spec asks.
 		}
-		return nil
+		return mine, nil
 	}
-	if err := walk("index.json", &idx, "", 0); err != nil {
+	if _, err := walk("index.json", &idx, "", 0); err != nil {
 		return nil, err
 	}
 	cands = mergeTags(cands)
@@ -106,7 +134,16 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 	if err != nil {
 		return nil, err
 	}
-	return c.pick()
+	return c.pick(c.tags)
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
 }
 
 func platformString(p *v1.Platform) string {
@@ -124,7 +161,9 @@ func mergeTags(cs []candidate) []candidate {
 	for _, c := range cs {
 		key := c.id + "|" + c.platform + "|" + c.manifest
 		if i, ok := seen[key]; ok {
-			out[i].tags = append(out[i].tags, c.tags...)
+			for _, t := range c.tags {
+				out[i].tags = appendUnique(out[i].tags, t)
+			}
 			continue
 		}
 		seen[key] = len(out)
@@ -164,7 +203,7 @@ func ociCandidate(st store, src image.Source, name string, d v1.Descriptor, ref 
 	}
 	return candidate{
 		tags: tags, id: id, platform: platform, manifest: d.Digest.String(),
-		pick: func() (*image.Image, error) {
+		pick: func(tags []string) (*image.Image, error) {
 			img := &image.Image{Source: src, ID: id, Digest: d.Digest.String(), RepoTags: tags, Config: cfg}
 			members := make([]string, len(m.Layers))
 			for i, l := range m.Layers {

@@ -71,11 +71,15 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 		name := memberName(hdr.Name)
 		m := &member{name: name, typeflag: hdr.Typeflag, off: pos.pos, size: hdr.Size}
 		end = m.off
-		switch hdr.Typeflag {
-		case tar.TypeSymlink, tar.TypeLink:
+		switch {
+		case hdr.Typeflag == tar.TypeSymlink || hdr.Typeflag == tar.TypeLink:
 			m.link = linkTarget(name, hdr.Typeflag, hdr.Linkname)
 			m.size = 0
-		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		case isSparse(hdr):
+			// hdr.Size is the logical size; the stored size is not exposed: archive/tar
+			// checks the member itself as it skips it.
+			m.sparse = true
+		case hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeRegA:
 			end = m.off + (m.size+511)&^511
 		default:
 			m.size = 0

@@ -75,8 +75,8 @@ type candidate struct {
 	tags     []string
 	id       string // config digest
 	platform string
-	manifest string // manifest digest, for OCI candidates
-	pick     func() (*image.Image, error)
+	manifest string                                    // manifest digest, for OCI candidates
+	pick     func(tags []string) (*image.Image, error) // reads the image, named by its tags
 }
 
 func (c candidate) String() string {
@@ -122,8 +122,8 @@ func resolveDocker(st store, src image.Source, opts Options) (*image.Image, erro
 		}
 		cands = append(cands, candidate{
 			tags: m.RepoTags, id: id, platform: platformOf(cfg),
-			pick: func() (*image.Image, error) {
-				img := &image.Image{Source: src, ID: id, RepoTags: m.RepoTags, Config: cfg}
+			pick: func(tags []string) (*image.Image, error) {
+				img := &image.Image{Source: src, ID: id, RepoTags: tags, Config: cfg}
 				descs := make([]v1.Descriptor, len(m.Layers))
 				for j, l := range m.Layers {
 					descs[j] = v1.Descriptor{Digest: digestFromName(l)}
@@ -144,7 +144,7 @@ func resolveDocker(st store, src image.Source, opts Options) (*image.Image, erro
 	if err != nil {
 		return nil, err
 	}
-	return c.pick()
+	return c.pick(c.tags)
 }
 
 var hexDigest = regexp.MustCompile(`(?:^|[/:])([0-9a-f]{64})(?:\.[a-z.]+)?$`)

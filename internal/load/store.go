@@ -56,6 +56,7 @@ type member struct {
 	typeflag  byte
 	link      string // for link members: the target member name, resolved
 	off, size int64
+	sparse    bool // a GNU sparse member: size is logical, not stored
 }
 
 // memberName normalises an archive member name: no leading "./" or "/", cleaned.
@@ -73,9 +74,11 @@ func linkTarget(name string, typeflag byte, link string) string {
 	return memberName(link)
 }
 
-// resolveMember follows link members to a regular one.
+// resolveMember follows link members to a regular one, refusing loops and, when
+// lim.MaxLinkHops is set, chains longer than that.
 func resolveMember(members map[string]*member, name string, lim Limits) (*member, error) {
 	name = memberName(name)
+	seen := map[string]bool{}
 	for hops := 0; ; hops++ {
 		m, ok := members[name]
 		if !ok {
@@ -87,7 +90,11 @@ func resolveMember(members map[string]*member, name string, lim Limits) (*member
 			}
 			return m, nil
 		}
-		if hops >= lim.MaxLinkHops {
+		if seen[name] {
+			return nil, fmt.Errorf("%w: member %s links back to itself", ErrLinkLoop, name)
+		}
+		seen[name] = true
+		if lim.MaxLinkHops > 0 && hops >= lim.MaxLinkHops {
 			return nil, fmt.Errorf("%w: member %s: more than %d link hops", ErrLinkLoop, name, lim.MaxLinkHops)
 		}
 		name = m.link

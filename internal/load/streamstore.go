@@ -16,6 +16,7 @@ type streamStore struct {
 	data    map[string][]byte // small members' bytes
 	parsed  map[string]*blob  // layer candidates, indexed
 	failed  map[string]error  // layer candidates that did not parse (reported only if used)
+	kept    int64             // bytes held in data
 	root    *blob             // the archive read as a root filesystem
 	lim     Limits
 }
@@ -66,6 +67,10 @@ func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts)
 		return nil
 	}
 	if looksJSON(head) && (size <= opts.lim.MaxJSON || opts.lim.MaxJSON == 0) {
+		if max := 4 * opts.lim.MaxJSON; max > 0 && s.kept+size > max {
+			return limitErr("json", opts.lim.MaxJSON, "JSON documents in the stream add up to more than %d bytes (4 × the json limit)", max)
+		}
+		s.kept += size
 		var buf bytes.Buffer
 		if _, err := io.CopyN(&buf, r, size); err != nil {
 			return classify(err)
