@@ -35,6 +35,9 @@ func fields(img *image.Image) map[string]any {
 		}
 		m[k] = v
 	}
+	// The image ID is the config's digest: it differs whenever any byte of the config does,
+	// fields strata does not list (docker_version, container_config, …) included.
+	put("id", img.ID)
 	put("created", image.Time{Time: c.Created.Time})
 	put("author", c.Author)
 	put("os", c.OS)
@@ -87,7 +90,7 @@ func compareConfig(old, new *image.Image, opts Options) []ConfigChange {
 	}
 	out := []ConfigChange{}
 	for k := range names {
-		if opts.Semantic && k == "created" {
+		if opts.Semantic && (k == "created" || k == "id") {
 			continue
 		}
 		va, oka := a[k]
@@ -105,6 +108,9 @@ func compareConfig(old, new *image.Image, opts Options) []ConfigChange {
 func configValues(img *image.Image) []ConfigValue {
 	out := []ConfigValue{}
 	for k, v := range fields(img) {
+		if k == "id" {
+			continue // the image's identity, not a field of its config
+		}
 		out = append(out, ConfigValue{Field: k, Value: v})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
