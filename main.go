@@ -170,10 +170,6 @@ func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, err
 	return fs.Args(), nil
 }
 
-func (c *common) open(ctx context.Context, arg string, stdin io.Reader, verify bool) (*image.Image, error) {
-	return c.openWith(ctx, arg, stdin, load.Options{Verify: verify})
-}
-
 func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o load.Options) (*image.Image, error) {
 	o.Image, o.Platform = c.image, c.platform
 	o.Limits = load.DefaultLimits
@@ -218,7 +214,7 @@ func runHistory(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	img, err := c.open(ctx, args[0], stdin, false)
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{})
 	if err != nil {
 		return err
 	}

@@ -65,8 +65,37 @@ func (n *refNode) isDir() bool { return n.e == nil || n.e.Type == image.TypeDir 
 
 // refMerge is a naive model of OCI layer merging over a flat map of paths.
 type refMerge struct {
-	m    map[string]*refNode
-	root *refNode
+	m      map[string]*refNode
+	root   *refNode
+	hidden map[*image.Entry]refHidden // why each shipped entry no longer shows
+}
+
+type refHidden struct {
+	by     int
+	hider  *image.Entry
+	reason Reason
+}
+
+// hide removes p (for reason top) and, if below is not empty, its descendants (for below).
+func (r *refMerge) hide(p string, by int, hider *image.Entry, top, below Reason) {
+	if n := r.m[p]; n != nil {
+		if n.e != nil {
+			r.hidden[n.e] = refHidden{by, hider, top}
+		}
+		delete(r.m, p)
+	}
+	r.hideBelow(p, by, hider, below)
+}
+
+func (r *refMerge) hideBelow(p string, by int, hider *image.Entry, reason Reason) {
+	for q, n := range r.m {
+		if under(q, p) {
+			if n.e != nil {
+				r.hidden[n.e] = refHidden{by, hider, reason}
+			}
+			delete(r.m, q)
+		}
+	}
 }
 
 func under(p, dir string) bool {
@@ -76,28 +105,19 @@ func under(p, dir string) bool {
 	return strings.HasPrefix(p, dir+"/")
 }
 
-func (r *refMerge) removeBelow(p string) {
-	for q := range r.m {
-		if under(q, p) {
-			delete(r.m, q)
-		}
-	}
-}
-
 func refRun(layers []*image.Layer) *refMerge {
-	r := &refMerge{m: map[string]*refNode{}}
+	r := &refMerge{m: map[string]*refNode{}, hidden: map[*image.Entry]refHidden{}}
 	for li, l := range layers {
 		for i := range l.Entries {
 			e := &l.Entries[i]
 			switch e.Whiteout {
 			case image.WhiteoutDelete:
 				if e.Path != "/" {
-					r.removeBelow(e.Path)
-					delete(r.m, e.Path)
+					r.hide(e.Path, li, e, Deleted, Deleted)
 				}
 			case image.WhiteoutOpaque:
 				if n := r.m[e.Path]; e.Path == "/" || n != nil && n.isDir() {
-					r.removeBelow(e.Path)
+					r.hideBelow(e.Path, li, e, Opaque)
 				}
 			}
 		}
@@ -107,6 +127,9 @@ func refRun(layers []*image.Layer) *refMerge {
 				continue
 			}
 			if e.Path == "/" {
+				if r.root != nil {
+					r.hidden[r.root.e] = refHidden{li, e, Overwritten}
+				}
 				r.root = &refNode{e: e, layer: li}
 				continue
 			}
@@ -117,6 +140,9 @@ func refRun(layers []*image.Layer) *refMerge {
 			}
 			for k := len(parents) - 1; k >= 0; k-- {
 				if n := r.m[parents[k]]; n == nil || !n.isDir() {
+					if n != nil {
+						r.hidden[n.e] = refHidden{li, e, Replaced}
+					}
 					r.m[parents[k]] = &refNode{layer: -1}
 				}
 			}
@@ -131,8 +157,17 @@ func refRun(layers []*image.Layer) *refMerge {
 					}
 				}
 			}
-			if old := r.m[e.Path]; !(old != nil && old.isDir() && e.Type == image.TypeDir) {
-				r.removeBelow(e.Path)
+			if old := r.m[e.Path]; old != nil && old.isDir() && e.Type == image.TypeDir {
+				if old.e != nil {
+					r.hidden[old.e] = refHidden{li, e, Overwritten}
+				}
+			} else {
+				// The same type over a path overwrites it; another type replaces it.
+				top := Replaced
+				if old != nil && old.e != nil && old.e.Type == e.Type {
+					top = Overwritten
+				}
+				r.hide(e.Path, li, e, top, Replaced)
 			}
 			r.m[e.Path] = n
 		}
@@ -234,6 +269,17 @@ func FuzzMerge(f *testing.F) {
 		}
 		if ref.root != nil && (fs.Root.Entry != ref.root.e || fs.Root.Layer != ref.root.layer) {
 			t.Errorf("root: layer %d, the model's layer %d", fs.Root.Layer, ref.root.layer)
+		}
+		for _, h := range fs.Hidden {
+			if want, ok := ref.hidden[h.Entry]; !ok {
+				t.Errorf("%s of layer %d: hidden by %d (%s); the model shows it", h.Entry.Path, h.Layer, h.By, h.Reason)
+			} else if h.By != want.by || h.Reason != want.reason || h.Hider != want.hider {
+				t.Errorf("%s of layer %d: hidden by %d (%s, %+v); the model says by %d (%s, %+v)",
+					h.Entry.Path, h.Layer, h.By, h.Reason, h.Hider, want.by, want.reason, want.hider)
+			}
+		}
+		if len(fs.Hidden) != len(ref.hidden) {
+			t.Errorf("%d hidden entries; the model hides %d", len(fs.Hidden), len(ref.hidden))
 		}
 		// Lookup finds what Walk shows.
 		for p, n := range got {
