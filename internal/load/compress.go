@@ -71,6 +71,9 @@ func decompress(r io.Reader, alg string, lim Limits) (io.ReadCloser, error) {
 	case CompressionXz:
 		// The dictionary a stream declares is allocated up front: cap it (xz -9 uses 64 MiB).
 		zr, err := xz.NewReader(bufio.NewReader(r), maxWindow)
+		if errors.Is(err, xz.ErrMemlimit) {
+			return nil, fmt.Errorf("%w: xz stream asks for a dictionary over %d MiB", ErrLimit, maxWindow>>20)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%w: xz header: %v", ErrCorrupt, err)
 		}

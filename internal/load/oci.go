@@ -42,7 +42,7 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 		idxs, ok := found[name]
 		if ok && ref != "" {
 			for _, i := range idxs {
-				cands[i].tags = appendUnique(cands[i].tags, ref)
+				cands[i].addTag(ref)
 			}
 		}
 		return idxs, ok
@@ -52,7 +52,16 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 		if depth > maxIndexDepth {
 			return nil, memberErr(where, fmt.Errorf("%w: indexes nested more than %d deep", ErrLimit, maxIndexDepth))
 		}
-		var mine []int
+		var mine []int // candidates at or under m, each once
+		seen := map[int]bool{}
+		add := func(idxs ...int) {
+			for _, i := range idxs {
+				if !seen[i] {
+					seen[i] = true
+					mine = append(mine, i)
+				}
+			}
+		}
 		for _, d := range m.Manifests {
 			r := ref
 			if n := d.Annotations[annotationContainerdName]; n != "" {
@@ -70,7 +79,7 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 				continue
 			case d.MediaType == types.OCIImageIndex || d.MediaType == types.DockerManifestList:
 				if idxs, ok := revisit(name, r); ok {
-					mine = append(mine, idxs...)
+					add(idxs...)
 					continue
 				}
 				found[name] = nil // an index listing itself finds nothing more
@@ -87,10 +96,10 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 					return nil, err
 				}
 				found[name] = got
-				mine = append(mine, got...)
+				add(got...)
 			case d.MediaType == types.OCIManifestSchema1 || d.MediaType == types.DockerManifestSchema2 || d.MediaType == "":
 				if idxs, ok := revisit(name, r); ok {
-					mine = append(mine, idxs...)
+					add(idxs...)
 					continue
 				}
 				found[name] = nil
@@ -106,7 +115,7 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 					return nil, err
 				}
 				found[name] = []int{len(cands)}
-				mine = append(mine, len(cands))
+				add(len(cands))
 				cands = append(cands, c)
 			}
 			// Other media types are not images: ignored, as the spec asks.
@@ -137,15 +146,6 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 	return c.pick(c.tags)
 }
 
-func appendUnique(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
-}
-
 func platformString(p *v1.Platform) string {
 	s := p.OS + "/" + p.Architecture
 	if p.Variant != "" {
@@ -162,7 +162,7 @@ func mergeTags(cs []candidate) []candidate {
 		key := c.id + "|" + c.platform + "|" + c.manifest
 		if i, ok := seen[key]; ok {
 			for _, t := range c.tags {
-				out[i].tags = appendUnique(out[i].tags, t)
+				out[i].addTag(t)
 			}
 			continue
 		}

@@ -10,6 +10,15 @@ import (
 	"github.com/strata-dev/strata/internal/image"
 )
 
+// headerOnly reports the types that carry no data, as archive/tar treats them.
+func headerOnly(flag byte) bool {
+	switch flag {
+	case tar.TypeLink, tar.TypeSymlink, tar.TypeChar, tar.TypeBlock, tar.TypeDir, tar.TypeFifo:
+		return true
+	}
+	return false
+}
+
 // scanOuter reads every header of a tar stream once and indexes them as filesystem
 // entries. For an outer archive, each member is also passed to visit (when not nil) with the
 // offset of its data, and an entry that does not index is kept in the blob's err rather
@@ -79,10 +88,12 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 			// hdr.Size is the logical size; the stored size is not exposed: archive/tar
 			// checks the member itself as it skips it.
 			m.sparse = true
-		case hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeRegA:
-			end = m.off + (m.size+511)&^511
-		default:
+		case headerOnly(hdr.Typeflag):
 			m.size = 0
+		default:
+			// Regular files, and every type archive/tar does not know to be header-only,
+			// carry hdr.Size bytes of data.
+			end = m.off + (m.size+511)&^511
 		}
 		if visit != nil {
 			if err := visit(hdr, m, body); err != nil {

@@ -77,6 +77,21 @@ type candidate struct {
 	platform string
 	manifest string                                    // manifest digest, for OCI candidates
 	pick     func(tags []string) (*image.Image, error) // reads the image, named by its tags
+	tagSet   map[string]bool
+}
+
+// addTag adds a tag once, in constant time (an index may name one image many times).
+func (c *candidate) addTag(t string) {
+	if c.tagSet == nil {
+		c.tagSet = make(map[string]bool, len(c.tags)+1)
+		for _, x := range c.tags {
+			c.tagSet[x] = true
+		}
+	}
+	if !c.tagSet[t] {
+		c.tagSet[t] = true
+		c.tags = append(c.tags, t)
+	}
 }
 
 func (c candidate) String() string {

@@ -74,6 +74,10 @@ func linkTarget(name string, typeflag byte, link string) string {
 	return memberName(link)
 }
 
+// errSparseMember refuses a GNU sparse member where an image document or layer blob is
+// expected: its stored bytes are not its content.
+var errSparseMember = fmt.Errorf("%w: a sparse member cannot be an image document or layer", ErrMalformed)
+
 // resolveMember follows link members to a regular one, refusing loops and, when
 // lim.MaxLinkHops is set, chains longer than that.
 func resolveMember(members map[string]*member, name string, lim Limits) (*member, error) {
@@ -85,8 +89,11 @@ func resolveMember(members map[string]*member, name string, lim Limits) (*member
 			return nil, fmt.Errorf("%w: member %s", ErrMissing, name)
 		}
 		if m.link == "" {
-			if m.typeflag == '5' {
+			switch {
+			case m.typeflag == '5':
 				return nil, fmt.Errorf("%w: member %s is a directory", ErrMalformed, name)
+			case m.sparse:
+				return nil, fmt.Errorf("member %s: %w", name, errSparseMember)
 			}
 			return m, nil
 		}

@@ -16,7 +16,7 @@ type streamStore struct {
 	data    map[string][]byte // small members' bytes
 	parsed  map[string]*blob  // layer candidates, indexed
 	failed  map[string]error  // layer candidates that did not parse (reported only if used)
-	kept    int64             // bytes held in data
+	kept    int64             // bytes held in data (a repeated name counts once)
 	root    *blob             // the archive read as a root filesystem
 	lim     Limits
 }
@@ -31,6 +31,11 @@ func indexStream(r io.Reader, opts parseOpts) (*streamStore, error) {
 	tr := tar.NewReader(pos)
 	root, err := scanOuter(tr, pos, opts.lim, opts.hashFiles, func(hdr *tar.Header, m *member, body io.Reader) error {
 		s.members[m.name] = m
+		if m.sparse {
+			s.forget(m.name)
+			s.failed[m.name] = errSparseMember
+			return nil
+		}
 		if m.typeflag == tar.TypeReg || m.typeflag == tar.TypeRegA {
 			if err := s.keep(m.name, m.size, body, opts); err != nil {
 				return memberErr(m.name, err)
@@ -47,10 +52,8 @@ func indexStream(r io.Reader, opts parseOpts) (*streamStore, error) {
 
 // keep decides what to hold of a regular member from its name and first bytes.
 func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts) error {
-	delete(s.data, name)
-	delete(s.parsed, name)
-	delete(s.failed, name)
-	if !blobCandidate(name) {
+	s.forget(name)
+	if !blobCandidate(name) && !strings.HasSuffix(name, ".json") {
 		return nil
 	}
 	head, r, err := peek(r, 512)
@@ -78,6 +81,14 @@ func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts)
 		s.data[name] = buf.Bytes()
 	}
 	return nil
+}
+
+// forget drops what was kept of an earlier member of the same name (the last one wins).
+func (s *streamStore) forget(name string) {
+	s.kept -= int64(len(s.data[name]))
+	delete(s.data, name)
+	delete(s.parsed, name)
+	delete(s.failed, name)
 }
 
 // looksJSON reports whether a member starts like a JSON document (manifests, indexes,
@@ -115,6 +126,9 @@ func (s *streamStore) small(name string, max int64) ([]byte, error) {
 	}
 	if max > 0 && m.size > max {
 		return nil, limitErr("json", max, "member %s is %d bytes, more than %d allowed for a JSON document", m.name, m.size, max)
+	}
+	if err, ok := s.failed[m.name]; ok {
+		return nil, err
 	}
 	b, ok := s.data[m.name]
 	if !ok {
