@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strings"
 
 	"github.com/strata-dev/strata/internal/image"
 )
@@ -132,7 +133,8 @@ func classify(err error) error {
 		return err
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: unexpected end of data", ErrTruncated)
-	case errors.Is(err, tar.ErrHeader), errors.Is(err, tar.ErrFieldTooLong):
+	case errors.Is(err, tar.ErrHeader), errors.Is(err, tar.ErrFieldTooLong),
+		strings.HasPrefix(err.Error(), "archive/tar: "): // also its unexported sparse-map errors
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	return err

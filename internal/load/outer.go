@@ -100,10 +100,14 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 				return nil, err
 			}
 		}
-		if h != nil {
+		if h != nil || m.sparse {
+			// Hashing reads the body; a sparse body is always read, so that archive/tar
+			// checks its map against the data whatever else is asked.
 			if _, err := io.Copy(io.Discard, body); err != nil {
 				return nil, entryErr(hdr, classify(err))
 			}
+		}
+		if h != nil {
 			hashed.Digest = content.Format(hashFiles, h)
 		}
 	}
