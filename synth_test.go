@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/strata-dev/strata/internal/testgen"
 )
 
 // The tests in this file compare strata with the expectations written by hand for the
@@ -93,5 +97,36 @@ func TestSynthMergedFiles(t *testing.T) {
 				t.Errorf("hidden regular files (-hand-written +strata):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestImpliedParentsAsDocker: a layer whose entries and whiteout markers have no parent
+// directory entries. Loaded into Docker Engine 20.10 (vfs) and exported, this archive showed
+// /deep, /deep/er, /newdir, /otherdir and /plain as directories of mode 0600 owned by root:
+// moby creates missing parents with MkdirAll(parent, 0600), for whiteout markers too.
+func TestImpliedParentsAsDocker(t *testing.T) {
+	img := testgen.Image{Tags: []string{"wh-parent:2"}, Layers: []testgen.Layer{
+		{Entries: []testgen.Entry{testgen.Dir("bin/"), {Name: "bin/sh", Content: []byte("x"), Mode: 0755}}},
+		{Entries: []testgen.Entry{testgen.Whiteout("newdir/gone"), testgen.Opaque("otherdir"),
+			{Name: "plain/f", Content: []byte("y"), Mode: 0640}, {Name: "deep/er/g", Content: []byte("z"), Mode: 0600}}},
+	}}
+	var buf bytes.Buffer
+	if err := testgen.WriteDockerArchive(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	var got []fileRow
+	strataJSON(t, &got, buf.Bytes(), "files", "-")
+	var lines []string
+	for _, f := range got {
+		lines = append(lines, fmt.Sprintf("%s %s %s %d:%d layer %d", f.Path, f.Type, f.Mode, f.UID, f.GID, f.Layer))
+	}
+	want := []string{
+		"/bin dir 0755 0:0 layer 0", "/bin/sh file 0755 0:0 layer 0",
+		"/deep dir 0600 0:0 layer -1", "/deep/er dir 0600 0:0 layer -1", "/deep/er/g file 0600 0:0 layer 1",
+		"/newdir dir 0600 0:0 layer -1", "/otherdir dir 0600 0:0 layer -1",
+		"/plain dir 0600 0:0 layer -1", "/plain/f file 0640 0:0 layer 1",
+	}
+	if diff := cmp.Diff(want, lines); diff != "" {
+		t.Errorf("files (-docker +strata):\n%s", diff)
 	}
 }

@@ -176,7 +176,7 @@ type effective struct {
 
 func resolve(s *side, n *fstree.Node) effective {
 	if n.Entry == nil {
-		return effective{e: &image.Entry{Path: n.Path, Type: image.TypeDir, Mode: 0755}, typ: image.TypeDir}
+		return effective{e: &image.Entry{Path: n.Path, Type: image.TypeDir, Mode: fstree.ImpliedMode}, typ: image.TypeDir}
 	}
 	if n.Entry.Type == image.TypeHardlink && n.Target != nil {
 		return effective{e: n.Target, layer: s.img.Layers[n.TargetLayer], typ: n.Target.Type}

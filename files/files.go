@@ -25,7 +25,7 @@ type File struct {
 }
 
 // Merged lists the visible files of the merged filesystem, sorted by path. Directories no
-// layer wrote (implied parents) are listed as dirs with mode 0755 and layer -1. With a
+// layer wrote (implied parents) are listed as Docker creates them: mode 0600, layer -1. With a
 // digest algorithm, regular files and hardlinks get their content's digest.
 func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 	out := []File{}
@@ -33,7 +33,7 @@ func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 	var targets []*image.Entry // the entry whose content each listed file has, or nil
 	fs.Walk(func(n *fstree.Node) {
 		if n.Entry == nil {
-			out = append(out, File{Path: n.Path, Type: image.TypeDir, Mode: "0755", Layer: -1})
+			out = append(out, File{Path: n.Path, Type: image.TypeDir, Mode: image.Mode(fstree.ImpliedMode), Layer: -1})
 			targets = append(targets, nil)
 			return
 		}

@@ -25,7 +25,10 @@ const (
 // Node is a visible path of the merged filesystem.
 type Node struct {
 	Path  string
-	Entry *image.Entry // nil for a directory no layer wrote (an implied parent)
+	// Entry is nil for a directory no layer wrote: the missing parent of an entry or of a
+	// whiteout marker, which Docker creates on extraction, mode 0600, owned by root
+	// (observed, Engine 20.10: moby's UnpackLayer uses MkdirAll(parent, 0600)).
+	Entry *image.Entry
 	Layer int          // index of the providing layer; -1 for implied directories
 	// Target is the entry a hardlink's content comes from, fixed when the link was made, and
 	// TargetLayer its layer; Target is nil for a link whose target did not exist.
@@ -53,7 +56,7 @@ type FS struct {
 
 // Merge applies the layers in order. Within a layer, whiteouts act on the lower layers only,
 // wherever they sit in the layer; then entries apply in order, the last of duplicates
-// winning. Merge is linear in the number of entries: each entry is added and hidden at most once.
+// winning. Missing parent directories of entries and of whiteout markers are implied. Merge is linear in the number of entries: each entry is added and hidden at most once.
 func Merge(layers []*image.Layer) *FS {
 	fs := &FS{Root: &Node{Path: "/", Layer: -1, children: map[string]*Node{}}}
 	for li, l := range layers {
@@ -97,14 +100,35 @@ func (fs *FS) Lookup(p string) *Node {
 	return n
 }
 
+// ImpliedMode is the mode Docker gives a directory no layer wrote.
+const ImpliedMode = 0600
+
+// implyDirs creates the missing directories down to p, as extraction does, and returns the
+// node at p if it is a directory. A non-directory in the way stops it.
+func (fs *FS) implyDirs(p string) *Node {
+	n := fs.Root
+	for _, c := range split(p) {
+		child := n.children[c]
+		if child == nil {
+			child = &Node{Path: join(n.Path, c), Layer: -1, name: c, children: map[string]*Node{}}
+			n.children[c] = child
+		}
+		if child.children == nil {
+			return nil
+		}
+		n = child
+	}
+	return n
+}
+
 func (fs *FS) delete(w *image.Entry, by int) {
 	p := w.Path
 	if p == "/" {
 		return
 	}
 	dir, name := path.Split(p)
-	parent := fs.Lookup(path.Clean(dir))
-	if parent == nil || parent.children == nil {
+	parent := fs.implyDirs(path.Clean(dir))
+	if parent == nil {
 		return
 	}
 	if n := parent.children[name]; n != nil {
@@ -114,8 +138,8 @@ func (fs *FS) delete(w *image.Entry, by int) {
 }
 
 func (fs *FS) opaque(w *image.Entry, by int) {
-	n := fs.Lookup(w.Path)
-	if n == nil || n.children == nil {
+	n := fs.implyDirs(w.Path)
+	if n == nil {
 		return
 	}
 	for name, c := range n.children {

@@ -122,8 +122,18 @@ func TestMerge(t *testing.T) {
 		wantVisible: []string{"/x file 0"},
 		wantHidden:  []string{"/x 0 by 0 overwritten"},
 	}, {
-		name:        "whiteout of a missing path is harmless",
+		// Docker creates a whiteout marker's missing parents on extraction (observed with
+		// Engine 20.10: `newdir/.wh.gone` alone leaves a /newdir of mode 0600).
+		name:        "whiteout of a missing path implies its parent, nothing else",
 		layers:      [][]string{{"f /x 1"}, {"w /nope/deeper", "w /y"}},
+		wantVisible: []string{"/nope dir -1", "/x file 0"},
+	}, {
+		name:        "opaque marker of a missing directory implies it",
+		layers:      [][]string{{"f /x 1"}, {"o /a/b"}},
+		wantVisible: []string{"/a dir -1", "/a/b dir -1", "/x file 0"},
+	}, {
+		name:        "whiteout under a file changes nothing",
+		layers:      [][]string{{"f /x 1"}, {"w /x/y"}},
 		wantVisible: []string{"/x file 0"},
 	}, {
 		name:        "root entry updates the root",

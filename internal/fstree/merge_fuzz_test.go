@@ -98,6 +98,25 @@ func (r *refMerge) hideBelow(p string, by int, hider *image.Entry, reason Reason
 	}
 }
 
+// implyDirs creates missing directories down to p and reports whether p is then a directory.
+func (r *refMerge) implyDirs(p string) bool {
+	var chain []string
+	for a := p; a != "/"; a = path.Dir(a) {
+		chain = append(chain, a)
+	}
+	for k := len(chain) - 1; k >= 0; k-- {
+		n := r.m[chain[k]]
+		if n == nil {
+			r.m[chain[k]] = &refNode{layer: -1}
+			continue
+		}
+		if !n.isDir() {
+			return false
+		}
+	}
+	return true
+}
+
 func under(p, dir string) bool {
 	if dir == "/" {
 		return p != "/"
@@ -110,13 +129,15 @@ func refRun(layers []*image.Layer) *refMerge {
 	for li, l := range layers {
 		for i := range l.Entries {
 			e := &l.Entries[i]
+			// A whiteout's missing parents are implied, as extraction creates them; a
+			// non-directory in the way stops that.
 			switch e.Whiteout {
 			case image.WhiteoutDelete:
-				if e.Path != "/" {
+				if e.Path != "/" && r.implyDirs(path.Dir(e.Path)) {
 					r.hide(e.Path, li, e, Deleted, Deleted)
 				}
 			case image.WhiteoutOpaque:
-				if n := r.m[e.Path]; e.Path == "/" || n != nil && n.isDir() {
+				if r.implyDirs(e.Path) {
 					r.hideBelow(e.Path, li, e, Opaque)
 				}
 			}
