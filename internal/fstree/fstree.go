@@ -24,12 +24,12 @@ const (
 
 // Node is a visible path of the merged filesystem.
 type Node struct {
-	Path  string
+	Path string
 	// Entry is nil for a directory no layer wrote: the missing parent of an entry or of a
 	// whiteout marker, which Docker creates on extraction, mode 0600, owned by root
 	// (observed, Engine 20.10: moby's UnpackLayer uses MkdirAll(parent, 0600)).
 	Entry *image.Entry
-	Layer int          // index of the providing layer; -1 for implied directories
+	Layer int // index of the providing layer; -1 for implied directories
 	// Target is the entry a hardlink's content comes from, fixed when the link was made, and
 	// TargetLayer its layer; Target is nil for a link whose target did not exist.
 	Target      *image.Entry
