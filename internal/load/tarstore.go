@@ -29,7 +29,7 @@ func indexTar(ra io.ReaderAt, size int64, lim Limits) (*tarStore, error) {
 	pos := &seekingPositioner{positioner: newPositioner(sec), s: sec}
 	root, err := scanOuter(tar.NewReader(pos), pos.positioner, lim, "", func(hdr *tar.Header, m *member, _ io.Reader) error {
 		if !m.sparse && m.off+m.size > size {
-			return entryErr(hdr, fmt.Errorf("%w: member claims %d bytes, the file ends %d bytes after its start", ErrTruncated, m.size, size-m.off))
+			return memberErr(m.name, fmt.Errorf("%w: member claims %d bytes, the file ends %d bytes after its start", ErrTruncated, m.size, size-m.off))
 		}
 		s.members[m.name] = m // duplicates: the last one wins, as on extraction
 		return nil
