@@ -237,7 +237,8 @@ func compareFiles(o, n *side, mode Mode, rt runtime, opts Options) ([]Change, er
 		default:
 			oe, ne := resolve(o, on), resolve(n, nn)
 			reasons := metaReasons(on, nn, oe, ne, mode, opts)
-			c := Change{Path: p, Kind: "C", Type: entryOf(n, nn).Type, Old: entryOf(o, on), New: entryOf(n, nn),
+			newEntry := entryOf(n, nn)
+			c := Change{Path: p, Kind: "C", Type: newEntry.Type, Old: entryOf(o, on), New: newEntry,
 				SizeDelta: fileSize(n, nn) - fileSize(o, on), Reasons: reasons}
 			changes = append(changes, c)
 			if oe.typ == image.TypeFile && ne.typ == image.TypeFile && oe.e.Size == ne.e.Size && !sameBlob(oe, ne) {
