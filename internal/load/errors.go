@@ -69,6 +69,7 @@ type limitError struct {
 	key string
 	max int64
 	msg string
+	at  int64 // for decompression limits: bytes inflated when the limit fired
 }
 
 func (e *limitError) Error() string        { return ErrLimit.Error() + ": " + e.msg }

@@ -26,11 +26,14 @@ var DefaultLimits = Limits{
 }
 
 func (l Limits) checkInflate(alg string, in, out int64) error {
+	var err error
 	if l.MaxUncompressed > 0 && out > l.MaxUncompressed {
-		return limitErr("uncompressed", l.MaxUncompressed, "%s stream inflates past %d bytes", alg, l.MaxUncompressed)
+		err = limitErr("uncompressed", l.MaxUncompressed, "%s stream inflates past %d bytes", alg, l.MaxUncompressed)
+	} else if l.MaxRatio > 0 && out > l.RatioFloor && in > 0 && out/in > l.MaxRatio {
+		err = limitErr("ratio", l.MaxRatio, "%s stream inflates %d:1 (a decompression bomb?)", alg, out/in)
 	}
-	if l.MaxRatio > 0 && out > l.RatioFloor && in > 0 && out/in > l.MaxRatio {
-		return limitErr("ratio", l.MaxRatio, "%s stream inflates %d:1 (a decompression bomb?)", alg, out/in)
+	if le, ok := err.(*limitError); ok {
+		le.at = out
 	}
-	return nil
+	return err
 }

@@ -55,6 +55,7 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 		var mine []int // candidates at or under m, each once
 		seen := map[int]bool{}
 		add := func(idxs ...int) {
+			ops.walkSteps.Add(int64(len(idxs)))
 			for _, i := range idxs {
 				if !seen[i] {
 					seen[i] = true

@@ -60,6 +60,7 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 }
 
 func readJSON(st store, name string, v any, lim Limits) ([]byte, error) {
+	ops.documents.Add(1)
 	b, err := st.small(name, lim.MaxJSON)
 	if err != nil {
 		return nil, err
@@ -82,7 +83,9 @@ type candidate struct {
 
 // addTag adds a tag once, in constant time (an index may name one image many times).
 func (c *candidate) addTag(t string) {
+	ops.tagSteps.Add(1)
 	if c.tagSet == nil {
+		ops.tagSteps.Add(int64(len(c.tags)))
 		c.tagSet = make(map[string]bool, len(c.tags)+1)
 		for _, x := range c.tags {
 			c.tagSet[x] = true
