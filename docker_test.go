@@ -8,6 +8,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strconv"
 	"testing"
@@ -88,8 +89,32 @@ func strataJSON(t *testing.T, v any, stdin []byte, args ...string) {
 	if err := run(context.Background(), append(args, "-o", "json"), bytes.NewReader(stdin), &out, &errb); err != nil && !errors.Is(err, errDifferent) {
 		t.Fatalf("strata %v: %v\n%s", args, err, errb.String())
 	}
-	if err := json.Unmarshal(out.Bytes(), v); err != nil {
-		t.Fatalf("strata %v: output is not JSON: %v", args, err)
+	decodeDocument(t, out.Bytes(), v, args)
+}
+
+// decodeDocument checks a JSON document's schema version and decodes it into v; a pointer
+// to a slice receives the list the document holds (history, files).
+func decodeDocument(t *testing.T, b []byte, v any, args []string) {
+	t.Helper()
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("strata %v: output is not a JSON object: %v", args, err)
+	}
+	if got := string(doc["schema_version"]); got != "1" {
+		t.Errorf("strata %v: schema_version is %q, want 1", args, got)
+	}
+	if reflect.TypeOf(v).Elem().Kind() == reflect.Slice {
+		if len(doc) != 2 {
+			t.Fatalf("strata %v: a list document has %d fields, want schema_version and the list", args, len(doc))
+		}
+		for k, raw := range doc {
+			if k != "schema_version" {
+				b = raw
+			}
+		}
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("strata %v: output is not the expected JSON: %v", args, err)
 	}
 }
 

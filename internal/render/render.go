@@ -21,40 +21,65 @@ type Options struct {
 	Quiet   bool // print only identifiers
 }
 
-// JSON writes v as indented JSON, the contract form.
+// SchemaVersion is the version of the JSON contract; every document states it first, as
+// "schema_version". It changes only when a field is renamed or removed.
+const SchemaVersion = 1
+
+// JSON writes the object v as an indented JSON document, the contract form, with
+// "schema_version" as its first field.
 func JSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
-}
-
-// JSONList writes a list as JSON, one element at a time, so a long listing is never held
-// encoded in memory whole. The output is what JSON would write for the same slice.
-func JSONList[T any](w io.Writer, items []T) error {
-	if len(items) == 0 {
-		_, err := io.WriteString(w, "[]\n")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
+	b := buf.Bytes()
+	if len(b) < 2 || b[0] != '{' {
+		return fmt.Errorf("render: a JSON document must be an object, not %.20s", b)
+	}
+	head := fmt.Sprintf("{\n  \"schema_version\": %d", SchemaVersion)
+	if bytes.HasPrefix(b, []byte("{}")) {
+		_, err := io.WriteString(w, head+"\n}\n")
+		return err
+	}
+	if _, err := io.WriteString(w, head+",\n"); err != nil {
+		return err
+	}
+	_, err := w.Write(b[len("{\n"):])
+	return err
+}
+
+// JSONList writes {"schema_version": 1, "KEY": [items…]}, one item at a time, so a long
+// listing is never held encoded in memory whole. The output is what JSON would write for
+// an object holding the slice under key.
+func JSONList[T any](w io.Writer, key string, items []T) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
+	k, _ := json.Marshal(key)
+	fmt.Fprintf(bw, "{\n  \"schema_version\": %d,\n  %s: ", SchemaVersion, k)
+	if len(items) == 0 {
+		bw.WriteString("[]\n}\n")
+		return bw.Flush()
+	}
 	bw.WriteString("[\n")
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetIndent("  ", "  ")
+	enc.SetIndent("    ", "  ")
 	enc.SetEscapeHTML(false)
 	for i := range items {
 		buf.Reset()
 		if err := enc.Encode(items[i]); err != nil {
 			return err
 		}
-		bw.WriteString("  ")
+		bw.WriteString("    ")
 		bw.Write(bytes.TrimRight(buf.Bytes(), "\n"))
 		if i < len(items)-1 {
 			bw.WriteString(",")
 		}
 		bw.WriteString("\n")
 	}
-	bw.WriteString("]\n")
+	bw.WriteString("  ]\n}\n")
 	return bw.Flush()
 }
 

@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"io"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,19 +16,47 @@ func TestJSONListEqualsJSON(t *testing.T) {
 	}
 	for _, items := range [][]item{nil, {}, {{"/a", nil}}, {{"/a<&>", []int{1, 2}}, {"/b", []int{}}}} {
 		var want, got bytes.Buffer
-		if err := JSON(&want, items); err != nil {
+		doc := struct {
+			Items []item `json:"items"`
+		}{items}
+		if doc.Items == nil {
+			doc.Items = []item{} // a missing list is still a list in the contract
+		}
+		if err := JSON(&want, doc); err != nil {
 			t.Fatal(err)
 		}
-		if err := JSONList(&got, items); err != nil {
+		if err := JSONList(&got, "items", items); err != nil {
 			t.Fatal(err)
 		}
-		if items == nil {
-			want.Reset()
-			want.WriteString("[]\n") // a missing list is still a list in the contract
+		if !strings.HasPrefix(got.String(), "{\n  \"schema_version\": 1,\n") {
+			t.Errorf("JSONList output does not start with the schema version:\n%s", got.String())
 		}
 		if diff := cmp.Diff(want.String(), got.String()); diff != "" {
 			t.Errorf("%v (-JSON +JSONList):\n%s", items, diff)
 		}
+	}
+}
+
+func TestJSONSchemaVersion(t *testing.T) {
+	for _, c := range []struct {
+		v    any
+		want string
+	}{
+		{struct{}{}, "{\n  \"schema_version\": 1\n}\n"},
+		{struct {
+			A int `json:"a"`
+		}{2}, "{\n  \"schema_version\": 1,\n  \"a\": 2\n}\n"},
+	} {
+		var got bytes.Buffer
+		if err := JSON(&got, c.v); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(c.want, got.String()); diff != "" {
+			t.Errorf("JSON(%#v) (-want +got):\n%s", c.v, diff)
+		}
+	}
+	if err := JSON(io.Discard, []int{1}); err == nil {
+		t.Error("JSON of a list: no error; every document must be an object")
 	}
 }
 

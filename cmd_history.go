@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/strata-dev/strata/history"
+	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/render"
+)
+
+func runHistory(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, c := newFlags("history", "strata history [flags] IMAGE", stderr)
+	args, err := parse(fs, c, args, 1)
+	if err != nil {
+		return err
+	}
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{})
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+	rows := history.Of(img)
+	if c.output == "json" {
+		return render.JSONList(stdout, "history", rows)
+	}
+	return render.History(stdout, rows, c.render())
+}
