@@ -140,9 +140,9 @@ func writeExport(w io.Writer, archive string, img testgen.Image) error {
 		}
 	}
 	var entries []testgen.Entry
-	fstree.Merge(loaded.Layers).Walk(func(n *fstree.Node) {
-		if e, ok := spec[fmt.Sprintf("%d:%s", n.Layer, n.Path)]; ok {
-			e.Name = n.Path[1:]
+	fstree.Merge(loaded.Layers).Walk(func(p string, n *fstree.Node) {
+		if e, ok := spec[fmt.Sprintf("%d:%s", n.Layer, p)]; ok {
+			e.Name = p[1:]
 			entries = append(entries, e)
 		}
 	})

@@ -90,15 +90,17 @@ type Change struct {
 type side struct {
 	img   *image.Image
 	fs    *fstree.FS
-	nodes []*fstree.Node
+	nodes []*fstree.Node // in Walk order
+	paths []string       // nodes[i]'s path
 	index map[string]*fstree.Node
 }
 
 func newSide(img *image.Image) *side {
 	s := &side{img: img, fs: fstree.Merge(img.Layers), index: map[string]*fstree.Node{}}
-	s.fs.Walk(func(n *fstree.Node) {
+	s.fs.Walk(func(p string, n *fstree.Node) {
 		s.nodes = append(s.nodes, n)
-		s.index[n.Path] = n
+		s.paths = append(s.paths, p)
+		s.index[p] = n
 	})
 	return s
 }
@@ -176,7 +178,7 @@ type effective struct {
 
 func resolve(s *side, n *fstree.Node) effective {
 	if n.Entry == nil {
-		return effective{e: &image.Entry{Path: n.Path, Type: image.TypeDir, Mode: fstree.ImpliedMode}, typ: image.TypeDir}
+		return effective{e: &image.Entry{Path: n.Path(), Type: image.TypeDir, Mode: fstree.ImpliedMode}, typ: image.TypeDir}
 	}
 	if n.Entry.Type == image.TypeHardlink && n.Target != nil {
 		return effective{e: n.Target, layer: s.img.Layers[n.TargetLayer], typ: n.Target.Type}
@@ -211,19 +213,19 @@ func compareFiles(o, n *side, mode Mode, rt runtime, opts Options) ([]Change, er
 	i, j := 0, 0
 	for i < len(o.nodes) || j < len(n.nodes) {
 		var on, nn *fstree.Node
+		var p string
 		switch {
-		case j >= len(n.nodes) || (i < len(o.nodes) && o.nodes[i].Path < n.nodes[j].Path):
-			on = o.nodes[i]
+		case j >= len(n.nodes) || (i < len(o.nodes) && fstree.ComparePaths(o.paths[i], n.paths[j]) < 0):
+			on, p = o.nodes[i], o.paths[i]
 			i++
-		case i >= len(o.nodes) || n.nodes[j].Path < o.nodes[i].Path:
-			nn = n.nodes[j]
+		case i >= len(o.nodes) || fstree.ComparePaths(n.paths[j], o.paths[i]) < 0:
+			nn, p = n.nodes[j], n.paths[j]
 			j++
 		default:
-			on, nn = o.nodes[i], n.nodes[j]
+			on, nn, p = o.nodes[i], n.nodes[j], o.paths[i]
 			i++
 			j++
 		}
-		p := pathOf(on, nn)
 		if rt[p] {
 			continue
 		}
@@ -348,13 +350,6 @@ func nonNil(s []string) []string {
 	return s
 }
 
-func pathOf(a, b *fstree.Node) string {
-	if a != nil {
-		return a.Path
-	}
-	return b.Path
-}
-
 // fileSize is the regular-file bytes a path contributes (hardlinks count their target's).
 func fileSize(s *side, n *fstree.Node) int64 {
 	ef := resolve(s, n)
@@ -433,6 +428,6 @@ func markParents(changes []Change, o, n *side) []Change {
 		}
 	}
 	out := append(changes, extra...)
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	sort.Slice(out, func(i, j int) bool { return fstree.ComparePaths(out[i].Path, out[j].Path) < 0 })
 	return out
 }

@@ -24,16 +24,17 @@ type File struct {
 	Escapes  bool       `json:"escapes,omitempty"`  // the raw name climbed out of the root with ".."
 }
 
-// Merged lists the visible files of the merged filesystem, sorted by path. Directories no
+// Merged lists the visible files of the merged filesystem, sorted by path component by
+// component (fstree.ComparePaths: a directory's contents follow it). Directories no
 // layer wrote (implied parents) are listed as Docker creates them: mode 0600, layer -1. With a
 // digest algorithm, regular files and hardlinks get their content's digest.
 func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 	out := []File{}
 	var refs []content.Ref
 	var targets []*image.Entry // the entry whose content each listed file has, or nil
-	fs.Walk(func(n *fstree.Node) {
+	fs.Walk(func(p string, n *fstree.Node) {
 		if n.Entry == nil {
-			out = append(out, File{Path: n.Path, Type: image.TypeDir, Mode: image.Mode(fstree.ImpliedMode), Layer: -1})
+			out = append(out, File{Path: p, Type: image.TypeDir, Mode: image.Mode(fstree.ImpliedMode), Layer: -1})
 			targets = append(targets, nil)
 			return
 		}
@@ -64,7 +65,7 @@ func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 	return out, nil
 }
 
-// Layer lists one layer's entries as stored, whiteouts included, sorted by path; of
+// Layer lists one layer's entries as stored, whiteouts included, sorted by path (as Merged); of
 // duplicate paths the last (the one that counts) comes last.
 func Layer(l *image.Layer, alg string) ([]File, error) {
 	out := make([]File, 0, len(l.Entries))
@@ -92,7 +93,7 @@ func Layer(l *image.Layer, alg string) ([]File, error) {
 			out[i].Digest = sums[&l.Entries[i]]
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	sort.SliceStable(out, func(i, j int) bool { return fstree.ComparePaths(out[i].Path, out[j].Path) < 0 })
 	return out, nil
 }
 

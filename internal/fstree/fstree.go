@@ -22,9 +22,9 @@ const (
 	Replaced    Reason = "replaced"    // the path or an ancestor was replaced by an entry of another type
 )
 
-// Node is a visible path of the merged filesystem.
+// Node is a visible path of the merged filesystem. A node holds its own name and its parent,
+// not its full path: Path builds that on demand, and Walk hands it out as it descends.
 type Node struct {
-	Path string
 	// Entry is nil for a directory no layer wrote: the missing parent of an entry or of a
 	// whiteout marker, which Docker creates on extraction, mode 0600, owned by root
 	// (observed, Engine 20.10: moby's UnpackLayer uses MkdirAll(parent, 0600)).
@@ -36,7 +36,57 @@ type Node struct {
 	TargetLayer int
 
 	name     string
-	children map[string]*Node
+	parent   *Node
+	children map[string]*Node // nil for a non-directory
+}
+
+// Name is the node's last path component ("" for the root).
+func (n *Node) Name() string { return n.name }
+
+// Parent is the directory holding the node; nil for the root.
+func (n *Node) Parent() *Node { return n.parent }
+
+// Path builds the node's absolute path.
+func (n *Node) Path() string {
+	if n.parent == nil {
+		return "/"
+	}
+	size := 0
+	for x := n; x.parent != nil; x = x.parent {
+		size += 1 + len(x.name)
+	}
+	b := make([]byte, size)
+	for x := n; x.parent != nil; x = x.parent {
+		size -= len(x.name)
+		copy(b[size:], x.name)
+		size--
+		b[size] = '/'
+	}
+	return string(b)
+}
+
+// Child returns the visible child named name, or nil.
+func (n *Node) Child(name string) *Node { return n.children[name] }
+
+// NumChildren counts the node's visible children.
+func (n *Node) NumChildren() int { return len(n.children) }
+
+// Children returns the node's visible children sorted by name (nil for a non-directory).
+func (n *Node) Children() []*Node {
+	if len(n.children) == 0 {
+		return nil
+	}
+	out := make([]*Node, 0, len(n.children))
+	for _, c := range n.children {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}
+
+// newDir makes an implied directory named name under parent.
+func newDir(parent *Node, name string) *Node {
+	return &Node{Layer: -1, name: name, parent: parent, children: map[string]*Node{}}
 }
 
 // Hidden is a shipped entry the final filesystem does not show.
@@ -58,7 +108,7 @@ type FS struct {
 // wherever they sit in the layer; then entries apply in order, the last of duplicates
 // winning. Missing parent directories of entries and of whiteout markers are implied. Merge is linear in the number of entries: each entry is added and hidden at most once.
 func Merge(layers []*image.Layer) *FS {
-	fs := &FS{Root: &Node{Path: "/", Layer: -1, children: map[string]*Node{}}}
+	fs := &FS{Root: &Node{Layer: -1, children: map[string]*Node{}}}
 	for li, l := range layers {
 		for i := range l.Entries {
 			e := &l.Entries[i]
@@ -110,7 +160,7 @@ func (fs *FS) implyDirs(p string) *Node {
 	for _, c := range split(p) {
 		child := n.children[c]
 		if child == nil {
-			child = &Node{Path: join(n.Path, c), Layer: -1, name: c, children: map[string]*Node{}}
+			child = newDir(n, c)
 			n.children[c] = child
 		}
 		if child.children == nil {
@@ -173,12 +223,12 @@ func (fs *FS) add(e *image.Entry, li int) {
 		child := n.children[c]
 		switch {
 		case child == nil:
-			child = &Node{Path: join(n.Path, c), Layer: -1, name: c, children: map[string]*Node{}}
+			child = newDir(n, c)
 			n.children[c] = child
 		case child.children == nil:
 			// A non-directory in the way becomes an implied directory.
 			fs.hideTree(child, li, e, Replaced, Replaced)
-			child = &Node{Path: child.Path, Layer: -1, name: c, children: map[string]*Node{}}
+			child = newDir(n, c)
 			n.children[c] = child
 		}
 		n = child
@@ -193,7 +243,7 @@ func (fs *FS) add(e *image.Entry, li int) {
 		old.Entry, old.Layer = e, li
 		return
 	}
-	node := &Node{Path: e.Path, Entry: e, Layer: li, name: name}
+	node := &Node{Entry: e, Layer: li, name: name, parent: n}
 	if e.Type == image.TypeDir {
 		node.children = map[string]*Node{}
 	}
@@ -219,28 +269,47 @@ func (fs *FS) add(e *image.Entry, li int) {
 	n.children[name] = node
 }
 
-func join(dir, name string) string {
-	if dir == "/" {
-		return "/" + name
-	}
-	return dir + "/" + name
-}
-
-// Walk calls fn for every visible node but the root, in lexical order of path.
-func (fs *FS) Walk(fn func(n *Node)) {
-	var nodes []*Node
-	var collect func(n *Node)
-	collect = func(n *Node) {
-		for _, c := range n.children {
-			nodes = append(nodes, c)
-			collect(c)
+// Walk calls fn for every visible node but the root, with its path, in pre-order: a
+// directory before its contents, siblings sorted by name (the order of ComparePaths).
+func (fs *FS) Walk(fn func(path string, n *Node)) {
+	var visit func(dir string, n *Node)
+	visit = func(dir string, n *Node) {
+		for _, c := range n.Children() {
+			p := dir + c.name
+			fn(p, c)
+			if c.children != nil {
+				visit(p+"/", c)
+			}
 		}
 	}
-	collect(fs.Root)
-	sort.Slice(nodes, func(i, j int) bool { return nodes[i].Path < nodes[j].Path })
-	for _, n := range nodes {
-		fn(n)
+	visit("/", fs.Root)
+}
+
+// ComparePaths orders cleaned absolute paths component by component, as Walk visits them:
+// a directory's contents come right after it ("/a", "/a/b", "/a-c"). It returns -1, 0 or +1.
+func ComparePaths(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] == b[i] {
+			continue
+		}
+		switch {
+		case a[i] == '/':
+			return -1
+		case b[i] == '/':
+			return 1
+		case a[i] < b[i]:
+			return -1
+		}
+		return 1
 	}
+	switch {
+	case len(a) < len(b):
+		return -1
+	case len(a) > len(b):
+		return 1
+	}
+	return 0
 }
 
 // Each calls fn for every visible node but the root, in no particular order (cheaper than Walk).

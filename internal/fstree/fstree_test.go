@@ -51,12 +51,15 @@ func layers(ls ...[]string) []*image.Layer {
 // visible renders the merged tree as "path type layer" lines.
 func visible(fs *FS) []string {
 	var out []string
-	fs.Walk(func(n *Node) {
+	fs.Walk(func(p string, n *Node) {
 		t := "dir"
 		if n.Entry != nil {
 			t = n.Entry.Type.String()
 		}
-		out = append(out, fmt.Sprintf("%s %s %d", n.Path, t, n.Layer))
+		if p != n.Path() {
+			out = append(out, fmt.Sprintf("Walk gives path %s, Path() %s", p, n.Path()))
+		}
+		out = append(out, fmt.Sprintf("%s %s %d", p, t, n.Layer))
 	})
 	return out
 }
@@ -177,5 +180,28 @@ func TestHardlinkKeepsContentOfTargetAtLinkTime(t *testing.T) {
 	}
 	if n := fs.Lookup("/dangling"); n == nil || n.Target != nil {
 		t.Errorf("/dangling: want a node with no target, got %+v", n)
+	}
+}
+
+func TestComparePaths(t *testing.T) {
+	sorted := []string{"/", "/a", "/a/b", "/a/b/c", "/a-c", "/a.d", "/a.d/x", "/ab", "/b"}
+	for i, a := range sorted {
+		for j, b := range sorted {
+			want := 0
+			switch {
+			case i < j:
+				want = -1
+			case i > j:
+				want = 1
+			}
+			if got := ComparePaths(a, b); got != want {
+				t.Errorf("ComparePaths(%q, %q) = %d, want %d", a, b, got, want)
+			}
+		}
+	}
+	fs := Merge(layers([]string{"f /a-c 1", "f /a/b 1", "f /a.d/x 1", "f /ab 1"}))
+	want := []string{"/a dir -1", "/a/b file 0", "/a-c file 0", "/a.d dir -1", "/a.d/x file 0", "/ab file 0"}
+	if diff := cmp.Diff(want, visible(fs)); diff != "" {
+		t.Errorf("Walk order (-want +got):\n%s", diff)
 	}
 }

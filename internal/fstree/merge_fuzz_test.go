@@ -212,8 +212,8 @@ func FuzzMerge(f *testing.F) {
 		seen := map[*image.Entry]int{}
 		var walk func(n *Node, p string)
 		walk = func(n *Node, p string) {
-			if n.Path != p {
-				t.Fatalf("node at %s has Path %s", p, n.Path)
+			if n.Path() != p {
+				t.Fatalf("node at %s has Path %s", p, n.Path())
 			}
 			if n.Entry != nil {
 				seen[n.Entry]++
@@ -233,7 +233,10 @@ func FuzzMerge(f *testing.F) {
 				if c.name != name {
 					t.Fatalf("child %q of %s is named %q", name, p, c.name)
 				}
-				walk(c, join(p, name))
+				if c.parent != n {
+					t.Fatalf("child %q of %s has another parent", name, p)
+				}
+				walk(c, path.Join(p, name))
 			}
 		}
 		walk(fs.Root, "/")
@@ -269,7 +272,17 @@ func FuzzMerge(f *testing.F) {
 		ref := refRun(layers)
 		vis := ref.m
 		got := map[string]*Node{}
-		fs.Walk(func(n *Node) { got[n.Path] = n })
+		var last string
+		fs.Walk(func(p string, n *Node) {
+			if p != n.Path() {
+				t.Errorf("Walk gives path %s, Path() %s", p, n.Path())
+			}
+			if last != "" && ComparePaths(last, p) >= 0 {
+				t.Errorf("Walk visits %s after %s", p, last)
+			}
+			last = p
+			got[p] = n
+		})
 		for p, n := range got {
 			r := vis[p]
 			if r == nil {

@@ -116,7 +116,7 @@ func TestDeepPath(t *testing.T) {
 				t.Fatalf("Lookup(bottom) = %v", n)
 			}
 			visible := 0
-			fs.Walk(func(*fstree.Node) { visible++ })
+			fs.Walk(func(string, *fstree.Node) { visible++ })
 			if visible != depth {
 				t.Errorf("%d visible paths, want %d", visible, depth)
 			}

@@ -360,7 +360,7 @@ func checkImage(t *testing.T, how string, img *image.Image) {
 		}
 	}
 	fs := fstree.Merge(img.Layers)
-	fs.Walk(func(n *fstree.Node) {})
+	fs.Walk(func(string, *fstree.Node) {})
 }
 
 // readLayers reads each layer's content again, as the commands that hash files do.
