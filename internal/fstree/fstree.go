@@ -85,8 +85,10 @@ func (n *Node) Children() []*Node {
 }
 
 // newDir makes an implied directory named name under parent.
-func newDir(parent *Node, name string) *Node {
-	return &Node{Layer: -1, name: name, parent: parent, children: map[string]*Node{}}
+func (fs *FS) newDir(parent *Node, name string) *Node {
+	n := &Node{Layer: -1, name: name, parent: parent, children: map[string]*Node{}}
+	fs.record(Created, n)
+	return n
 }
 
 // Hidden is a shipped entry the final filesystem does not show.
@@ -102,14 +104,52 @@ type Hidden struct {
 type FS struct {
 	Root   *Node
 	Hidden []Hidden
+	// Log is every step of the merge, in order, when MergeLogged made the FS (nil otherwise):
+	// what a view needs to show the filesystem as of any layer.
+	Log []Step
+
+	logging bool
+	layer   int // the layer being applied
+}
+
+// Op is what a merge step did to a node.
+type Op uint8
+
+// The steps of a merge.
+const (
+	Created Op = iota // the node became visible (an entry, or an implied directory)
+	Removed           // the node stopped being visible (deleted, hidden by an opaque marker, replaced, overwritten)
+	Updated           // a directory entry replaced the directory's attributes; its children stay
+)
+
+// Step is one change the merge made to a node, while applying Layer. Entry is the node's
+// entry after the step (nil for an implied directory); a node's Entry field holds only
+// its last one.
+type Step struct {
+	Node  *Node
+	Layer int
+	Op    Op
+	Entry *image.Entry
+}
+
+func (fs *FS) record(op Op, n *Node) {
+	if fs.logging {
+		fs.Log = append(fs.Log, Step{Node: n, Layer: fs.layer, Op: op, Entry: n.Entry})
+	}
 }
 
 // Merge applies the layers in order. Within a layer, whiteouts act on the lower layers only,
 // wherever they sit in the layer; then entries apply in order, the last of duplicates
 // winning. Missing parent directories of entries and of whiteout markers are implied. Merge is linear in the number of entries: each entry is added and hidden at most once.
-func Merge(layers []*image.Layer) *FS {
-	fs := &FS{Root: &Node{Layer: -1, children: map[string]*Node{}}}
+func Merge(layers []*image.Layer) *FS { return merge(layers, false) }
+
+// MergeLogged merges as Merge does and also records every step in FS.Log.
+func MergeLogged(layers []*image.Layer) *FS { return merge(layers, true) }
+
+func merge(layers []*image.Layer, logging bool) *FS {
+	fs := &FS{Root: &Node{Layer: -1, children: map[string]*Node{}}, logging: logging}
 	for li, l := range layers {
+		fs.layer = li
 		for i := range l.Entries {
 			e := &l.Entries[i]
 			switch e.Whiteout {
@@ -160,7 +200,7 @@ func (fs *FS) implyDirs(p string) *Node {
 	for _, c := range split(p) {
 		child := n.children[c]
 		if child == nil {
-			child = newDir(n, c)
+			child = fs.newDir(n, c)
 			n.children[c] = child
 		}
 		if child.children == nil {
@@ -204,6 +244,7 @@ func (fs *FS) hideTree(n *Node, by int, hider *image.Entry, top, below Reason) {
 	if n.Entry != nil {
 		fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: n.Layer, By: by, Hider: hider, Reason: top})
 	}
+	fs.record(Removed, n)
 	for _, c := range n.children {
 		fs.hideTree(c, by, hider, below, below)
 	}
@@ -216,6 +257,7 @@ func (fs *FS) add(e *image.Entry, li int) {
 			fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: n.Layer, By: li, Hider: e, Reason: Overwritten})
 		}
 		n.Entry, n.Layer = e, li
+		fs.record(Updated, n)
 		return
 	}
 	parts := split(e.Path)
@@ -223,12 +265,12 @@ func (fs *FS) add(e *image.Entry, li int) {
 		child := n.children[c]
 		switch {
 		case child == nil:
-			child = newDir(n, c)
+			child = fs.newDir(n, c)
 			n.children[c] = child
 		case child.children == nil:
 			// A non-directory in the way becomes an implied directory.
 			fs.hideTree(child, li, e, Replaced, Replaced)
-			child = newDir(n, c)
+			child = fs.newDir(n, c)
 			n.children[c] = child
 		}
 		n = child
@@ -241,6 +283,7 @@ func (fs *FS) add(e *image.Entry, li int) {
 			fs.Hidden = append(fs.Hidden, Hidden{Entry: old.Entry, Layer: old.Layer, By: li, Hider: e, Reason: Overwritten})
 		}
 		old.Entry, old.Layer = e, li
+		fs.record(Updated, old)
 		return
 	}
 	node := &Node{Entry: e, Layer: li, name: name, parent: n}
@@ -267,6 +310,7 @@ func (fs *FS) add(e *image.Entry, li int) {
 		fs.hideTree(old, li, e, top, Replaced)
 	}
 	n.children[name] = node
+	fs.record(Created, node)
 }
 
 // Walk calls fn for every visible node but the root, with its path, in pre-order: a

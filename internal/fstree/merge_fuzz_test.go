@@ -315,6 +315,12 @@ func FuzzMerge(f *testing.F) {
 		if len(fs.Hidden) != len(ref.hidden) {
 			t.Errorf("%d hidden entries; the model hides %d", len(fs.Hidden), len(ref.hidden))
 		}
+		// The log of MergeLogged, replayed up to each layer, is the merge of that prefix.
+		logged := MergeLogged(layers)
+		if len(logged.Hidden) != len(fs.Hidden) {
+			t.Errorf("MergeLogged hides %d entries, Merge %d", len(logged.Hidden), len(fs.Hidden))
+		}
+		checkLog(t, layers, logged.Log)
 		// Lookup finds what Walk shows.
 		for p, n := range got {
 			if fs.Lookup(p) != n {
@@ -331,4 +337,64 @@ func inLayer(l *image.Layer, e *image.Entry) bool {
 		}
 	}
 	return false
+}
+
+// checkLog replays a merge log layer by layer and compares each state with the merge of
+// the layers so far: the same paths, entries and providing layers.
+func checkLog(t *testing.T, layers []*image.Layer, log []Step) {
+	t.Helper()
+	type state struct {
+		e     *image.Entry
+		layer int
+	}
+	live := map[*Node]state{}
+	next := 0
+	for li := range layers {
+		for ; next < len(log) && log[next].Layer <= li; next++ {
+			s := log[next]
+			if s.Layer < li {
+				t.Fatalf("log step %d is for layer %d after layer %d's", next, s.Layer, li)
+			}
+			provider := s.Layer
+			if s.Entry == nil {
+				provider = -1
+			}
+			switch s.Op {
+			case Created:
+				if _, ok := live[s.Node]; ok {
+					t.Fatalf("layer %d: %s created twice", li, s.Node.Path())
+				}
+				live[s.Node] = state{s.Entry, provider}
+			case Updated:
+				if _, ok := live[s.Node]; !ok && s.Node.parent != nil {
+					t.Fatalf("layer %d: %s updated while not visible", li, s.Node.Path())
+				}
+				live[s.Node] = state{s.Entry, provider}
+			case Removed:
+				if _, ok := live[s.Node]; !ok {
+					t.Fatalf("layer %d: %s removed while not visible", li, s.Node.Path())
+				}
+				delete(live, s.Node)
+			}
+		}
+		got := map[string]state{}
+		for n, st := range live {
+			if n.parent != nil {
+				got[n.Path()] = st
+			}
+		}
+		want := map[string]state{}
+		Merge(layers[:li+1]).Walk(func(p string, n *Node) { want[p] = state{n.Entry, n.Layer} })
+		if len(got) != len(want) {
+			t.Errorf("as of layer %d the log shows %d paths, the merge %d", li, len(got), len(want))
+		}
+		for p, w := range want {
+			if g, ok := got[p]; !ok || g != w {
+				t.Errorf("as of layer %d, %s: log %+v, merge %+v", li, p, g, w)
+			}
+		}
+	}
+	if next != len(log) {
+		t.Errorf("log has %d steps past the last layer", len(log)-next)
+	}
 }
