@@ -290,11 +290,30 @@ func sameBlob(a, b effective) bool {
 }
 
 func metaReasons(on, nn *fstree.Node, oe, ne effective, mode Mode, opts Options) []string {
-	var rs []string
 	if oe.typ != ne.typ {
 		return []string{"type"}
 	}
-	a, b := oe.e, ne.e
+	rs := attrReasons(oe.e, ne.e, oe.typ, opts.Semantic)
+	if mode == ModeImages && oe.typ == image.TypeFile && on.Entry.Type != nn.Entry.Type {
+		// A file became a hardlink or the reverse; in an export that is only walk order.
+		rs = append(rs, "link")
+	}
+	return rs
+}
+
+// Reasons lists how two versions of a path differ in what diff compares without reading
+// content: "type", or any of "mode", "uid", "gid", "size" (with "content"), "link", "rdev",
+// "xattr", "mtime" (not with semantic). Directories are compared without size and mtime.
+// Hardlinks are compared as given: resolve them to their targets first.
+func Reasons(a, b *image.Entry, semantic bool) []string {
+	if a.Type != b.Type {
+		return []string{"type"}
+	}
+	return attrReasons(a, b, a.Type, semantic)
+}
+
+func attrReasons(a, b *image.Entry, typ image.Type, semantic bool) []string {
+	var rs []string
 	if a.Mode != b.Mode {
 		rs = append(rs, "mode")
 	}
@@ -304,7 +323,7 @@ func metaReasons(on, nn *fstree.Node, oe, ne effective, mode Mode, opts Options)
 	if a.GID != b.GID {
 		rs = append(rs, "gid")
 	}
-	switch oe.typ {
+	switch typ {
 	case image.TypeDir:
 		// Directories are compared without size and mtime, as docker diff does.
 		return nonNil(rs)
@@ -324,12 +343,8 @@ func metaReasons(on, nn *fstree.Node, oe, ne effective, mode Mode, opts Options)
 	if a.Caps != b.Caps {
 		rs = append(rs, "xattr")
 	}
-	if !opts.Semantic && a.ModTime().Unix() != b.ModTime().Unix() {
+	if !semantic && a.ModTime().Unix() != b.ModTime().Unix() {
 		rs = append(rs, "mtime")
-	}
-	if mode == ModeImages && oe.typ == image.TypeFile && on.Entry.Type != nn.Entry.Type {
-		// A file became a hardlink or the reverse; in an export that is only walk order.
-		rs = append(rs, "link")
 	}
 	return nonNil(rs)
 }
