@@ -129,8 +129,11 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		e.Caps = c
 	}
 	dir, base := path.Split(p)
-	if strings.Contains(p, "/"+whiteoutMeta) && base != whiteoutOpaque {
-		// AUFS bookkeeping (.wh..wh.aufs, .wh..wh.orph, .wh..wh.plnk/…): not part of the filesystem.
+	if strings.HasPrefix(p, "/"+whiteoutMeta) && p != "/"+whiteoutOpaque {
+		// AUFS bookkeeping (.wh..wh.aufs, .wh..wh.orph/…, .wh..wh.plnk/…): Docker skips a
+		// member whose name STARTS with .wh..wh. (the root's opaque marker excepted); deeper
+		// names such as usr/.wh..wh.cache/f are extracted like any other (see
+		// testdata/docker/whwh: the engine's answer).
 		return nil
 	}
 	switch {
