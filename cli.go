@@ -40,7 +40,8 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	return fs, c
 }
 
-// parse parses flags and checks the number of image arguments.
+// parse parses flags and checks the number of image arguments (any number when want < 0:
+// the command checks its own).
 func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -57,7 +58,7 @@ func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, err
 			return nil, &usageError{err.Error()}
 		}
 	}
-	if fs.NArg() != want {
+	if want >= 0 && fs.NArg() != want {
 		return nil, &usageError{fmt.Sprintf("%s takes %d image argument(s), got %d", fs.Name(), want, fs.NArg())}
 	}
 	return fs.Args(), nil

@@ -25,6 +25,7 @@ Usage:
   strata files IMAGE       files of the merged filesystem (--layer N: one layer, raw)
   strata diff OLD NEW      what changed between two images, or what a container changed
                            (NEW a docker export of a container of image OLD)
+  strata cat IMAGE PATH    one file's content (--layer N: as of layer N, even if deleted later)
 
 IMAGE is a docker save or docker export tarball, an OCI archive or layout directory,
 any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
@@ -36,6 +37,7 @@ Examples:
   strata inspect --image app:1 --platform linux/arm64 images.tar
   strata diff app-1.tar app-2.tar
   strata diff --semantic -o json old.tar new.tar
+  strata cat --layer 4 app.tar /root/.ssh/id_rsa
   docker export ctr | strata diff app.tar -
 
 Exit codes: 0 ok, 1 differences found or check failed, 2 usage error or unreadable input.
@@ -116,4 +118,5 @@ var commands = map[string]command{
 	"history": runHistory,
 	"files":   runFiles,
 	"diff":    runDiff,
+	"cat":     runCat,
 }
