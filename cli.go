@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/pflag"
 
@@ -16,36 +17,185 @@ import (
 
 // common holds the flags every image command takes.
 type common struct {
-	output   string
-	noTrunc  bool
-	quiet    bool
-	image    string
-	platform string
-	limits   []string
+	output     string
+	noTrunc    bool
+	quiet      bool
+	null       bool
+	noProgress bool
+	image      string
+	platform   string
+	limits     []string
+
+	synopsis string
+	summary  string
+	examples []string
+	stderr   io.Writer
 }
 
+// newFlags makes a command's flag set with the common flags. Its --help (and `strata help
+// NAME`) prints, to stdout: the synopsis, the sentence given to about, the flags wrapped at
+// 80 columns (booleans without a value, no meaningless defaults) and the examples.
 func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common) {
 	fs := pflag.NewFlagSet(name, pflag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := &common{}
-	fs.StringVarP(&c.output, "output", "o", "table", "output format: table or json")
-	fs.BoolVar(&c.noTrunc, "no-trunc", false, "do not truncate digests, commands or lists")
-	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only identifiers")
-	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive (tag or image-ID prefix)")
-	fs.StringVar(&c.platform, "platform", "", "pick a platform from a multi-platform index (os/arch[/variant])")
-	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, KEY=N ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes)")
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n%s", synopsis, fs.FlagUsages())
+	fs.SetOutput(io.Discard) // parse returns errors; help goes to stdout through run
+	fs.Usage = func() {}
+	fs.SortFlags = true
+	c := &common{synopsis: synopsis, stderr: stderr}
+	// A synopsis may carry the description and examples after its first line.
+	if first, rest, ok := strings.Cut(synopsis, "\n"); ok {
+		c.synopsis = first
+		desc, ex, _ := strings.Cut(rest, "Examples:")
+		c.summary = strings.TrimSpace(desc)
+		for _, l := range strings.Split(ex, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				c.examples = append(c.examples, l)
+			}
+		}
 	}
+	fs.StringVarP(&c.output, "output", "o", "table", "output `format`: table or json")
+	fs.BoolVar(&c.noTrunc, "no-trunc", false, "print digests, commands and lists whole, every row, at any width")
+	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only identifiers, one a line")
+	fs.BoolVarP(&c.null, "null", "0", false, "with -q: end each identifier with a NUL byte instead of a newline, unescaped (for xargs -0)")
+	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar (shown on a terminal when reading takes more than a second)")
+	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag or an image-ID prefix (strata images lists them)")
+	fs.StringVar(&c.platform, "platform", "", "pick a `platform` of a multi-platform index: OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
+	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
 	return fs, c
+}
+
+// commonFlags are the flags newFlags defines, listed apart from a command's own in --help.
+var commonFlags = map[string]bool{"output": true, "no-trunc": true, "quiet": true, "null": true,
+	"no-progress": true, "image": true, "platform": true, "limit": true}
+
+// about sets the sentence saying what the command does and its examples, for --help.
+func (c *common) about(summary string, examples ...string) {
+	c.summary, c.examples = summary, examples
+}
+
+// helpRequest is a --help: run prints text to stdout and exits 0.
+type helpRequest struct{ text string }
+
+func (h *helpRequest) Error() string { return "help requested" }
+func (h *helpRequest) Is(target error) bool {
+	return target == pflag.ErrHelp
+}
+
+// help renders the command's help text.
+func (c *common) help(fs *pflag.FlagSet) string {
+	var b strings.Builder
+	if c.summary != "" {
+		b.WriteString(wrap(c.summary, 80, "", ""))
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "Usage:\n  %s\n", c.synopsis)
+	if own := flagUsages(fs, 80, false); own != "" {
+		b.WriteString("\nFlags:\n" + own)
+	}
+	b.WriteString("\nCommon flags:\n" + flagUsages(fs, 80, true))
+	if len(c.examples) > 0 {
+		b.WriteString("\nExamples:\n")
+		for _, e := range c.examples {
+			b.WriteString("  " + e + "\n")
+		}
+	}
+	b.WriteString("\nRun 'strata --help' for the input formats and exit codes.\n")
+	return b.String()
+}
+
+// flagUsages lists flags as `  -o, --output FORMAT   text`, the text wrapped at cols with
+// a hanging indent. A boolean flag shows no value; a default is shown only when it says
+// something (a non-empty string other than a placeholder), never sentinels like -1.
+func flagUsages(fs *pflag.FlagSet, cols int, common bool) string {
+	type row struct{ left, text string }
+	var rows []row
+	width := 0
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Hidden || commonFlags[f.Name] != common {
+			return
+		}
+		left := "      --" + f.Name
+		if f.Shorthand != "" {
+			left = "  -" + f.Shorthand + ", --" + f.Name
+		}
+		name, usage := pflag.UnquoteUsage(f)
+		switch f.Value.Type() {
+		case "bool":
+			name = ""
+		case "stringArray":
+			if name == "stringArray" {
+				name = "VALUE"
+			}
+		case "int":
+			if name == "int" {
+				name = "N"
+			}
+		case "string":
+			if name == "string" {
+				name = "VALUE"
+			}
+			if f.DefValue != "" {
+				usage += " (default " + f.DefValue + ")"
+			}
+		}
+		if name != "" {
+			left += " " + strings.ToUpper(name)
+		}
+		if n := utf8.RuneCountInString(left); n > width {
+			width = n
+		}
+		rows = append(rows, row{left, usage})
+	})
+	if width > 26 {
+		width = 26
+	}
+	var b strings.Builder
+	indent := strings.Repeat(" ", width+3)
+	for _, r := range rows {
+		first := r.left + strings.Repeat(" ", max(width-utf8.RuneCountInString(r.left), 0)+3)
+		if utf8.RuneCountInString(r.left) > width {
+			b.WriteString(r.left + "\n")
+			first = indent
+		}
+		b.WriteString(wrap(r.text, cols, first, indent))
+	}
+	return b.String()
+}
+
+// wrap fills words into lines of at most cols runes: the first starting with first, the
+// others with indent. A word longer than a line gets a line of its own.
+func wrap(text string, cols int, first, indent string) string {
+	var b strings.Builder
+	line := first
+	empty := true
+	for _, w := range strings.Fields(text) {
+		if !empty && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) > cols {
+			b.WriteString(line + "\n")
+			line, empty = indent, true
+		}
+		if !empty {
+			line += " "
+		}
+		line += w
+		empty = false
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }
 
 // parse parses flags and checks the number of image arguments (any number when want < 0:
 // the command checks its own).
 func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, error) {
+	if want < 0 {
+		return parseArgs(fs, c, args, 0, -1)
+	}
+	return parseArgs(fs, c, args, want, want)
+}
+
+// parseArgs is parse for commands taking between least and most arguments (most < 0: any).
+func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]string, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return nil, err
+			return nil, &helpRequest{c.help(fs)}
 		}
 		return nil, &usageError{err.Error()}
 	}
@@ -58,14 +208,59 @@ func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, err
 			return nil, &usageError{err.Error()}
 		}
 	}
-	if want >= 0 && fs.NArg() != want {
-		return nil, &usageError{fmt.Sprintf("%s takes %d image argument(s), got %d", fs.Name(), want, fs.NArg())}
+	if c.platform != "" {
+		if err := checkPlatform(c.platform); err != nil {
+			return nil, &usageError{err.Error()}
+		}
+	}
+	if c.null && !c.quiet {
+		return nil, &usageError{"--null (-0) only applies to -q lists: add -q"}
+	}
+	n := fs.NArg()
+	switch {
+	case least == most && n != least:
+		return nil, &usageError{fmt.Sprintf("%s takes %d image argument%s, got %d", fs.Name(), least, plural(least), n)}
+	case n < least || (most >= 0 && n > most):
+		return nil, &usageError{fmt.Sprintf("%s takes %d to %d arguments, got %d", fs.Name(), least, most, n)}
 	}
 	return fs.Args(), nil
 }
 
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// checkPlatform accepts OS/ARCH or OS/ARCH/VARIANT, each part non-empty lower-case
+// letters, digits, '_' or '-' (linux/amd64, linux/arm64/v8, windows/amd64).
+func checkPlatform(p string) error {
+	parts := strings.Split(p, "/")
+	bad := len(parts) < 2 || len(parts) > 3
+	for _, s := range parts {
+		if s == "" {
+			bad = true
+		}
+		for _, r := range s {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
+				bad = true
+			}
+		}
+	}
+	if bad {
+		return fmt.Errorf("--platform %q: want OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8", load.Printable(p))
+	}
+	return nil
+}
+
+// openWith opens the image arg names with the common flags' selection and limits; o.Image,
+// when set, overrides --image.
 func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o load.Options) (*image.Image, error) {
-	o.Image, o.Platform = c.image, c.platform
+	if o.Image == "" {
+		o.Image = c.image
+	}
+	o.Platform = c.platform
 	o.Limits = load.DefaultLimits
 	for _, kv := range c.limits {
 		o.Limits.Set(kv) // checked by parse
@@ -73,4 +268,11 @@ func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o lo
 	return load.Open(ctx, arg, stdin, o)
 }
 
-func (c *common) render() render.Options { return render.Options{NoTrunc: c.noTrunc, Quiet: c.quiet} }
+// warn prints a warning on stderr, one escaped line.
+func (c *common) warn(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "strata: warning: %s\n", load.Printable(fmt.Sprintf(format, args...)))
+}
+
+func (c *common) render() render.Options {
+	return render.Options{NoTrunc: c.noTrunc, Quiet: c.quiet, Null: c.null}
+}

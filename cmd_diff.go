@@ -11,10 +11,17 @@ import (
 
 func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("diff", "strata diff [flags] OLD NEW", stderr)
+	c.about("Show what changed between two images, or, when NEW is a docker export of a container of image OLD, what the container changed and what the export flattened away. Exits 1 when something differs.",
+		"strata diff app-1.tar app-2.tar",
+		"strata diff --old-image app:1 --new-image app:2 images.tar images.tar",
+		"strata diff --semantic -o json build-a.tar build-b.tar",
+		"docker export ctr | strata diff app.tar -")
 	var opts diff.Options
 	fs.BoolVar(&opts.Semantic, "semantic", false, "ignore timestamps and history-only differences (reproducible builds)")
 	fs.BoolVar(&opts.Expand, "expand", false, "list every path under an added or deleted directory")
 	fs.BoolVar(&opts.Force, "force", false, "compare an export with an image it does not seem to come from")
+	oldRef := fs.String("old-image", "", "pick OLD's image of a multi-image archive by `ref` (overrides --image for OLD)")
+	newRef := fs.String("new-image", "", "pick NEW's image of a multi-image archive by `ref` (overrides --image for NEW)")
 	args, err := parse(fs, c, args, 2)
 	if err != nil {
 		return err
@@ -24,11 +31,19 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	// Streamed input cannot be read twice: hash file contents while reading it.
 	lo := load.Options{HashFiles: "sha256"}
+	lo.Image = c.image
+	if *oldRef != "" {
+		lo.Image = *oldRef
+	}
 	old, err := c.openWith(ctx, args[0], stdin, lo)
 	if err != nil {
 		return err
 	}
 	defer old.Close()
+	lo.Image = c.image
+	if *newRef != "" {
+		lo.Image = *newRef
+	}
 	new, err := c.openWith(ctx, args[1], stdin, lo)
 	if err != nil {
 		return err
@@ -37,6 +52,9 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	r, err := diff.Compare(old, new, opts)
 	if err != nil {
 		return err
+	}
+	for _, w := range r.Warnings {
+		c.warn("%s", w)
 	}
 	if c.output == "json" {
 		err = render.JSON(stdout, r)

@@ -14,9 +14,17 @@ import (
 )
 
 func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, c := newFlags("files", "strata files [flags] IMAGE", stderr)
+	fs, c := newFlags("files", "strata files [flags] IMAGE [PATH...]", stderr)
+	c.about("List the files of an image's merged filesystem (or of one layer, as stored), optionally only under the given paths.",
+		"strata files app.tar",
+		"strata files app.tar /etc /usr/local/bin",
+		"strata files --tree --depth 2 app.tar  # du-like sizes per directory",
+		"strata files --sort size app.tar | head",
+		"strata files --layer 3 -o json app.tar.gz",
+		"strata files --hash sha256 app.tar",
+		"strata files -q0 app.tar | xargs -0 printf '%s\\n'")
 	layer := fs.Int("layer", -1, "list one layer's raw entries as stored (0 is the base layer)")
-	hashAlg := fs.String("hash", "", "add each regular file's content digest: "+strings.Join(content.Algorithms, ", "))
+	hashAlg := fs.String("hash", "", "add each regular file's content digest, computed with `alg`: "+strings.Join(content.Algorithms, ", "))
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err

@@ -11,6 +11,10 @@ import (
 
 func runHistory(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("history", "strata history [flags] IMAGE", stderr)
+	c.about("Show an image's history as docker history does, newest first, with the layer each row made.",
+		"strata history app.tar",
+		"strata history --no-trunc app.tar     # whole commands",
+		"docker save app:1 | strata history -o json -")
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err

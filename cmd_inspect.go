@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/strata-dev/strata/inspect"
@@ -14,6 +13,11 @@ import (
 
 func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("inspect", "strata inspect [flags] IMAGE", stderr)
+	c.about("Show an image's identity, config, platform, layers with their sizes and file counts, and the space its layers waste.",
+		"strata inspect app.tar",
+		"strata inspect --verify --image app:1 --platform linux/arm64 images.tar",
+		"docker save app:1 | gzip | strata inspect -o json -",
+		"strata inspect -q app.tar             # the image ID only")
 	expand := fs.Bool("expand", false, "list each wasted file of a deleted directory instead of one row for the directory")
 	verify := fs.Bool("verify", false, "recompute every layer's diff_id and blob digest and check them against the archive (reads every byte)")
 	args, err := parse(fs, c, args, 1)
@@ -30,8 +34,11 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
+	for _, e := range r.Escaping {
+		c.warn("layer %d has an entry named to escape the root with \"..\" (shown as %s)", e.Layer, e.Path)
+	}
 	if *verify && img.Source.Format == image.FormatRootfs {
-		fmt.Fprintln(stderr, "strata: warning: a root filesystem tarball claims no digests: nothing to verify")
+		c.warn("a root filesystem tarball claims no digests: nothing to verify")
 	}
 	if c.output == "json" {
 		return render.JSON(stdout, r)

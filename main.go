@@ -26,6 +26,8 @@ Usage:
   strata diff OLD NEW      what changed between two images, or what a container changed
                            (NEW a docker export of a container of image OLD)
   strata cat IMAGE PATH    one file's content (--layer N: as of layer N, even if deleted later)
+  strata images ARCHIVE    the images and platforms an archive holds (for --image and
+                           --platform)
 
 IMAGE is a docker save or docker export tarball, an OCI archive or layout directory,
 any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
@@ -41,7 +43,7 @@ Examples:
   docker export ctr | strata diff app.tar -
 
 Exit codes: 0 ok, 1 differences found or check failed, 2 usage error or unreadable input.
-Run 'strata COMMAND --help' for a command's flags.
+Run 'strata help COMMAND' (or 'strata COMMAND --help') for a command's flags.
 `
 
 func main() {
@@ -95,8 +97,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return &usageError{"no command given"}
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "help" && len(rest) > 0 {
+		if _, ok := commands[rest[0]]; !ok {
+			return &usageError{fmt.Sprintf("unknown command %q", rest[0])}
+		}
+		cmd, rest = rest[0], []string{"--help"}
+	}
 	if f, ok := commands[cmd]; ok {
-		return f(ctx, rest, stdin, stdout, stderr)
+		err := f(ctx, rest, stdin, stdout, stderr)
+		var h *helpRequest
+		if errors.As(err, &h) {
+			_, err = io.WriteString(stdout, h.text)
+		}
+		return err
 	}
 	switch cmd {
 	case "-h", "--help", "help":
@@ -119,4 +132,5 @@ var commands = map[string]command{
 	"files":   runFiles,
 	"diff":    runDiff,
 	"cat":     runCat,
+	"images":  runImages,
 }

@@ -42,6 +42,7 @@ func TestScript(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
+		Cmds:          map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkimage": cmdMkimage},
 		UpdateScripts: os.Getenv("UPDATE_GOLDEN") == "1",
 	})
 }

@@ -26,6 +26,8 @@ type Options struct {
 	// be read again; seekable inputs are read on demand instead. "" computes none.
 	HashFiles string
 	Limits    Limits
+
+	collect *[]candidate // List: every selectable candidate, instead of choosing one
 }
 
 // Stdin is the argument that names standard input.

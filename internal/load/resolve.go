@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -28,6 +29,16 @@ type dockerManifest struct {
 func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, error) {
 	hasManifest := st.has("manifest.json")
 	hasIndex := st.has("index.json")
+	if opts.collect != nil && hasManifest && hasIndex {
+		// Listing: the index names every platform; manifest.json only those Docker wrote.
+		src.Format = image.FormatDockerArchiveOCI
+		img, err := resolveOCI(st, src, opts)
+		if errors.Is(err, errCollected) && len(*opts.collect) > 0 {
+			return img, err
+		}
+		*opts.collect = nil
+		return resolveDocker(st, src, opts)
+	}
 	switch {
 	case hasManifest && !(hasIndex && opts.Platform != ""):
 		src.Format = image.FormatDockerArchive
@@ -320,6 +331,10 @@ func choose(cands []candidate, opts Options) (candidate, error) {
 		}
 		sort.Strings(s)
 		return strings.Join(s, "; ")
+	}
+	if opts.collect != nil {
+		*opts.collect = out
+		return candidate{}, errCollected
 	}
 	switch {
 	case len(out) == 1:

@@ -14,16 +14,15 @@ import (
 // History prints rows like `docker history`: newest first.
 func History(w io.Writer, rows []history.Row, o Options) error {
 	if o.Quiet {
+		var ids []string
 		for _, r := range rows {
 			l := "<missing>"
 			if r.Layer != nil {
 				l = *r.Layer
 			}
-			if _, err := fmt.Fprintln(w, short(l, o.NoTrunc)); err != nil {
-				return err
-			}
+			ids = append(ids, short(l, o.NoTrunc))
 		}
-		return nil
+		return list(w, ids, o.Null)
 	}
 	var out [][]string
 	for _, r := range rows {
@@ -42,12 +41,11 @@ func History(w io.Writer, rows []history.Row, o Options) error {
 // Files prints a file listing, `ls -l` style.
 func Files(w io.Writer, fs []files.File, o Options) error {
 	if o.Quiet {
-		for _, f := range fs {
-			if _, err := fmt.Fprintln(w, f.Path); err != nil {
-				return err
-			}
+		paths := make([]string, len(fs))
+		for i := range fs {
+			paths[i] = fs[i].Path
 		}
-		return nil
+		return list(w, paths, o.Null)
 	}
 	var out [][]string
 	for _, f := range fs {
@@ -74,8 +72,7 @@ func Files(w io.Writer, fs []files.File, o Options) error {
 // Inspect prints the identity, config, layers and bloat summary of an image.
 func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	if o.Quiet {
-		_, err := fmt.Fprintln(w, r.ID)
-		return err
+		return list(w, []string{r.ID}, o.Null)
 	}
 	p := &printer{w: w}
 	p.kv("Source", fmt.Sprintf("%s (%s, compression %s)", r.Source.Path, r.Source.Format, r.Source.Compression))
@@ -113,11 +110,8 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		p.kvIf(label("Labels", i), k+"="+c.Labels[k])
 		i++
 	}
-	p.kv("Size", fmt.Sprintf("%s (%d bytes, %d layers, %d files)", Size(r.Size), r.Size, len(r.Layers), r.Files))
+	p.kv("Size", fmt.Sprintf("%s (%d bytes, %s, %s)", Size(r.Size), r.Size, Count(len(r.Layers), "layer"), Count(r.Files, "file")))
 	p.kv("Efficiency", fmt.Sprintf("%.2f%% (%s wasted)", r.Efficiency*100, Size(r.WastedBytes)))
-	for i, e := range r.Escaping {
-		p.kv(label("Warning", i), fmt.Sprintf("layer %d has an entry named to escape the root with \"..\" (shown as %s)", e.Layer, e.Path))
-	}
 	if p.err != nil {
 		return p.err
 	}
@@ -146,7 +140,7 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	for _, x := range r.Wasted[:n] {
 		name := x.Path
 		if x.Files > 1 {
-			name += fmt.Sprintf(" (%d files)", x.Files)
+			name += " (" + Count(x.Files, "file") + ")"
 		}
 		if x.Sensitive {
 			name += "  [sensitive]"
@@ -185,7 +179,7 @@ func (p *printer) kv(k, v string) {
 		k += ":"
 	}
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, "%-12s %s\n", k, v)
+		_, p.err = fmt.Fprintf(p.w, "%-12s %s\n", k, Escape(v))
 	}
 }
 

@@ -15,17 +15,13 @@ import (
 // an export flattened.
 func Diff(w io.Writer, r *diff.Result, o Options) error {
 	if o.Quiet {
-		for _, c := range r.Changes {
-			if _, err := fmt.Fprintf(w, "%s %s\n", c.Kind, c.Path); err != nil {
-				return err
-			}
+		lines := make([]string, len(r.Changes))
+		for i, c := range r.Changes {
+			lines[i] = c.Kind + " " + c.Path
 		}
-		return nil
+		return list(w, lines, o.Null)
 	}
-	p := &printer{w: w}
-	for _, warn := range r.Warnings {
-		p.kv("Warning", warn)
-	}
+	p := &printer{w: w} // r.Warnings are the caller's to print, on stderr
 	p.kv("Mode", string(r.Mode))
 	p.kv("Old", fmt.Sprintf("%s (%s)", r.Old.Path, r.Old.Format))
 	p.kv("New", fmt.Sprintf("%s (%s)", r.New.Path, r.New.Format))
@@ -47,7 +43,7 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 			}
 			name := c.Path
 			if c.Entries > 1 {
-				name += fmt.Sprintf(" (%d entries)", c.Entries)
+				name += " (" + Count(c.Entries, "entry") + ")"
 			}
 			rows = append(rows, []string{c.Kind, c.Type.String(), signedSize(c.SizeDelta), strings.Join(c.Reasons, ","), name})
 		}
@@ -88,14 +84,14 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 	}
 	if len(r.Runtime) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "Runtime (added by Docker to every container, not changes): %s\n", strings.Join(r.Runtime, " "))
+		fmt.Fprintf(w, "Runtime (added by Docker to every container, not changes): %s\n", Escape(strings.Join(r.Runtime, " ")))
 	}
 	if f := r.Flattened; f != nil {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "Flattened by export: %d layers into 1, %d history rows, %d config fields lost\n", len(f.Layers), len(f.History), len(f.Config))
+		fmt.Fprintf(w, "Flattened by export: %s into 1, %s, %s lost\n", Count(len(f.Layers), "layer"), Count(len(f.History), "history row"), Count(len(f.Config), "config field"))
 		fmt.Fprintf(w, "Bytes: image shipped %s, export carries %s, %s shipped but not carried\n", Size(f.ShippedBytes), Size(f.ExportBytes), Size(f.DroppedBytes))
 		for _, v := range f.Volumes {
-			fmt.Fprintf(w, "Volume %s: %s\n", v.Path, v.Note)
+			fmt.Fprintf(w, "Volume %s: %s\n", Escape(v.Path), Escape(v.Note))
 		}
 	}
 	return nil

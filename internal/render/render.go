@@ -19,6 +19,7 @@ import (
 type Options struct {
 	NoTrunc bool // print digests and commands whole
 	Quiet   bool // print only identifiers
+	Null    bool // with Quiet: identifiers raw, each ended by a NUL byte, not escaped
 }
 
 // SchemaVersion is the version of the JSON contract; every document states it first, as
@@ -83,7 +84,8 @@ func JSONList[T any](w io.Writer, key string, items []T) error {
 	return bw.Flush()
 }
 
-// table writes a borderless, left-aligned table with no trailing spaces.
+// table writes a borderless, left-aligned table with no trailing spaces. Every cell is
+// passed through Escape: a cell can never hold a control character or break its row.
 func table(w io.Writer, header []string, rows [][]string) error {
 	var buf bytes.Buffer
 	t := tablewriter.NewTable(&buf,
@@ -109,7 +111,11 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	}
 	t.Header(h...)
 	for _, r := range rows {
-		if err := t.Append(r); err != nil {
+		esc := make([]string, len(r))
+		for i, c := range r {
+			esc[i] = Escape(c)
+		}
+		if err := t.Append(esc); err != nil {
 			return err
 		}
 	}
@@ -153,9 +159,10 @@ func short(d string, noTrunc bool) string {
 	return d
 }
 
-// clip shortens s to n runes with an ellipsis unless noTrunc; newlines become spaces.
+// clip shortens s to n runes with an ellipsis unless noTrunc; runs of white space
+// (newlines, tabs) become one space and other control characters are escaped.
 func clip(s string, n int, noTrunc bool) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = Escape(strings.Join(strings.Fields(s), " "))
 	if noTrunc {
 		return s
 	}
@@ -164,4 +171,16 @@ func clip(s string, n int, noTrunc bool) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// Count says "1 layer", "2 layers", "1 entry", "3 entries": n and the noun, plural unless
+// n is 1 (nouns ending in a consonant and y take -ies).
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") && !strings.HasSuffix(noun, "ay") {
+		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

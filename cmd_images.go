@@ -1,0 +1,37 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/strata-dev/strata/images"
+	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/render"
+)
+
+func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, c := newFlags("images", "strata images [flags] ARCHIVE", stderr)
+	c.about("List the images an archive holds — tags, IDs, platforms, layers and sizes — which is what --image and --platform can pick from.",
+		"strata images images.tar",
+		"strata images --platform linux/arm64 index.tar",
+		"strata images -o json images.tar",
+		"strata images -q images.tar           # image IDs")
+	args, err := parse(fs, c, args, 1)
+	if err != nil {
+		return err
+	}
+	o := load.Options{Image: c.image, Platform: c.platform, Limits: load.DefaultLimits}
+	for _, kv := range c.limits {
+		o.Limits.Set(kv) // checked by parse
+	}
+	listed, closer, err := load.List(ctx, args[0], stdin, o)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+	rows := images.Of(listed)
+	if c.output == "json" {
+		return render.JSONList(stdout, "images", rows)
+	}
+	return render.Images(stdout, rows, c.render())
+}
