@@ -192,10 +192,10 @@ func resolve(s *side, n *fstree.Node) effective {
 
 func entryOf(s *side, n *fstree.Node) *Entry {
 	ef := resolve(s, n)
-	e := &Entry{Type: image.TypeDir, Mode: image.Mode(ef.e.Mode), UID: ef.e.UID, GID: ef.e.GID, Layer: n.Layer, Size: ef.e.Size}
+	e := &Entry{Type: image.TypeDir, Mode: image.Mode(ef.e.Mode), UID: ef.e.UID, GID: ef.e.GID, Layer: int(n.Layer), Size: ef.e.Size}
 	if n.Entry != nil {
 		e.Type = n.Entry.Type
-		e.Link = n.Entry.Link
+		e.Link = n.Entry.Link()
 		e.ModTime = image.Time{Time: ef.e.ModTime()}
 	}
 	return e
@@ -332,15 +332,17 @@ func attrReasons(a, b *image.Entry, typ image.Type, semantic bool) []string {
 			rs = append(rs, "size", "content")
 		}
 	case image.TypeSymlink:
-		if a.Link != b.Link {
+		if a.Link() != b.Link() {
 			rs = append(rs, "link")
 		}
 	case image.TypeChar, image.TypeBlock:
-		if a.Major != b.Major || a.Minor != b.Minor {
+		am, an := a.Device()
+		bm, bn := b.Device()
+		if am != bm || an != bn {
 			rs = append(rs, "rdev")
 		}
 	}
-	if a.Caps != b.Caps {
+	if a.Caps() != b.Caps() {
 		rs = append(rs, "xattr")
 	}
 	if !semantic && a.ModTime().Unix() != b.ModTime().Unix() {

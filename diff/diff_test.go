@@ -11,7 +11,9 @@ import (
 func rootfsOf(format image.Format, prefix string, n int) *image.Image {
 	l := &image.Layer{}
 	for i := 0; i < n; i++ {
-		l.Entries = append(l.Entries, image.Entry{Path: fmt.Sprintf("/%s%d", prefix, i), Type: image.TypeFile, Size: 1, Mode: 0644, Digest: "sha256:same"})
+		e := image.Entry{Path: fmt.Sprintf("/%s%d", prefix, i), Type: image.TypeFile, Size: 1, Mode: 0644}
+		e.SetDigest("sha256:same")
+		l.Entries = append(l.Entries, e)
 	}
 	return &image.Image{Source: image.Source{Format: format}, Layers: []*image.Layer{l}}
 }

@@ -55,7 +55,7 @@ func TestAsOfLayerIsThePrefixMerge(t *testing.T) {
 			x := index(t, img)
 			for n := range img.Layers {
 				want := map[string]shown{}
-				fstree.Merge(img.Layers[:n+1]).Walk(func(p string, nd *fstree.Node) { want[p] = shown{nd.Entry, nd.Layer} })
+				fstree.Merge(img.Layers[:n+1]).Walk(func(p string, nd *fstree.Node) { want[p] = shown{nd.Entry, int(nd.Layer)} })
 				got := map[string]shown{}
 				for i := 1; i < len(x.Nodes); i++ {
 					if v := x.At(i, n); v != nil {

@@ -38,7 +38,7 @@ func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 			targets = append(targets, nil)
 			return
 		}
-		out = append(out, fromEntry(n.Entry, n.Layer))
+		out = append(out, fromEntry(n.Entry, int(n.Layer)))
 		t, tl := n.Entry, n.Layer
 		if n.Entry.Type == image.TypeHardlink {
 			t, tl = n.Target, n.TargetLayer
@@ -100,6 +100,6 @@ func Layer(l *image.Layer, alg string) ([]File, error) {
 func fromEntry(e *image.Entry, layer int) File {
 	return File{
 		Path: e.Path, Type: e.Type, Size: e.Size, Mode: image.Mode(e.Mode),
-		UID: e.UID, GID: e.GID, Link: e.Link, Layer: layer, Escapes: e.Escapes,
+		UID: e.UID, GID: e.GID, Link: e.Link(), Layer: layer, Escapes: e.Escapes,
 	}
 }

@@ -36,8 +36,8 @@ func Digests(refs []Ref, alg string) (map[*image.Entry]string, error) {
 		if r.Entry.Type != image.TypeFile {
 			continue
 		}
-		if strings.HasPrefix(r.Entry.Digest, alg+":") {
-			out[r.Entry] = r.Entry.Digest
+		if strings.HasPrefix(r.Entry.Digest(), alg+":") {
+			out[r.Entry] = r.Entry.Digest()
 			continue
 		}
 		if _, seen := out[r.Entry]; !seen {

@@ -23,21 +23,25 @@ const (
 )
 
 // Node is a visible path of the merged filesystem. A node holds its own name and its parent,
-// not its full path: Path builds that on demand, and Walk hands it out as it descends.
+// not its full path: Path builds that on demand, and Walk hands it out as it descends. A
+// directory's children are a list sorted by name once the merge is done (no map per
+// directory): a node is 64 bytes, allocated in slabs.
 type Node struct {
 	// Entry is nil for a directory no layer wrote: the missing parent of an entry or of a
 	// whiteout marker, which Docker creates on extraction, mode 0600, owned by root
 	// (observed, Engine 20.10: moby's UnpackLayer uses MkdirAll(parent, 0600)).
 	Entry *image.Entry
-	Layer int // index of the providing layer; -1 for implied directories
 	// Target is the entry a hardlink's content comes from, fixed when the link was made, and
 	// TargetLayer its layer; Target is nil for a link whose target did not exist.
-	Target      *image.Entry
-	TargetLayer int
+	Target *image.Entry
 
-	name     string
-	parent   *Node
-	children map[string]*Node // nil for a non-directory
+	name   string
+	parent *Node
+	first  *Node // a directory's first child; while merging, in no order and with stale nodes
+	next   *Node // the next sibling
+
+	Layer       int32 // index of the providing layer; -1 for implied directories
+	TargetLayer int32
 }
 
 // Name is the node's last path component ("" for the root).
@@ -65,28 +69,74 @@ func (n *Node) Path() string {
 	return string(b)
 }
 
-// Child returns the visible child named name, or nil.
-func (n *Node) Child(name string) *Node { return n.children[name] }
+// Child returns the visible child named name, or nil. It scans the sorted children.
+func (n *Node) Child(name string) *Node {
+	for c := n.first; c != nil && c.name <= name; c = c.next {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
 
 // NumChildren counts the node's visible children.
-func (n *Node) NumChildren() int { return len(n.children) }
-
-// Children returns the node's visible children sorted by name (nil for a non-directory).
-func (n *Node) Children() []*Node {
-	if len(n.children) == 0 {
-		return nil
+func (n *Node) NumChildren() int {
+	k := 0
+	for c := n.first; c != nil; c = c.next {
+		k++
 	}
-	out := make([]*Node, 0, len(n.children))
-	for _, c := range n.children {
+	return k
+}
+
+// Children returns the node's visible children sorted by name (nil for a non-directory or
+// an empty directory).
+func (n *Node) Children() []*Node {
+	var out []*Node
+	for c := n.first; c != nil; c = c.next {
 		out = append(out, c)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
 	return out
 }
 
+// IsDir reports whether the node is a directory.
+func (n *Node) IsDir() bool {
+	return n.parent == nil || n.Entry == nil || n.Entry.Type == image.TypeDir
+}
+
+// key names a node while merging: its parent and its name.
+type key struct {
+	parent *Node
+	name   string
+}
+
+const slabSize = 1024
+
+// node allocates a node under parent (nil for the root) and makes it the visible child
+// named name.
+func (fs *FS) node(parent *Node, name string, e *image.Entry, layer int32) *Node {
+	if len(fs.slab) == cap(fs.slab) {
+		fs.slab = make([]Node, 0, slabSize)
+	}
+	fs.slab = append(fs.slab, Node{Entry: e, Layer: layer, name: name, parent: parent})
+	n := &fs.slab[len(fs.slab)-1]
+	if parent != nil {
+		n.next = parent.first
+		parent.first = n
+		fs.index[key{parent, name}] = n
+	}
+	return n
+}
+
+// child returns the visible child of n named name, while merging.
+func (fs *FS) child(n *Node, name string) *Node { return fs.index[key{n, name}] }
+
+// live reports whether a node on a child list is still visible, while merging: removing a
+// node takes it out of the index only, and lists drop such stale nodes when walked.
+func (fs *FS) live(c *Node) bool { return fs.index[key{c.parent, c.name}] == c }
+
 // newDir makes an implied directory named name under parent.
 func (fs *FS) newDir(parent *Node, name string) *Node {
-	n := &Node{Layer: -1, name: name, parent: parent, children: map[string]*Node{}}
+	n := fs.node(parent, name, nil, -1)
 	fs.record(Created, n)
 	return n
 }
@@ -109,7 +159,10 @@ type FS struct {
 	Log []Step
 
 	logging bool
-	layer   int // the layer being applied
+	layer   int           // the layer being applied
+	index   map[key]*Node // every visible node, while merging
+	slab    []Node        // where nodes are allocated
+	sortBuf []*Node       // reused while sorting children
 }
 
 // Op is what a merge step did to a node.
@@ -147,7 +200,8 @@ func Merge(layers []*image.Layer) *FS { return merge(layers, false) }
 func MergeLogged(layers []*image.Layer) *FS { return merge(layers, true) }
 
 func merge(layers []*image.Layer, logging bool) *FS {
-	fs := &FS{Root: &Node{Layer: -1, children: map[string]*Node{}}, logging: logging}
+	fs := &FS{logging: logging, index: map[key]*Node{}}
+	fs.Root = fs.node(nil, "", nil, -1)
 	for li, l := range layers {
 		fs.layer = li
 		for i := range l.Entries {
@@ -165,7 +219,36 @@ func merge(layers []*image.Layer, logging bool) *FS {
 			}
 		}
 	}
+	fs.sortChildren()
+	fs.index, fs.sortBuf = nil, nil
 	return fs
+}
+
+// sortChildren drops the stale nodes from every visible directory's child list and sorts it
+// by name. Each node is visited once; each list sorted once.
+func (fs *FS) sortChildren() {
+	stack := []*Node{fs.Root}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		buf := fs.sortBuf[:0]
+		for c := n.first; c != nil; c = c.next {
+			if fs.live(c) {
+				buf = append(buf, c)
+			}
+		}
+		sort.Slice(buf, func(i, j int) bool { return buf[i].name < buf[j].name })
+		n.first = nil
+		for i := len(buf) - 1; i >= 0; i-- {
+			buf[i].next = n.first
+			n.first = buf[i]
+			if buf[i].IsDir() {
+				stack = append(stack, buf[i])
+			}
+		}
+		clear(buf)
+		fs.sortBuf = buf[:0]
+	}
 }
 
 // split returns the components of a cleaned absolute path.
@@ -180,10 +263,15 @@ func split(p string) []string {
 func (fs *FS) Lookup(p string) *Node {
 	n := fs.Root
 	for _, c := range split(p) {
-		if n.children == nil {
+		if !n.IsDir() {
 			return nil
 		}
-		if n = n.children[c]; n == nil {
+		if fs.index != nil {
+			n = fs.child(n, c)
+		} else {
+			n = n.Child(c)
+		}
+		if n == nil {
 			return nil
 		}
 	}
@@ -198,12 +286,11 @@ const ImpliedMode = 0600
 func (fs *FS) implyDirs(p string) *Node {
 	n := fs.Root
 	for _, c := range split(p) {
-		child := n.children[c]
+		child := fs.child(n, c)
 		if child == nil {
 			child = fs.newDir(n, c)
-			n.children[c] = child
 		}
-		if child.children == nil {
+		if !child.IsDir() {
 			return nil
 		}
 		n = child
@@ -221,8 +308,7 @@ func (fs *FS) delete(w *image.Entry, by int) {
 	if parent == nil {
 		return
 	}
-	if n := parent.children[name]; n != nil {
-		delete(parent.children, name)
+	if n := fs.child(parent, name); n != nil {
 		fs.hideTree(n, by, w, Deleted, Deleted)
 	}
 }
@@ -232,73 +318,80 @@ func (fs *FS) opaque(w *image.Entry, by int) {
 	if n == nil {
 		return
 	}
-	for name, c := range n.children {
-		delete(n.children, name)
-		fs.hideTree(c, by, w, Opaque, Opaque)
+	for c := n.first; c != nil; c = c.next {
+		if fs.live(c) {
+			fs.hideTree(c, by, w, Opaque, Opaque)
+		}
 	}
+	n.first = nil
 }
 
-// hideTree records n (for reason top) and its descendants (for reason below) as hidden by
-// the entry hider of layer by.
+// hideTree takes n and its descendants out of view, recording n (for reason top) and its
+// descendants (for reason below) as hidden by the entry hider of layer by.
 func (fs *FS) hideTree(n *Node, by int, hider *image.Entry, top, below Reason) {
 	if n.Entry != nil {
-		fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: n.Layer, By: by, Hider: hider, Reason: top})
+		fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: int(n.Layer), By: by, Hider: hider, Reason: top})
 	}
 	fs.record(Removed, n)
-	for _, c := range n.children {
-		fs.hideTree(c, by, hider, below, below)
+	for c := n.first; c != nil; c = c.next {
+		if fs.live(c) {
+			fs.hideTree(c, by, hider, below, below)
+		}
 	}
+	delete(fs.index, key{n.parent, n.name})
 }
 
 func (fs *FS) add(e *image.Entry, li int) {
 	n := fs.Root
 	if e.Path == "/" {
 		if n.Entry != nil {
-			fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: n.Layer, By: li, Hider: e, Reason: Overwritten})
+			fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: int(n.Layer), By: li, Hider: e, Reason: Overwritten})
 		}
-		n.Entry, n.Layer = e, li
+		n.Entry, n.Layer = e, int32(li)
 		fs.record(Updated, n)
 		return
 	}
-	parts := split(e.Path)
-	for _, c := range parts[:len(parts)-1] {
-		child := n.children[c]
+	rest := e.Path[1:]
+	for {
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			break
+		}
+		c := rest[:i]
+		rest = rest[i+1:]
+		child := fs.child(n, c)
 		switch {
 		case child == nil:
 			child = fs.newDir(n, c)
-			n.children[c] = child
-		case child.children == nil:
+		case !child.IsDir():
 			// A non-directory in the way becomes an implied directory.
 			fs.hideTree(child, li, e, Replaced, Replaced)
 			child = fs.newDir(n, c)
-			n.children[c] = child
 		}
 		n = child
 	}
-	name := parts[len(parts)-1]
-	old := n.children[name]
-	if old != nil && old.children != nil && e.Type == image.TypeDir {
+	name := rest
+	old := fs.child(n, name)
+	if old != nil && old.IsDir() && e.Type == image.TypeDir {
 		// A directory over a directory updates its attributes; children stay.
 		if old.Entry != nil {
-			fs.Hidden = append(fs.Hidden, Hidden{Entry: old.Entry, Layer: old.Layer, By: li, Hider: e, Reason: Overwritten})
+			fs.Hidden = append(fs.Hidden, Hidden{Entry: old.Entry, Layer: int(old.Layer), By: li, Hider: e, Reason: Overwritten})
 		}
-		old.Entry, old.Layer = e, li
+		old.Entry, old.Layer = e, int32(li)
 		fs.record(Updated, old)
 		return
 	}
-	node := &Node{Entry: e, Layer: li, name: name, parent: n}
-	if e.Type == image.TypeDir {
-		node.children = map[string]*Node{}
-	}
+	var target *image.Entry
+	targetLayer := int32(0)
 	if e.Type == image.TypeHardlink {
 		// The link shares the target's inode as it is now; later changes to the target path
 		// do not change it. Resolve before replacing old, which may be the target itself.
-		if t := fs.Lookup(e.Link); t != nil && t.Entry != nil && t.children == nil {
-			node.Target, node.TargetLayer = t.Entry, t.Layer
+		if t := fs.Lookup(e.Link()); t != nil && t.Entry != nil && !t.IsDir() {
+			target, targetLayer = t.Entry, t.Layer
 			if t.Target != nil {
-				node.Target, node.TargetLayer = t.Target, t.TargetLayer
+				target, targetLayer = t.Target, t.TargetLayer
 			} else if t.Entry.Type == image.TypeHardlink {
-				node.Target = nil
+				target = nil
 			}
 		}
 	}
@@ -309,7 +402,8 @@ func (fs *FS) add(e *image.Entry, li int) {
 		}
 		fs.hideTree(old, li, e, top, Replaced)
 	}
-	n.children[name] = node
+	node := fs.node(n, name, e, int32(li))
+	node.Target, node.TargetLayer = target, targetLayer
 	fs.record(Created, node)
 }
 
@@ -318,10 +412,10 @@ func (fs *FS) add(e *image.Entry, li int) {
 func (fs *FS) Walk(fn func(path string, n *Node)) {
 	var visit func(dir string, n *Node)
 	visit = func(dir string, n *Node) {
-		for _, c := range n.Children() {
+		for c := n.first; c != nil; c = c.next {
 			p := dir + c.name
 			fn(p, c)
-			if c.children != nil {
+			if c.first != nil {
 				visit(p+"/", c)
 			}
 		}
@@ -360,13 +454,10 @@ func ComparePaths(a, b string) int {
 func (fs *FS) Each(fn func(n *Node)) {
 	var visit func(n *Node)
 	visit = func(n *Node) {
-		for _, c := range n.children {
+		for c := n.first; c != nil; c = c.next {
 			fn(c)
 			visit(c)
 		}
 	}
 	visit(fs.Root)
 }
-
-// IsDir reports whether the node is a directory.
-func (n *Node) IsDir() bool { return n.children != nil }

@@ -25,9 +25,11 @@ func spec(s string) image.Entry {
 	case "d":
 		e.Type = image.TypeDir
 	case "l":
-		e.Type, e.Link = image.TypeSymlink, f[3]
+		e.Type = image.TypeSymlink
+		e.SetLink(f[3])
 	case "h":
-		e.Type, e.Link = image.TypeHardlink, f[3]
+		e.Type = image.TypeHardlink
+		e.SetLink(f[3])
 	case "w":
 		e.Whiteout = image.WhiteoutDelete
 	case "o":
@@ -174,7 +176,7 @@ func TestHardlinkKeepsContentOfTargetAtLinkTime(t *testing.T) {
 		if n == nil || n.Target == nil {
 			t.Fatalf("%s: no resolved target", c.path)
 		}
-		if n.Target.Size != c.wantSize || n.TargetLayer != c.wantLayer {
+		if n.Target.Size != c.wantSize || int(n.TargetLayer) != c.wantLayer {
 			t.Errorf("%s: target size %d layer %d, want %d layer %d", c.path, n.Target.Size, n.TargetLayer, c.wantSize, c.wantLayer)
 		}
 	}

@@ -28,12 +28,14 @@ func fzDecode(b []byte) []*image.Layer {
 		case 1:
 			e.Type = image.TypeDir
 		case 2:
-			e.Type, e.Link = image.TypeSymlink, "x"
+			e.Type = image.TypeSymlink
+			e.SetLink("x")
 		case 3:
 			if len(b) == 0 {
 				continue
 			}
-			e.Type, e.Link = image.TypeHardlink, path.Clean("/"+fzNames[int(b[0])%len(fzNames)])
+			e.Type = image.TypeHardlink
+			e.SetLink(path.Clean("/" + fzNames[int(b[0])%len(fzNames)]))
 			b = b[1:]
 		case 4: // name/.wh..wh..opq
 			e.Type, e.Whiteout = image.TypeDir, image.WhiteoutOpaque
@@ -169,7 +171,7 @@ func refRun(layers []*image.Layer) *refMerge {
 			}
 			n := &refNode{e: e, layer: li}
 			if e.Type == image.TypeHardlink {
-				if t := r.m[e.Link]; t != nil && !t.isDir() {
+				if t := r.m[e.Link()]; t != nil && !t.isDir() {
 					switch {
 					case t.target != nil:
 						n.target = t.target
@@ -220,7 +222,7 @@ func FuzzMerge(f *testing.F) {
 				if n.Entry.Path != p {
 					t.Fatalf("node at %s holds the entry of %s", p, n.Entry.Path)
 				}
-				if n.children != nil && n.Entry.Type != image.TypeDir {
+				if n.first != nil && n.Entry.Type != image.TypeDir {
 					t.Fatalf("%s is a %s with children", p, n.Entry.Type)
 				}
 			} else if n.Layer != -1 {
@@ -229,18 +231,21 @@ func FuzzMerge(f *testing.F) {
 			if n.Target != nil && (n.Target.Type == image.TypeHardlink || n.Target.Type == image.TypeDir) {
 				t.Fatalf("hardlink %s has a %s as target", p, n.Target.Type)
 			}
-			for name, c := range n.children {
-				if c.name != name {
-					t.Fatalf("child %q of %s is named %q", name, p, c.name)
+			for c := n.first; c != nil; c = c.next {
+				if c.next != nil && c.next.name <= c.name {
+					t.Fatalf("children %q and %q of %s are out of order", c.name, c.next.name, p)
 				}
 				if c.parent != n {
-					t.Fatalf("child %q of %s has another parent", name, p)
+					t.Fatalf("child %q of %s has another parent", c.name, p)
 				}
-				walk(c, path.Join(p, name))
+				if n.Child(c.name) != c {
+					t.Fatalf("Child(%q) of %s does not find it", c.name, p)
+				}
+				walk(c, path.Join(p, c.name))
 			}
 		}
 		walk(fs.Root, "/")
-		if fs.Root.children == nil {
+		if !fs.Root.IsDir() {
 			t.Fatalf("the root is not a directory")
 		}
 
@@ -289,7 +294,7 @@ func FuzzMerge(f *testing.F) {
 				t.Errorf("%s is visible; the model hides it", p)
 				continue
 			}
-			if n.Entry != r.e || n.Layer != r.layer {
+			if n.Entry != r.e || int(n.Layer) != r.layer {
 				t.Errorf("%s: entry of layer %d, the model's of layer %d", p, n.Layer, r.layer)
 			}
 			if n.Entry != nil && n.Entry.Type == image.TypeHardlink && n.Target != r.target {
@@ -301,7 +306,7 @@ func FuzzMerge(f *testing.F) {
 				t.Errorf("%s is hidden; the model shows it", p)
 			}
 		}
-		if ref.root != nil && (fs.Root.Entry != ref.root.e || fs.Root.Layer != ref.root.layer) {
+		if ref.root != nil && (fs.Root.Entry != ref.root.e || int(fs.Root.Layer) != ref.root.layer) {
 			t.Errorf("root: layer %d, the model's layer %d", fs.Root.Layer, ref.root.layer)
 		}
 		for _, h := range fs.Hidden {
@@ -384,7 +389,7 @@ func checkLog(t *testing.T, layers []*image.Layer, log []Step) {
 			}
 		}
 		want := map[string]state{}
-		Merge(layers[:li+1]).Walk(func(p string, n *Node) { want[p] = state{n.Entry, n.Layer} })
+		Merge(layers[:li+1]).Walk(func(p string, n *Node) { want[p] = state{n.Entry, int(n.Layer)} })
 		if len(got) != len(want) {
 			t.Errorf("as of layer %d the log shows %d paths, the merge %d", li, len(got), len(want))
 		}

@@ -136,23 +136,89 @@ const (
 )
 
 // Entry is one tar header of a layer, normalised. Content is not held. Fields are laid out
-// to keep the struct small: an image can have millions of entries.
+// to keep the struct small (72 bytes): an image can have millions of entries. The facts few
+// entries have — a link target, a capability xattr, device numbers, a digest computed while
+// loading — are held behind one pointer, nil for most entries, and read with methods.
 type Entry struct {
 	Path     string // absolute, cleaned; "/" for the root
-	Link     string // symlink target as written; hardlink target as an absolute cleaned path
-	Caps     string // security.capability xattr, raw, when present
-	Digest   string // sha256 of the content, when computed while loading (streamed input)
 	Size     int64  // regular files only
 	Offset   int64  // offset of the content in the uncompressed layer stream
 	MTime    int64  // modification time, Unix nanoseconds
 	UID, GID int
 	Mode     uint32 // permission and special bits (07777)
-	Major    uint32 // device numbers, char and block devices only
-	Minor    uint32
 	Type     Type
 	Whiteout Whiteout
 	Escapes  bool // the raw name climbed out of the root with ".." (clamped for reporting)
 	Sparse   bool // a GNU sparse file: Size is its logical size; the stored bytes are fewer
+
+	rare *rare // nil when every rare fact is zero
+}
+
+// rare holds what most entries lack. It is never changed once an Entry points at it (the
+// setters copy it), so copies of an Entry stay independent values.
+type rare struct {
+	link, caps, digest string
+	major, minor       uint32
+}
+
+// Link is a symlink's target as written, or a hardlink's target as an absolute cleaned path.
+func (e *Entry) Link() string {
+	if e.rare == nil {
+		return ""
+	}
+	return e.rare.link
+}
+
+// Caps is the security.capability xattr, raw, when present.
+func (e *Entry) Caps() string {
+	if e.rare == nil {
+		return ""
+	}
+	return e.rare.caps
+}
+
+// Digest is the sha256 (or other algorithm, prefixed) of the content, when it was computed
+// while loading (streamed input); "" otherwise.
+func (e *Entry) Digest() string {
+	if e.rare == nil {
+		return ""
+	}
+	return e.rare.digest
+}
+
+// Device returns the device numbers of a char or block device (0, 0 otherwise).
+func (e *Entry) Device() (major, minor uint32) {
+	if e.rare == nil {
+		return 0, 0
+	}
+	return e.rare.major, e.rare.minor
+}
+
+// SetLink sets the link target.
+func (e *Entry) SetLink(s string) { e.change(func(r *rare) { r.link = s }) }
+
+// SetCaps sets the security.capability xattr.
+func (e *Entry) SetCaps(s string) { e.change(func(r *rare) { r.caps = s }) }
+
+// SetDigest sets the content digest.
+func (e *Entry) SetDigest(s string) { e.change(func(r *rare) { r.digest = s }) }
+
+// SetDevice sets the device numbers.
+func (e *Entry) SetDevice(major, minor uint32) {
+	e.change(func(r *rare) { r.major, r.minor = major, minor })
+}
+
+func (e *Entry) change(f func(*rare)) {
+	var r rare
+	if e.rare != nil {
+		r = *e.rare
+	}
+	f(&r)
+	if r == (rare{}) {
+		e.rare = nil
+		return
+	}
+	e.rare = &r
 }
 
 // ModTime returns the entry's modification time in UTC.
@@ -173,4 +239,18 @@ func (t Time) MarshalJSON() ([]byte, error) {
 func Mode(m uint32) string {
 	const digits = "01234567"
 	return string([]byte{digits[m>>9&7], digits[m>>6&7], digits[m>>3&7], digits[m&7]})
+}
+
+// Equal reports whether two entries hold the same facts (for go-cmp, which cannot see the
+// unexported rare facts otherwise).
+func (e Entry) Equal(o Entry) bool {
+	er, or := e.rare, o.rare
+	e.rare, o.rare = nil, nil
+	if e != o {
+		return false
+	}
+	if er == nil || or == nil {
+		return er == or
+	}
+	return *er == *or
 }

@@ -58,6 +58,26 @@ type entryIndex struct {
 	done    [][]image.Entry
 	count   int
 	lim     Limits
+	paths   pathArena
+}
+
+// pathArena holds entry paths back to back in large strings, so that a path costs its bytes
+// and no allocation of its own. Strings handed out are never changed: a strings.Builder only
+// appends, and a full one is replaced, not grown.
+type pathArena struct {
+	b strings.Builder
+}
+
+const arenaChunk = 64 << 10
+
+func (a *pathArena) intern(s string) string {
+	if a.b.Cap()-a.b.Len() < len(s) {
+		a.b = strings.Builder{}
+		a.b.Grow(max(arenaChunk, len(s)))
+	}
+	start := a.b.Len()
+	a.b.WriteString(s)
+	return a.b.String()[start:]
 }
 
 const entryChunk = 4096
@@ -93,6 +113,7 @@ func (x *entryIndex) push(e image.Entry) {
 			x.entries = grown
 		}
 	}
+	e.Path = x.paths.intern(e.Path)
 	x.entries = append(x.entries, e)
 	x.count++
 }
@@ -120,13 +141,14 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		UID:     hdr.Uid,
 		GID:     hdr.Gid,
 		MTime:   hdr.ModTime.UnixNano(),
-		Major:   uint32(hdr.Devmajor),
-		Minor:   uint32(hdr.Devminor),
 		Offset:  offset,
 		Escapes: escapes,
 	}
+	if hdr.Devmajor != 0 || hdr.Devminor != 0 {
+		e.SetDevice(uint32(hdr.Devmajor), uint32(hdr.Devminor))
+	}
 	if c, ok := hdr.PAXRecords["SCHILY.xattr.security.capability"]; ok {
-		e.Caps = c
+		e.SetCaps(c)
 	}
 	dir, base := path.Split(p)
 	if strings.HasPrefix(p, "/"+whiteoutMeta) && p != "/"+whiteoutOpaque {
@@ -166,13 +188,14 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		e.Type = image.TypeDir
 	case tar.TypeSymlink:
 		e.Type = image.TypeSymlink
-		e.Link = hdr.Linkname
+		e.SetLink(hdr.Linkname)
 	case tar.TypeLink:
 		e.Type = image.TypeHardlink
-		e.Link, _ = cleanPath(hdr.Linkname)
-		if e.Link == "/" {
+		target, _ := cleanPath(hdr.Linkname)
+		if target == "/" {
 			return fmt.Errorf("%w: hardlink to the root", ErrMalformed)
 		}
+		e.SetLink(target)
 	case tar.TypeChar:
 		e.Type = image.TypeChar
 	case tar.TypeBlock:

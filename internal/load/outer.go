@@ -108,7 +108,7 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 			}
 		}
 		if h != nil {
-			hashed.Digest = content.Format(hashFiles, h)
+			hashed.SetDigest(content.Format(hashFiles, h))
 		}
 	}
 	if rootErr != nil {

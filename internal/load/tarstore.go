@@ -109,8 +109,11 @@ func (s *tarStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), io.R
 	if s.root.err != nil {
 		return nil, nil, nil, s.root.err
 	}
-	open := func() (io.ReadCloser, error) { return io.NopCloser(newSection(s.ra, 0, s.size)), nil }
-	return s.root, open, newSection(s.ra, 0, s.size), nil
+	// The closure holds the file only, not the store: its member index (as large as the
+	// entries of a root filesystem) is not needed once the archive is read as one.
+	ra, size := s.ra, s.size
+	open := func() (io.ReadCloser, error) { return io.NopCloser(newSection(ra, 0, size)), nil }
+	return s.root, open, newSection(ra, 0, size), nil
 }
 
 // memberErr names the member an error concerns, unless it already does.
