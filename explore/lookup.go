@@ -86,7 +86,7 @@ func (x *Index) Lookup(p string, layer int, follow bool) (int, *Version, error) 
 			if hops++; hops > MaxSymlinks {
 				return fail(ErrLinkLoop)
 			}
-			target := v.Entry.Link
+			target := v.Entry.Link()
 			if len(target) > 0 && target[0] == '/' {
 				cur = 0
 			}
