@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 
 	"github.com/strata-dev/strata/inspect"
@@ -37,8 +38,11 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	for _, e := range r.Escaping {
 		c.warn("layer %d has an entry named to escape the root with \"..\" (shown as %s)", e.Layer, e.Path)
 	}
-	if *verify && img.Source.Format == image.FormatRootfs {
-		c.warn("a root filesystem tarball claims no digests: nothing to verify")
+	if *verify && r.Verify == nil {
+		if img.Source.Format == image.FormatRootfs {
+			return fmt.Errorf("%s: --verify: a root filesystem tarball claims no digests: nothing to verify", args[0])
+		}
+		return fmt.Errorf("%s: --verify: the archive claims no digests: nothing was verified", args[0])
 	}
 	if c.output == "json" {
 		return render.JSON(stdout, r)

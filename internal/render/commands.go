@@ -3,12 +3,14 @@ package render
 import (
 	"fmt"
 	"io"
+	"path"
 	"strconv"
 	"strings"
 
 	"github.com/strata-dev/strata/files"
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/image"
 )
 
 // History prints rows like `docker history`: newest first.
@@ -38,7 +40,8 @@ func History(w io.Writer, rows []history.Row, o Options) error {
 	return table(w, []string{"LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"}, out)
 }
 
-// Files prints a file listing, `ls -l` style.
+// Files prints a file listing, `ls -l` style, with a DIGEST column when the files carry
+// digests (--hash): the algorithm and 12 hex digits, all of them with NoTrunc.
 func Files(w io.Writer, fs []files.File, o Options) error {
 	if o.Quiet {
 		paths := make([]string, len(fs))
@@ -46,6 +49,13 @@ func Files(w io.Writer, fs []files.File, o Options) error {
 			paths[i] = fs[i].Path
 		}
 		return list(w, paths, o.Null)
+	}
+	hashed := false
+	for i := range fs {
+		if fs[i].Digest != "" {
+			hashed = true
+			break
+		}
 	}
 	var out [][]string
 	for _, f := range fs {
@@ -64,7 +74,14 @@ func Files(w io.Writer, fs []files.File, o Options) error {
 		if f.Layer < 0 {
 			layer = "-"
 		}
-		out = append(out, []string{f.Type.String(), f.Mode, fmt.Sprintf("%d:%d", f.UID, f.GID), Size(f.Size), layer, name})
+		row := []string{f.Type.String(), f.Mode, fmt.Sprintf("%d:%d", f.UID, f.GID), Size(f.Size), layer, name}
+		if hashed {
+			row = append(row[:5], shortDigest(f.Digest, o.NoTrunc), name)
+		}
+		out = append(out, row)
+	}
+	if hashed {
+		return table(w, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "DIGEST", "PATH"}, out)
 	}
 	return table(w, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "PATH"}, out)
 }
@@ -112,6 +129,16 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	}
 	p.kv("Size", fmt.Sprintf("%s (%d bytes, %s, %s)", Size(r.Size), r.Size, Count(len(r.Layers), "layer"), Count(r.Files, "file")))
 	p.kv("Efficiency", fmt.Sprintf("%.2f%% (%s wasted)", r.Efficiency*100, Size(r.WastedBytes)))
+	if v := r.Verify; v != nil {
+		what := "config (its sha256 is the image ID)"
+		if v.Manifest != "" {
+			what += ", manifest " + short(v.Manifest, o.NoTrunc)
+		} else {
+			what += ", no manifest digest claimed"
+		}
+		what += fmt.Sprintf(", %s (diff_id and blob digest of each)", Count(len(v.Layers), "layer"))
+		p.kv("Verified", what)
+	}
 	if p.err != nil {
 		return p.err
 	}
@@ -122,10 +149,18 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		if l.Wasted > 0 {
 			wasted = Size(l.Wasted)
 		}
-		rows = append(rows, []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), Size(l.Size), Size(l.TarSize),
-			strconv.Itoa(l.Files), wasted, clip(l.CreatedBy, 60, o.NoTrunc)})
+		row := []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), Size(l.Size), Size(l.TarSize),
+			strconv.Itoa(l.Files), wasted, clip(l.CreatedBy, 60, o.NoTrunc)}
+		if r.Verify != nil {
+			row = append(row[:6], "ok", row[6])
+		}
+		rows = append(rows, row)
 	}
-	if err := table(w, []string{"LAYER", "DIFF ID", "SIZE", "STORED", "FILES", "WASTED", "CREATED BY"}, rows); err != nil {
+	header := []string{"LAYER", "DIFF ID", "SIZE", "STORED", "FILES", "WASTED", "CREATED BY"}
+	if r.Verify != nil {
+		header = []string{"LAYER", "DIFF ID", "SIZE", "STORED", "FILES", "WASTED", "VERIFIED", "CREATED BY"}
+	}
+	if err := table(w, header, rows); err != nil {
 		return err
 	}
 	if len(r.Wasted) == 0 {
@@ -205,4 +240,26 @@ func quoteList(s []string) string {
 		q[i] = strconv.Quote(x)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// Tree prints a du-like tree: each row's size (a directory's: everything below it), the
+// entries below a directory, and the name indented two spaces a level (directories end
+// in "/").
+func Tree(w io.Writer, rows []files.TreeRow, o Options) error {
+	var out [][]string
+	for _, r := range rows {
+		name := r.Path
+		if r.Depth > 0 {
+			name = path.Base(r.Path)
+		}
+		if r.Type == image.TypeDir && name != "/" {
+			name += "/"
+		}
+		entries := ""
+		if r.Type == image.TypeDir {
+			entries = strconv.Itoa(r.Entries)
+		}
+		out = append(out, []string{Size(r.Size), entries, strings.Repeat("  ", r.Depth) + Escape(name)})
+	}
+	return table(w, []string{"SIZE", "ENTRIES", "PATH"}, out)
 }

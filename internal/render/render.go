@@ -159,6 +159,19 @@ func short(d string, noTrunc bool) string {
 	return d
 }
 
+// shortDigest keeps a digest's algorithm and its first 12 hex digits unless noTrunc; "" is
+// "-".
+func shortDigest(d string, noTrunc bool) string {
+	if d == "" {
+		return "-"
+	}
+	alg, hex, ok := strings.Cut(d, ":")
+	if noTrunc || !ok || len(hex) <= 12 {
+		return d
+	}
+	return alg + ":" + hex[:12]
+}
+
 // clip shortens s to n runes with an ellipsis unless noTrunc; runs of white space
 // (newlines, tabs) become one space and other control characters are escaped.
 func clip(s string, n int, noTrunc bool) string {
