@@ -19,6 +19,8 @@ const (
 	FormatOCIArchive       Format = "oci-archive"        // tar of an OCI image layout
 	FormatOCILayout        Format = "oci-layout"         // OCI image layout directory
 	FormatRootfs           Format = "rootfs"             // docker export or any root-filesystem tarball
+	FormatDir              Format = "dir"                // containers/image dir: layout directory (skopeo, podman save --format docker-dir)
+	FormatDirArchive       Format = "dir-archive"        // tar of a dir: layout
 )
 
 // Source says where an image came from.

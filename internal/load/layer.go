@@ -23,6 +23,10 @@ type blob struct {
 	storedDigest string
 	tarDigest    string
 	err          error // why the blob cannot be used, when it was read only in passing
+	// noEnd: the tar ends after a complete entry but without the end-of-archive blocks
+	// (umoci insert writes such layers). Set only for uncompressed blobs: a compressed
+	// one is accepted when its compressed stream ends with a valid trailer.
+	noEnd bool
 }
 
 // parseOpts say how much of a blob to read.
@@ -59,10 +63,14 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 		tarHash = sha256.New()
 		src = io.TeeReader(src, tarHash)
 	}
-	entries, pos, err := readTar(src, opts.lim, opts.hashFiles)
+	entries, pos, noEnd, err := readTar(src, opts.lim, opts.hashFiles)
 	if err != nil {
 		return nil, err
 	}
+	// Without the end-of-archive blocks, a compressed layer ends cleanly when its
+	// decompressor reaches a valid trailer (checked below: the rest is read through it);
+	// an uncompressed one only when its declared size says so (addLayers checks).
+	b.noEnd = noEnd && b.compression == CompressionNone
 	if b.compression != CompressionNone && !opts.hash {
 		// The decompressor checks its checksum at the end of the stream.
 		if _, err := io.Copy(io.Discard, dr); err != nil {
@@ -84,9 +92,10 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 	return b, nil
 }
 
-// readTar indexes the entries of the tar stream r and returns r as read so far. When r is
-// an io.ReadSeeker, bodies are skipped by seeking.
-func readTar(r io.Reader, lim Limits, hashFiles string) ([]image.Entry, io.Reader, error) {
+// readTar indexes the entries of the tar stream r and returns r as read so far, and whether
+// it ended without the end-of-archive blocks. When r is an io.ReadSeeker, bodies are
+// skipped by seeking.
+func readTar(r io.Reader, lim Limits, hashFiles string) ([]image.Entry, io.Reader, bool, error) {
 	pos := newPositioner(r)
 	var tr *tar.Reader
 	if s, ok := r.(io.ReadSeeker); ok {
@@ -99,12 +108,12 @@ func readTar(r io.Reader, lim Limits, hashFiles string) ([]image.Entry, io.Reade
 	}
 	b, err := scanOuter(tr, pos, lim, hashFiles, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	if b.err != nil {
-		return nil, nil, b.err
+		return nil, nil, false, b.err
 	}
-	return b.entries, pos, nil
+	return b.entries, pos, b.noEnd, nil
 }
 
 // entryErr names the entry an error concerns.

@@ -7,6 +7,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -132,6 +134,10 @@ func openStream(br *bufio.Reader, opts Options) (store, string, error) {
 		}
 		return nil, comp, err
 	}
+	// The (decompressed) tar is hashed as it passes: if it is a root filesystem, that is its
+	// diff_id, as docker import and podman import record it.
+	tarHash := sha256.New()
+	r = io.TeeReader(r, tarHash)
 	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles})
 	if err != nil {
 		return nil, comp, err
@@ -140,6 +146,9 @@ func openStream(br *bufio.Reader, opts Options) (store, string, error) {
 	// goes wrong after the end-of-archive marker is still a bad input.
 	if _, err := io.Copy(io.Discard, r); err != nil {
 		return nil, comp, classify(err)
+	}
+	if st.root != nil && st.root.err == nil {
+		st.root.tarDigest = "sha256:" + hex.EncodeToString(tarHash.Sum(nil))
 	}
 	return st, comp, nil
 }

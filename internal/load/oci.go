@@ -17,6 +17,15 @@ const (
 	maxIndexDepth            = 8
 )
 
+// layout names the members that hold a content-addressed document or blob.
+type layout struct {
+	blob     func(h v1.Hash) (string, error) // a config or layer blob
+	manifest func(h v1.Hash) (string, error) // an image manifest or index named by a descriptor
+}
+
+// ociLayout is the OCI image layout: everything under blobs/<alg>/<hex>.
+var ociLayout = layout{blob: blobName, manifest: blobName}
+
 func blobName(h v1.Hash) (string, error) {
 	if h.Algorithm == "" || h.Hex == "" || !isHex(h.Hex) {
 		return "", fmt.Errorf("%w: invalid digest %q", ErrMalformed, h.String())
@@ -24,14 +33,60 @@ func blobName(h v1.Hash) (string, error) {
 	return "blobs/" + h.Algorithm + "/" + h.Hex, nil
 }
 
-// resolveOCI reads an OCI image layout (archived or a directory), following nested
-// indexes, skipping attestations and manifests whose blobs are absent (skip-missing
-// saves), and picks one image manifest.
+// resolveOCI reads an OCI image layout (archived or a directory) and picks one image manifest.
 func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) {
 	var idx v1.IndexManifest
 	if _, err := readJSON(st, "index.json", &idx, opts.Limits); err != nil {
 		return nil, err
 	}
+	w, err := walkIndex(st, src, ociLayout, "index.json", &idx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.needSome("index.json"); err != nil {
+		return nil, err
+	}
+	return w.pick(w.cands, opts)
+}
+
+// indexWalk is what an index offers: its image candidates (tags merged), and the manifests
+// it lists that the archive does not hold.
+type indexWalk struct {
+	cands           []candidate
+	absent          []string
+	absentPlatforms []string
+}
+
+// needSome refuses an index that offered no image.
+func (w *indexWalk) needSome(where string) error {
+	if len(w.cands) > 0 {
+		return nil
+	}
+	if len(w.absent) > 0 {
+		return memberErr(where, fmt.Errorf("%w: every image manifest it lists is absent (first: %s)", ErrMissing, w.absent[0]))
+	}
+	return memberErr(where, fmt.Errorf("%w: lists no image manifests", ErrMalformed))
+}
+
+// pick chooses among cands, explaining a platform that is listed but absent.
+func (w *indexWalk) pick(cands []candidate, opts Options) (*image.Image, error) {
+	c, err := choose(cands, opts)
+	if errors.Is(err, ErrNoMatch) && opts.Platform != "" {
+		for _, p := range w.absentPlatforms {
+			if matchPlatform(opts.Platform, p) {
+				return nil, memberErr("index.json", fmt.Errorf("%w: platform %s is listed, but its manifest is not in the archive (saved without it)", ErrMissing, p))
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c.pick(c.tags)
+}
+
+// walkIndex reads the image index idx (member where), following nested indexes, skipping
+// attestations and manifests whose blobs are absent (skip-missing saves).
+func walkIndex(st store, src image.Source, lay layout, where string, idx *v1.IndexManifest, opts Options) (*indexWalk, error) {
 	var cands []candidate
 	var absent []string
 	var absentPlatforms []string
@@ -70,7 +125,7 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 			} else if n := d.Annotations[annotationRefName]; n != "" && r == "" {
 				r = n
 			}
-			name, err := blobName(d.Digest)
+			name, err := lay.manifest(d.Digest)
 			if err != nil {
 				return nil, memberErr(where, err)
 			}
@@ -111,7 +166,7 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 					}
 					continue
 				}
-				c, err := ociCandidate(st, src, name, d, r, opts)
+				c, err := ociCandidate(st, src, lay, name, d, r, opts)
 				if err != nil {
 					return nil, err
 				}
@@ -123,28 +178,10 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 		}
 		return mine, nil
 	}
-	if _, err := walk("index.json", &idx, "", 0); err != nil {
+	if _, err := walk(where, idx, "", 0); err != nil {
 		return nil, err
 	}
-	cands = mergeTags(cands)
-	if len(cands) == 0 {
-		if len(absent) > 0 {
-			return nil, memberErr("index.json", fmt.Errorf("%w: every image manifest it lists is absent (first: %s)", ErrMissing, absent[0]))
-		}
-		return nil, memberErr("index.json", fmt.Errorf("%w: lists no image manifests", ErrMalformed))
-	}
-	c, err := choose(cands, opts)
-	if errors.Is(err, ErrNoMatch) && opts.Platform != "" {
-		for _, p := range absentPlatforms {
-			if matchPlatform(opts.Platform, p) {
-				return nil, memberErr("index.json", fmt.Errorf("%w: platform %s is listed, but its manifest is not in the archive (saved without it)", ErrMissing, p))
-			}
-		}
-	}
-	if err != nil {
-		return nil, err
-	}
-	return c.pick(c.tags)
+	return &indexWalk{cands: mergeTags(cands), absent: absent, absentPlatforms: absentPlatforms}, nil
 }
 
 func platformString(p *v1.Platform) string {
@@ -173,7 +210,8 @@ func mergeTags(cs []candidate) []candidate {
 	return out
 }
 
-func ociCandidate(st store, src image.Source, name string, d v1.Descriptor, ref string, opts Options) (candidate, error) {
+// ociCandidate reads the image manifest in member name, which descriptor d names.
+func ociCandidate(st store, src image.Source, lay layout, name string, d v1.Descriptor, ref string, opts Options) (candidate, error) {
 	var m v1.Manifest
 	raw, err := readJSON(st, name, &m, opts.Limits)
 	if err != nil {
@@ -182,7 +220,10 @@ func ociCandidate(st store, src image.Source, name string, d v1.Descriptor, ref 
 	if got := digestOf(raw); got != d.Digest.String() {
 		return candidate{}, memberErr(name, fmt.Errorf("%w: manifest digest is %s, the index says %s", ErrCorrupt, got, d.Digest))
 	}
-	cfgName, err := blobName(m.Config.Digest)
+	if m.SchemaVersion == 1 || d.MediaType == types.DockerManifestSchema1 || d.MediaType == types.DockerManifestSchema1Signed {
+		return candidate{}, memberErr(name, fmt.Errorf("%w: a Docker schema 1 manifest (deprecated, no config): convert it first, e.g. skopeo copy --format v2s2", ErrUnknownFormat))
+	}
+	cfgName, err := lay.blob(m.Config.Digest)
 	if err != nil {
 		return candidate{}, memberErr(name, err)
 	}
@@ -208,7 +249,7 @@ func ociCandidate(st store, src image.Source, name string, d v1.Descriptor, ref 
 			img := &image.Image{Source: src, ID: id, Digest: d.Digest.String(), RepoTags: tags, Config: cfg}
 			members := make([]string, len(m.Layers))
 			for i, l := range m.Layers {
-				if members[i], err = blobName(l.Digest); err != nil {
+				if members[i], err = lay.blob(l.Digest); err != nil {
 					return nil, memberErr(name, err)
 				}
 			}

@@ -23,8 +23,9 @@ func headerOnly(flag byte) bool {
 // entries. For an outer archive, each member is also passed to visit (when not nil) with the
 // offset of its data, and an entry that does not index is kept in the blob's err rather
 // than failing the scan: the archive may be an image archive, not a root filesystem.
-// A stream that ends without the end-of-archive marker is reported truncated rather than
-// taken as complete. tr must read through pos.
+// An outer archive that ends without the end-of-archive marker is reported truncated
+// rather than taken as complete; a layer (visit nil) that ends so after a complete entry
+// is returned with noEnd set, for the caller to judge. tr must read through pos.
 //
 // With a hashFiles algorithm, the content of every regular file is hashed as it passes (entries get a
 // Digest); visit then receives the body through the hasher and need not read it all.
@@ -33,10 +34,17 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 	var rootErr error
 	var end int64
 	var last string // the member being read when the stream fails
+	var noEnd bool  // a layer that ends after a complete entry, without the marker
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
 			if pos.pos-end < 512 {
+				if visit == nil {
+					// A layer: its last entry is complete (archive/tar read all its data);
+					// whether the stream itself ended cleanly is for the caller to say.
+					noEnd = true
+					break
+				}
 				return nil, fmt.Errorf("%w: archive ends without its end-of-archive marker", ErrTruncated)
 			}
 			break
@@ -114,5 +122,5 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 	if rootErr != nil {
 		return &blob{err: rootErr}, nil
 	}
-	return &blob{compression: CompressionNone, entries: root.all(), storedSize: pos.pos}, nil
+	return &blob{compression: CompressionNone, entries: root.all(), storedSize: pos.pos, noEnd: noEnd}, nil
 }

@@ -40,11 +40,24 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 		return resolveDocker(st, src, opts)
 	}
 	switch {
-	case hasManifest && !(hasIndex && opts.Platform != ""):
-		src.Format = image.FormatDockerArchive
-		if st.has("oci-layout") {
-			src.Format = image.FormatDockerArchiveOCI
+	case hasManifest && hasIndex:
+		// Docker 25+ and containerd (ctr images export): manifest.json beside an OCI index.
+		// Both describe the same images; one answer whatever the options.
+		src.Format = image.FormatDockerArchiveOCI
+		return resolveDockerOCI(st, src, opts)
+	case hasManifest:
+		isDir, err := isDirLayout(st, opts.Limits)
+		if err != nil {
+			return nil, err
 		}
+		if isDir {
+			src.Format = image.FormatDirArchive
+			if dir {
+				src.Format = image.FormatDir
+			}
+			return resolveDirLayout(st, src, opts)
+		}
+		src.Format = image.FormatDockerArchive
 		return resolveDocker(st, src, opts)
 	case hasIndex:
 		src.Format = image.FormatOCIArchive
@@ -53,7 +66,7 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 		}
 		return resolveOCI(st, src, opts)
 	case dir:
-		return nil, fmt.Errorf("%w: directory has no index.json: not an OCI image layout", ErrUnknownFormat)
+		return nil, fmt.Errorf("%w: directory has neither index.json (OCI image layout) nor manifest.json (docker save or containers/image dir: layout)", ErrUnknownFormat)
 	}
 	src.Format = image.FormatRootfs
 	b, open, ra, err := st.rootfs(parseOpts{lim: opts.Limits, hash: opts.Verify})
@@ -67,6 +80,12 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 		Open:        open,
 		ReaderAt:    ra,
 	}}}
+	if l := img.Layers[0]; b.tarDigest != "" {
+		// What docker import / podman import record: the sha256 of the tar as given. The
+		// layer is the tar itself, so that is its digest too; with --verify every entry
+		// was read through and the digest computed from every byte.
+		l.DiffID, l.Digest, l.Verified = b.tarDigest, b.tarDigest, opts.Verify
+	}
 	return img, nil
 }
 
@@ -128,6 +147,19 @@ func shortID(id string) string {
 }
 
 func resolveDocker(st store, src image.Source, opts Options) (*image.Image, error) {
+	cands, err := dockerCandidates(st, src, opts)
+	if err != nil {
+		return nil, err
+	}
+	c, err := choose(cands, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.pick(c.tags)
+}
+
+// dockerCandidates reads the images a docker save's manifest.json lists.
+func dockerCandidates(st store, src image.Source, opts Options) ([]candidate, error) {
 	var mf []dockerManifest
 	if _, err := readJSON(st, "manifest.json", &mf, opts.Limits); err != nil {
 		return nil, err
@@ -169,11 +201,69 @@ func resolveDocker(st store, src image.Source, opts Options) (*image.Image, erro
 			},
 		})
 	}
-	c, err := choose(cands, opts)
+	return cands, nil
+}
+
+// resolveDockerOCI reads an archive that has both a docker manifest.json and an OCI
+// index.json (Docker 25+ save, containerd's ctr images export). An image the index lists
+// is read through the index, so it has the manifest's digest and media types, and is named
+// by the manifest.json's RepoTags as docker load would name it, then by the index's
+// annotations (a name already given in other words, docker.io/library/app:1 for app:1,
+// is not repeated). Without --platform, only the images manifest.json lists are offered.
+// Images only manifest.json lists (Docker 25.0.0-25.0.2 wrote
+// "manifests": null) are read through it.
+func resolveDockerOCI(st store, src image.Source, opts Options) (*image.Image, error) {
+	docker, err := dockerCandidates(st, src, opts)
 	if err != nil {
 		return nil, err
 	}
-	return c.pick(c.tags)
+	var idx v1.IndexManifest
+	if _, err := readJSON(st, "index.json", &idx, opts.Limits); err != nil {
+		return nil, err
+	}
+	w, err := walkIndex(st, src, ociLayout, "index.json", &idx, opts)
+	if err != nil {
+		return nil, err
+	}
+	cands := w.cands
+	listed := make([]bool, len(cands)) // by manifest.json too
+	for _, d := range docker {
+		matched := false
+		for i := range cands {
+			if cands[i].id != d.id {
+				continue
+			}
+			matched, listed[i] = true, true
+			cands[i].tags, cands[i].tagSet = preferTags(d.tags, cands[i].tags), nil
+		}
+		if !matched {
+			cands = append(cands, d)
+			listed = append(listed, true)
+		}
+	}
+	if opts.Platform == "" {
+		// Without --platform, the images manifest.json lists, as docker load takes them: a
+		// multi-platform index's other platforms are there to pick with --platform.
+		var loaded []candidate
+		for i, c := range cands {
+			if listed[i] {
+				loaded = append(loaded, c)
+			}
+		}
+		cands = loaded
+	}
+	return w.pick(cands, opts)
+}
+
+// preferTags returns first, then each of more that names a reference none before it names.
+func preferTags(first, more []string) []string {
+	out := append([]string(nil), first...)
+	for _, t := range more {
+		if !matchRef(t, out, "") {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 var hexDigest = regexp.MustCompile(`(?:^|[/:])([0-9a-f]{64})(?:\.[a-z.]+)?$`)
@@ -229,6 +319,13 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 		return err
 	}
 	for i, b := range blobs {
+		if b.noEnd && (descs[i].Size <= 0 || descs[i].Size != b.storedSize) {
+			why := "and the archive declares no size to check it against"
+			if descs[i].Size > 0 {
+				why = fmt.Sprintf("and is %d bytes where its descriptor says %d", b.storedSize, descs[i].Size)
+			}
+			return memberErr(memberName(members[i]), fmt.Errorf("%w: layer %d ends without its end-of-archive marker, %s", ErrTruncated, i, why))
+		}
 		diffID := cfg.RootFS.DiffIDs[i].String()
 		l := &image.Layer{
 			Index:       i,

@@ -2,6 +2,8 @@ package load
 
 import (
 	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -108,6 +110,14 @@ func (s *tarStore) readerAt(name string) io.ReaderAt {
 func (s *tarStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error) {
 	if s.root.err != nil {
 		return nil, nil, nil, s.root.err
+	}
+	if s.root.tarDigest == "" {
+		// The diff_id docker import and podman import give the tarball: sha256 of its bytes.
+		h := sha256.New()
+		if _, err := io.Copy(h, newSection(s.ra, 0, s.size)); err != nil {
+			return nil, nil, nil, classify(err)
+		}
+		s.root.tarDigest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	}
 	// The closure holds the file only, not the store: its member index (as large as the
 	// entries of a root filesystem) is not needed once the archive is read as one.

@@ -148,6 +148,8 @@ for _ in $(seq 50); do "${CTR[@]}" version >/dev/null 2>&1 && break; sleep 0.2; 
 say "ctr images import / export"
 "${CTR[@]}" images import --no-unpack app.docker.tar >/dev/null
 "${CTR[@]}" images ls > app.ctr-images-ls.txt
+CTR_DIGEST=$("${CTR[@]}" images ls | awk '$1 == "localhost/strata-tools/app:1" {print $3}')
+"${CTR[@]}" content get "$CTR_DIGEST" > app.ctr-manifest.json
 "${CTR[@]}" images export app.ctr.tar localhost/strata-tools/app:1
 "${CTR[@]}" images export --platform linux/amd64 app.ctr-platform.tar localhost/strata-tools/app:1
 "${CTR[@]}" images export --skip-manifest-json app.ctr-skip-manifest.tar localhost/strata-tools/app:1
@@ -209,6 +211,7 @@ row app-ctr.export.tar "\`podman export\` of container app-ctr (from app, stoppe
 row app-ctr.podman-diff.txt "\`podman diff app-ctr | LC_ALL=C sort\`"
 row app-ctr.podman-inspect.json "\`podman container inspect app-ctr\`"
 row app.ctr-images-ls.txt "\`ctr images ls\` after \`ctr images import --no-unpack app.docker.tar\`"
+row app.ctr-manifest.json "\`ctr content get <digest ctr images ls shows>\`: the image's manifest as containerd stores it"
 row app.ctr.tar "\`ctr images export app.ctr.tar localhost/strata-tools/app:1\`$( [ $CTR_PLATFORM_SAME = 1 ] && echo '; with \`--platform linux/amd64\` ctr writes the same bytes (checked with cmp)')"
 [ -f app.ctr-platform.tar ] && row app.ctr-platform.tar "\`ctr images export --platform linux/amd64\`"
 row app.ctr-skip-manifest.tar "\`ctr images export --skip-manifest-json\`: manifest.json has RepoTags null; the name is only in index.json's annotations"

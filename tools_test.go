@@ -1,0 +1,309 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The tests in this file compare strata's JSON with the answers podman, skopeo, containerd's
+// ctr and umoci gave for the archives they wrote in testdata/tools (made by
+// testdata/tools/make-fixtures.sh).
+
+func tools(name string) string { return filepath.Join("testdata", "tools", name) }
+
+func readToolJSON(t *testing.T, name string, v any) []byte {
+	t.Helper()
+	b, err := os.ReadFile(tools(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return b
+}
+
+// podmanInspect is the part of `podman image inspect` strata reproduces.
+type podmanInspect struct {
+	ID           string `json:"Id"`
+	RepoTags     []string
+	Created      time.Time
+	Os           string
+	Architecture string
+	Config       struct {
+		Env []string
+		Cmd []string
+	}
+	RootFS struct{ Layers []string }
+}
+
+// podmanHistoryRow is one row of `podman history --no-trunc --format '{{json .}}'`, newest
+// first; Size is the layer's uncompressed tar size.
+type podmanHistoryRow struct {
+	Created   time.Time `json:"created"`
+	Rounded   time.Time `json:"Created"` // the same, whole seconds (keeps it out of Created)
+	CreatedBy string
+	Size      int64 `json:"size"`
+	Comment   string
+}
+
+// manifestDoc is an image manifest as a tool printed it (skopeo inspect --raw, ctr content get).
+type manifestDoc struct {
+	Config struct{ Digest string }
+	Layers []struct {
+		MediaType string
+		Digest    string
+		Size      int64
+	}
+}
+
+// toolInspect is what these tests read of `strata inspect -o json`.
+type toolInspect struct {
+	ID       string    `json:"id"`
+	Digest   *string   `json:"digest"`
+	RepoTags []string  `json:"repo_tags"`
+	Created  time.Time `json:"created"`
+	OS       string    `json:"os"`
+	Arch     string    `json:"architecture"`
+	Config   struct {
+		Env []string `json:"env"`
+		Cmd []string `json:"cmd"`
+	} `json:"config"`
+	Layers []struct {
+		DiffID    string `json:"diff_id"`
+		Digest    string `json:"digest"`
+		MediaType string `json:"media_type"`
+		TarSize   int64  `json:"tar_size"`
+	} `json:"layers"`
+	Source struct {
+		Format string `json:"format"`
+	} `json:"source"`
+	Verify *struct {
+		Layers []struct {
+			DiffID string `json:"diff_id"`
+		} `json:"layers"`
+	} `json:"verify"`
+}
+
+func sha256Of(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(tools(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// ctrDigest is the DIGEST column of the recorded `ctr images ls`.
+func ctrDigest(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(tools("app.ctr-images-ls.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "localhost/strata-tools/app:1" {
+			return f[2]
+		}
+	}
+	t.Fatal("app.ctr-images-ls.txt does not list localhost/strata-tools/app:1")
+	return ""
+}
+
+// Every archive the tools wrote of the app image reads as that image: podman's ID, diff_ids,
+// config and history; the manifest digest and layer media types the tool recorded; one
+// format and one set of tags per archive whatever path the loader takes (--platform).
+func TestToolArchivesMatchTools(t *testing.T) {
+	var pi []podmanInspect
+	readToolJSON(t, "app.podman-inspect.json", &pi)
+	var ph []podmanHistoryRow
+	readToolJSON(t, "app.podman-history.jsonl", &ph)
+	var ctrMan, dockerDir, ociDir manifestDoc
+	readToolJSON(t, "app.ctr-manifest.json", &ctrMan)
+	readToolJSON(t, "app.docker-dir.skopeo-raw.json", &dockerDir)
+	readToolJSON(t, "app.oci-dir.skopeo-raw.json", &ociDir)
+	podman := pi[0]
+	tags := []string{"localhost/strata-tools/app:1"}
+	dockerTypes := []string{"application/vnd.docker.image.rootfs.diff.tar", "application/vnd.docker.image.rootfs.diff.tar", "application/vnd.docker.image.rootfs.diff.tar"}
+	cases := []struct {
+		args   []string
+		format string
+		digest string // "" when the format records none (JSON null)
+		tags   []string
+		man    *manifestDoc // the tool's manifest: layer digests and media types
+		types  []string     // else the media types strata must give
+	}{
+		{[]string{tools("app.docker.tar")}, "docker-archive", "", tags, nil, dockerTypes},
+		{[]string{tools("app.ctr.tar")}, "docker-archive-oci", ctrDigest(t), tags, &ctrMan, nil},
+		{[]string{"--platform", "linux/amd64", tools("app.ctr.tar")}, "docker-archive-oci", ctrDigest(t), tags, &ctrMan, nil},
+		{[]string{"--image", "localhost/strata-tools/app:1", tools("app.ctr.tar")}, "docker-archive-oci", ctrDigest(t), tags, &ctrMan, nil},
+		{[]string{tools("app.ctr-skip-manifest.tar")}, "docker-archive-oci", ctrDigest(t), tags, &ctrMan, nil},
+		{[]string{"--platform", "linux/amd64", tools("app.ctr-skip-manifest.tar")}, "docker-archive-oci", ctrDigest(t), tags, &ctrMan, nil},
+		{[]string{tools("app.docker-dir")}, "dir", sha256Of(t, "app.docker-dir.skopeo-raw.json"), []string{}, &dockerDir, nil},
+		{[]string{tools("app.docker-dir.tar")}, "dir-archive", sha256Of(t, "app.docker-dir.skopeo-raw.json"), []string{}, &dockerDir, nil},
+		{[]string{"-"}, "dir-archive", sha256Of(t, "app.docker-dir.skopeo-raw.json"), []string{}, &dockerDir, nil},
+		{[]string{tools("app.oci-dir")}, "dir", sha256Of(t, "app.oci-dir.skopeo-raw.json"), []string{}, &ociDir, nil},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			var stdin []byte
+			if c.args[0] == "-" {
+				stdin = readStdin(t, tools("app.docker-dir.tar"))
+			}
+			var got toolInspect
+			strataJSON(t, &got, stdin, append([]string{"inspect"}, c.args...)...)
+			if got.ID != "sha256:"+podman.ID {
+				t.Errorf("id = %s, podman says sha256:%s", got.ID, podman.ID)
+			}
+			if got.Source.Format != c.format {
+				t.Errorf("format = %s, want %s", got.Source.Format, c.format)
+			}
+			gotDigest := ""
+			if got.Digest != nil {
+				gotDigest = *got.Digest
+			}
+			if gotDigest != c.digest {
+				t.Errorf("digest = %q, the tool says %q", gotDigest, c.digest)
+			}
+			if diff := cmp.Diff(c.tags, got.RepoTags); diff != "" {
+				t.Errorf("repo_tags (-want +strata):\n%s", diff)
+			}
+			if !got.Created.Equal(podman.Created) || got.OS != podman.Os || got.Arch != podman.Architecture {
+				t.Errorf("created/os/arch = %v %s %s, podman says %v %s %s", got.Created, got.OS, got.Arch, podman.Created, podman.Os, podman.Architecture)
+			}
+			if diff := cmp.Diff([]any{podman.Config.Env, podman.Config.Cmd}, []any{got.Config.Env, got.Config.Cmd}); diff != "" {
+				t.Errorf("config env, cmd (-podman +strata):\n%s", diff)
+			}
+			var diffIDs, types, digests []string
+			for _, l := range got.Layers {
+				diffIDs, types, digests = append(diffIDs, l.DiffID), append(types, l.MediaType), append(digests, l.Digest)
+			}
+			if diff := cmp.Diff(podman.RootFS.Layers, diffIDs); diff != "" {
+				t.Errorf("diff_ids (-podman +strata):\n%s", diff)
+			}
+			wantTypes, wantDigests := c.types, diffIDs // uncompressed: the blob is the tar
+			if c.man != nil {
+				wantTypes, wantDigests = nil, nil
+				for _, l := range c.man.Layers {
+					wantTypes, wantDigests = append(wantTypes, l.MediaType), append(wantDigests, l.Digest)
+				}
+			}
+			if diff := cmp.Diff(wantTypes, types); diff != "" {
+				t.Errorf("media types (-tool +strata):\n%s", diff)
+			}
+			if diff := cmp.Diff(wantDigests, digests); diff != "" {
+				t.Errorf("layer digests (-tool +strata):\n%s", diff)
+			}
+			// podman history's size is the layer's uncompressed tar size; every archive here
+			// but the gzip'd oci-dir stores the layers as podman does.
+			var rows []strataHistory
+			strataJSON(t, &rows, stdin, append([]string{"history"}, c.args...)...)
+			if len(rows) != len(ph) {
+				t.Fatalf("%d history rows, podman has %d", len(rows), len(ph))
+			}
+			li := len(got.Layers)
+			for i, r := range rows {
+				p := ph[i]
+				if r.CreatedBy != p.CreatedBy || !r.Created.Equal(p.Created) || r.Comment != p.Comment {
+					t.Errorf("history row %d = %q %v %q, podman says %q %v %q", i, r.CreatedBy, r.Created, r.Comment, p.CreatedBy, p.Created, p.Comment)
+				}
+				if p.Size > 0 {
+					li--
+					if l := got.Layers[li]; c.man != &ociDir && l.TarSize != p.Size {
+						t.Errorf("history row %d: layer %d tar_size = %d, podman history says %d", i, li, l.TarSize, p.Size)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A layer umoci insert wrote (no end-of-archive blocks, no padding) reads, as a layout and
+// tarred, with --verify too; history and diff_ids are umoci stat's.
+func TestUmociLayoutMatchesUmociStat(t *testing.T) {
+	var stat struct {
+		History []struct {
+			Layer *struct {
+				MediaType string
+				Digest    string
+			} `json:"layer"`
+			DiffID     string    `json:"diff_id"`
+			Created    time.Time `json:"created"`
+			CreatedBy  string    `json:"created_by"`
+			EmptyLayer bool      `json:"empty_layer"`
+		} `json:"history"`
+	}
+	readToolJSON(t, "app.umoci.stat.json", &stat)
+	for _, args := range [][]string{{tools("app.umoci")}, {tools("app.umoci.tar")}, {"--verify", tools("app.umoci.tar")}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var got toolInspect
+			strataJSON(t, &got, nil, append([]string{"inspect"}, args...)...)
+			var want, have []string
+			for _, h := range stat.History {
+				if h.Layer != nil {
+					want = append(want, h.DiffID+" "+h.Layer.Digest+" "+h.Layer.MediaType)
+				}
+			}
+			for _, l := range got.Layers {
+				have = append(have, l.DiffID+" "+l.Digest+" "+l.MediaType)
+			}
+			if diff := cmp.Diff(want, have); diff != "" {
+				t.Errorf("layers: diff_id digest media_type (-umoci +strata):\n%s", diff)
+			}
+			if args[0] == "--verify" && (got.Verify == nil || len(got.Verify.Layers) != len(want)) {
+				t.Errorf("verify = %+v, want every layer verified", got.Verify)
+			}
+			var rows []strataHistory
+			strataJSON(t, &rows, nil, append([]string{"history"}, args[len(args)-1])...)
+			if len(rows) != len(stat.History) {
+				t.Fatalf("%d history rows, umoci stat has %d", len(rows), len(stat.History))
+			}
+			for i, r := range rows {
+				u := stat.History[len(stat.History)-1-i]
+				if r.CreatedBy != u.CreatedBy || !r.Created.Equal(u.Created) {
+					t.Errorf("history row %d = %q %v, umoci stat says %q %v", i, r.CreatedBy, r.Created, u.CreatedBy, u.Created)
+				}
+			}
+		})
+	}
+}
+
+// A rootfs tarball's diff_id is the one podman import recorded for it: the tar's sha256.
+func TestRootfsDiffIDMatchesPodmanImport(t *testing.T) {
+	var pi []podmanInspect
+	readToolJSON(t, "base.podman-inspect.json", &pi)
+	b, err := os.ReadFile(tools("base.rootfs.sha256.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.TrimSpace(string(b))
+	if len(pi[0].RootFS.Layers) != 1 || pi[0].RootFS.Layers[0] != want {
+		t.Fatalf("fixtures disagree: podman import recorded %v, sha256sum says %s", pi[0].RootFS.Layers, want)
+	}
+	for _, args := range [][]string{{tools("base.rootfs.tar")}, {"-"}, {"--verify", tools("base.rootfs.tar")}, {"--verify", "-"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var stdin []byte
+			if args[len(args)-1] == "-" {
+				stdin = readStdin(t, tools("base.rootfs.tar"))
+			}
+			var got toolInspect
+			strataJSON(t, &got, stdin, append([]string{"inspect"}, args...)...)
+			if len(got.Layers) != 1 || got.Layers[0].DiffID != want {
+				t.Fatalf("layers = %+v, want diff_id %s", got.Layers, want)
+			}
+			verified := got.Verify != nil && len(got.Verify.Layers) == 1 && got.Verify.Layers[0].DiffID == want
+			if verified != (args[0] == "--verify") {
+				t.Errorf("verify = %+v, with --verify: %v", got.Verify, args[0] == "--verify")
+			}
+		})
+	}
+}
