@@ -7,7 +7,6 @@ import (
 
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/fstree"
-	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
@@ -39,9 +38,6 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		c.warn("layer %d has an entry named to escape the root with \"..\" (shown as %s)", e.Layer, e.Path)
 	}
 	if *verify && r.Verify == nil {
-		if img.Source.Format == image.FormatRootfs {
-			return fmt.Errorf("%s: --verify: a root filesystem tarball claims no digests: nothing to verify", args[0])
-		}
 		return fmt.Errorf("%s: --verify: the archive claims no digests: nothing was verified", args[0])
 	}
 	if c.output == "json" {
