@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -303,6 +304,48 @@ func TestRootfsDiffIDMatchesPodmanImport(t *testing.T) {
 			verified := got.Verify != nil && len(got.Verify.Layers) == 1 && got.Verify.Layers[0].DiffID == want
 			if verified != (args[0] == "--verify") {
 				t.Errorf("verify = %+v, with --verify: %v", got.Verify, args[0] == "--verify")
+			}
+		})
+	}
+}
+
+// A podman container's export diffed against its image gives exactly `podman diff`'s
+// changes, whichever archive of the image is used; podman's runtime entries (libpod's
+// initInodes) are listed under runtime, as Docker's are.
+func TestExportDiffMatchesPodman(t *testing.T) {
+	want := readLines(t, tools("app-ctr.podman-diff.txt"))
+	exp := tools("app-ctr.export.tar")
+	for _, args := range [][]string{
+		{tools("app.docker.tar"), exp},
+		{tools("app.docker.tar"), "-"},
+		{tools("app.ctr.tar"), exp},
+		{tools("app.docker-dir"), exp},
+		{tools("app.oci-dir"), exp},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var stdin []byte
+			if args[1] == "-" {
+				stdin = readStdin(t, exp)
+			}
+			var got struct {
+				strataDiff
+				RuntimeBy string `json:"runtime_by"`
+			}
+			strataJSON(t, &got, stdin, append([]string{"diff"}, args...)...)
+			if got.Mode != "export" || got.RuntimeBy != "podman" {
+				t.Fatalf("mode, runtime_by = %q, %q; want export, podman", got.Mode, got.RuntimeBy)
+			}
+			lines := []string{}
+			for _, c := range got.Changes {
+				lines = append(lines, c.Kind+" "+c.Path)
+			}
+			sort.Strings(lines)
+			if diff := cmp.Diff(want, lines); diff != "" {
+				t.Errorf("changes (-podman diff +strata):\n%s", diff)
+			}
+			wantRuntime := []string{"/dev", "/etc/hostname", "/etc/hosts", "/etc/mtab", "/proc", "/run", "/run/.containerenv", "/sys"}
+			if diff := cmp.Diff(wantRuntime, got.Runtime); diff != "" {
+				t.Errorf("runtime (-want +got):\n%s", diff)
 			}
 		})
 	}

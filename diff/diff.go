@@ -43,6 +43,7 @@ type Result struct {
 	Layers    *Layers        `json:"layers"`
 	History   *History       `json:"history"`
 	Runtime   []string       `json:"runtime,omitempty"`
+	RuntimeBy string         `json:"runtime_by,omitempty"` // export mode: the engine whose runtime entries those are, "docker" or "podman"
 	Flattened *Flattened     `json:"flattened,omitempty"`
 	Warnings  []string       `json:"warnings"`
 
@@ -121,7 +122,8 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 	o, n := newSide(old), newSide(new)
 	var rt runtime
 	if r.Mode == ModeExport {
-		rt = runtimePaths(o)
+		rt = runtimePaths(o, n)
+		r.RuntimeBy = rt.engine
 	}
 	changes, err := compareFiles(o, n, r.Mode, rt, opts)
 	if err != nil {
@@ -131,8 +133,8 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 		if err := checkExportMatches(o, changes, opts); err != nil {
 			return nil, err
 		}
-		changes = markParents(changes, o, n)
-		for p := range rt {
+		changes = markParents(podmanParents(changes, rt, o, n), o, n)
+		for p := range rt.paths {
 			if _, ok := n.index[p]; ok {
 				r.Runtime = append(r.Runtime, p)
 			}
@@ -226,7 +228,7 @@ func compareFiles(o, n *side, mode Mode, rt runtime, opts Options) ([]Change, er
 			i++
 			j++
 		}
-		if rt[p] {
+		if rt.paths[p] {
 			continue
 		}
 		switch {

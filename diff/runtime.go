@@ -4,26 +4,82 @@ import "path"
 
 // Docker's init layer: every container gets these, whatever the image had there, and
 // `docker diff` never reports them (it compares the writable layer with the init layer).
-var initPaths = []string{
+var dockerInitPaths = []string{
 	"/.dockerenv", "/dev", "/dev/console", "/dev/pts", "/dev/shm",
 	"/etc/hostname", "/etc/hosts", "/etc/mtab", "/etc/resolv.conf", "/proc", "/sys",
 }
 
-// runtime is the set of paths Docker's init layer provides for a container of an image.
-type runtime map[string]bool
+// podman's: libpod's initInodes (libpod/diff.go), the paths `podman diff` leaves out. podman
+// has no init layer: what it creates for the container (mount points such as /etc/hosts, the
+// /run/.containerenv marker) is in the container's own layer.
+var podmanInitPaths = []string{
+	"/dev", "/etc/hostname", "/etc/hosts", "/etc/mtab", "/etc/resolv.conf", "/proc",
+	"/run", "/run/.containerenv", "/run/notify", "/run/podman-init", "/run/secrets", "/sys",
+}
 
-// runtimePaths returns the init paths and the directories the init layer must create to
-// hold them because the image lacks them.
-func runtimePaths(img *side) runtime {
-	rt := runtime{}
-	for _, p := range initPaths {
-		rt[p] = true
+// Engines whose runtime entries strata knows.
+const (
+	EngineDocker = "docker"
+	EnginePodman = "podman"
+)
+
+// runtime is the set of paths an engine provides for a container of an image.
+type runtime struct {
+	engine string
+	paths  map[string]bool
+	// created are the init paths the image lacks, which the engine created for the container.
+	created []string
+}
+
+// runtimePaths returns the init paths of the engine that made the export (podman leaves
+// /run/.containerenv in every container; anything else is taken for Docker) and the
+// directories the engine must create to hold them because the image lacks them.
+func runtimePaths(img, export *side) runtime {
+	rt := runtime{engine: EngineDocker, paths: map[string]bool{}}
+	list := dockerInitPaths
+	if _, ok := export.index["/run/.containerenv"]; ok {
+		if _, docker := export.index["/.dockerenv"]; !docker {
+			rt.engine, list = EnginePodman, podmanInitPaths
+		}
+	}
+	for _, p := range list {
+		rt.paths[p] = true
+		if _, ok := img.index[p]; !ok {
+			rt.created = append(rt.created, p)
+		}
 		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
 			if _, ok := img.index[d]; ok {
 				break
 			}
-			rt[d] = true
+			rt.paths[d] = true
 		}
 	}
 	return rt
+}
+
+// podmanParents marks changed, as `podman diff` does, each image directory in which podman
+// created a runtime entry the image lacks (/etc for /etc/hosts): podman writes those into the
+// container's layer, so the directory changed there; Docker's init layer hides them.
+func podmanParents(changes []Change, rt runtime, o, n *side) []Change {
+	if rt.engine != EnginePodman {
+		return changes
+	}
+	have := map[string]bool{}
+	for _, c := range changes {
+		have[c.Path] = true
+	}
+	for _, p := range rt.created {
+		if _, ok := n.index[p]; !ok {
+			continue
+		}
+		d := path.Dir(p)
+		on, nn := o.index[d], n.index[d]
+		if d == "/" || have[d] || rt.paths[d] || on == nil || nn == nil {
+			continue
+		}
+		have[d] = true
+		ne := entryOf(n, nn)
+		changes = append(changes, Change{Path: d, Kind: "C", Type: ne.Type, Old: entryOf(o, on), New: ne, Reasons: []string{"runtime"}})
+	}
+	return changes
 }

@@ -84,7 +84,11 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 	}
 	if len(r.Runtime) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "Runtime (added by Docker to every container, not changes): %s\n", Escape(strings.Join(r.Runtime, " ")))
+		engine := "Docker"
+		if r.RuntimeBy == "podman" {
+			engine = "podman"
+		}
+		fmt.Fprintf(w, "Runtime (added by %s to every container, not changes): %s\n", engine, Escape(strings.Join(r.Runtime, " ")))
 	}
 	if f := r.Flattened; f != nil {
 		fmt.Fprintln(w)
