@@ -28,6 +28,7 @@ Usage:
   strata cat IMAGE PATH    one file's content (--layer N: as of layer N, even if deleted later)
   strata images ARCHIVE    the images and platforms an archive holds (for --image and
                            --platform)
+  strata baseline IMAGE    write the lock (JSON) a later build is held against
 
 IMAGE is a docker save or docker export tarball, an OCI archive or layout directory,
 any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
@@ -41,6 +42,7 @@ Examples:
   strata diff --semantic -o json old.tar new.tar
   strata cat --layer 4 app.tar /root/.ssh/id_rsa
   docker export ctr | strata diff app.tar -
+  strata baseline app.tar > strata.lock.json
 
 Exit codes: 0 ok, 1 differences found or check failed, 2 usage error or unreadable input.
 Run 'strata help COMMAND' (or 'strata COMMAND --help') for a command's flags.
@@ -127,10 +129,11 @@ type command func(ctx context.Context, args []string, stdin io.Reader, stdout, s
 
 // commands are strata's subcommands, each in its own cmd_NAME.go.
 var commands = map[string]command{
-	"inspect": runInspect,
-	"history": runHistory,
-	"files":   runFiles,
-	"diff":    runDiff,
-	"cat":     runCat,
-	"images":  runImages,
+	"inspect":  runInspect,
+	"history":  runHistory,
+	"files":    runFiles,
+	"diff":     runDiff,
+	"cat":      runCat,
+	"images":   runImages,
+	"baseline": runBaseline,
 }

@@ -116,3 +116,8 @@ func configValues(img *image.Image) []ConfigValue {
 	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 	return out
 }
+
+// ConfigFields flattens an image's config as diff compares it: field → value, env, labels,
+// exposed ports and volumes one field per item (`env.PATH`, `exposed_ports.80/tcp`), the
+// image ID as "id"; absent and empty fields are omitted. Values marshal to JSON.
+func ConfigFields(img *image.Image) map[string]any { return fields(img) }

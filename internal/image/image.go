@@ -38,7 +38,10 @@ type Image struct {
 	Digest   string   // manifest digest when the archive records one (OCI formats); "" otherwise
 	RepoTags []string // as the archive names them; nil when untagged
 	Config   *v1.ConfigFile
-	Layers   []*Layer
+	// Annotations are the image manifest's (OCI formats; nil otherwise), e.g. the
+	// org.opencontainers.image.base.* keys a build tool records.
+	Annotations map[string]string
+	Layers      []*Layer
 
 	Closer io.Closer // releases the input; nil when nothing is held open
 }
