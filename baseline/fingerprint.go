@@ -41,10 +41,11 @@ func Fingerprint(l *image.Layer, sums map[*image.Entry]string) string {
 		num(int64(e.UID))
 		num(int64(e.GID))
 		num(e.Size)
-		str(e.Link)
-		num(int64(e.Major))
-		num(int64(e.Minor))
-		str(e.Caps)
+		str(e.Link())
+		major, minor := e.Device()
+		num(int64(major))
+		num(int64(minor))
+		str(e.Caps())
 		if e.Sparse {
 			num(1)
 		} else {

@@ -168,7 +168,7 @@ func findingVerdicts(lk *Lock, img *image.Image, fs *fstree.FS, p Policy) []Verd
 	for _, s := range setuid(fs) {
 		if !known[s] {
 			if n := fs.Lookup(s); n != nil {
-				byLayer[n.Layer] = append(byLayer[n.Layer], s)
+				byLayer[int(n.Layer)] = append(byLayer[int(n.Layer)], s)
 			}
 		}
 	}
