@@ -81,6 +81,8 @@ func healthcheck(h *v1.HealthConfig) map[string]any {
 // compareConfig lists changed config fields, sorted by field.
 func compareConfig(old, new *image.Image, opts Options) []ConfigChange {
 	a, b := fields(old), fields(new)
+	rawFields(old.RawConfig, a)
+	rawFields(new.RawConfig, b)
 	names := map[string]bool{}
 	for k := range a {
 		names[k] = true
@@ -90,7 +92,11 @@ func compareConfig(old, new *image.Image, opts Options) []ConfigChange {
 	}
 	out := []ConfigChange{}
 	for k := range names {
-		if opts.Semantic && (k == "created" || k == "id") {
+		// container, container_config, config.Image and docker_version record how the image
+		// was built (the build container's ID, hostname and command, the step's parent image,
+		// the engine): build metadata, not a semantic difference.
+		if opts.Semantic && (k == "created" || k == "id" || k == "container" || k == "container_config" ||
+			k == "config.Image" || k == "docker_version") {
 			continue
 		}
 		va, oka := a[k]

@@ -41,7 +41,9 @@ type Image struct {
 	// Annotations are the image manifest's (OCI formats; nil otherwise), e.g. the
 	// org.opencontainers.image.base.* keys a build tool records.
 	Annotations map[string]string
-	Layers      []*Layer
+	// RawConfig is the config document as stored (its sha256 is ID); nil for rootfs.
+	RawConfig []byte
+	Layers    []*Layer
 
 	Closer io.Closer // releases the input; nil when nothing is held open
 }

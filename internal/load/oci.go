@@ -246,7 +246,7 @@ func ociCandidate(st store, src image.Source, lay layout, name string, d v1.Desc
 	return candidate{
 		tags: tags, id: id, platform: platform, manifest: d.Digest.String(),
 		pick: func(tags []string) (*image.Image, error) {
-			img := &image.Image{Source: src, ID: id, Digest: d.Digest.String(), RepoTags: tags, Config: cfg, Annotations: m.Annotations}
+			img := &image.Image{Source: src, ID: id, Digest: d.Digest.String(), RepoTags: tags, Config: cfg, Annotations: m.Annotations, RawConfig: cfgBytes}
 			members := make([]string, len(m.Layers))
 			for i, l := range m.Layers {
 				if members[i], err = lay.blob(l.Digest); err != nil {

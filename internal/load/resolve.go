@@ -184,7 +184,7 @@ func dockerCandidates(st store, src image.Source, opts Options) ([]candidate, er
 		cands = append(cands, candidate{
 			tags: m.RepoTags, id: id, platform: platformOf(cfg),
 			pick: func(tags []string) (*image.Image, error) {
-				img := &image.Image{Source: src, ID: id, RepoTags: tags, Config: cfg}
+				img := &image.Image{Source: src, ID: id, RepoTags: tags, Config: cfg, RawConfig: cfgBytes}
 				descs := make([]v1.Descriptor, len(m.Layers))
 				for j, l := range m.Layers {
 					descs[j] = v1.Descriptor{Digest: digestFromName(l)}

@@ -45,13 +45,21 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 			if c.Entries > 1 {
 				name += " (" + Count(c.Entries, "entry") + ")"
 			}
-			rows = append(rows, []string{c.Kind, c.Type.String(), signedSize(c.SizeDelta), strings.Join(c.Reasons, ","), name})
+			row := []string{c.Kind, c.Type.String(), signedSize(c.SizeDelta), strings.Join(c.Reasons, ","), name}
+			if kind == "C" {
+				row = append(row[:4], clip(changedValues(c), 64, o.NoTrunc), name)
+			}
+			rows = append(rows, row)
 		}
 		if len(rows) == 0 {
 			continue
 		}
 		fmt.Fprintln(w)
-		if err := table(w, []string{"", "TYPE", "SIZE", "WHY", "PATH"}, rows); err != nil {
+		header := []string{"", "TYPE", "SIZE", "WHY", "PATH"}
+		if kind == "C" {
+			header = []string{"", "TYPE", "SIZE", "WHY", "OLD → NEW", "PATH"}
+		}
+		if err := table(w, header, rows); err != nil {
 			return err
 		}
 		if n > len(rows) {
@@ -123,4 +131,38 @@ func value(v any, o Options) string {
 		return x.UTC().Format(time.RFC3339)
 	}
 	return clip(fmt.Sprint(v), 40, o.NoTrunc)
+}
+
+// changedValues says how a changed path's type, mode, owner, size and link target went
+// from old to new ("mode 0644→0600, uid 0→1000"); content and mtime changes are named by
+// WHY alone.
+func changedValues(c diff.Change) string {
+	if c.Old == nil || c.New == nil {
+		return ""
+	}
+	a, b := c.Old, c.New
+	var out []string
+	if a.Type != b.Type {
+		out = append(out, fmt.Sprintf("type %s→%s", a.Type, b.Type))
+	}
+	if a.Mode != b.Mode {
+		out = append(out, fmt.Sprintf("mode %s→%s", a.Mode, b.Mode))
+	}
+	if a.UID != b.UID || a.GID != b.GID {
+		out = append(out, fmt.Sprintf("owner %d:%d→%d:%d", a.UID, a.GID, b.UID, b.GID))
+	}
+	if a.Size != b.Size && a.Type != image.TypeDir && b.Type != image.TypeDir {
+		out = append(out, fmt.Sprintf("size %s→%s", Size(a.Size), Size(b.Size)))
+	}
+	if a.Link != b.Link {
+		out = append(out, fmt.Sprintf("link %s→%s", orDash(a.Link), orDash(b.Link)))
+	}
+	return strings.Join(out, ", ")
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
