@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -349,4 +351,63 @@ func TestExportDiffMatchesPodman(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An export diffed against a sibling image (same base layer, other top layers) is refused,
+// naming the layer it lacks; --force compares anyway.
+func TestExportAgainstSiblingIsRefused(t *testing.T) {
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"diff", tools("sibling.docker.tar"), tools("app-ctr.export.tar")}, nil, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "the export lacks the one file that layer 1 of the image") || !strings.Contains(err.Error(), "(/srv/sibling/file)") {
+		t.Fatalf("err = %v, want a refusal naming layer 1 and /srv/sibling/file", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("refused, yet printed:\n%s", out.String())
+	}
+	var forced strataDiff
+	strataJSON(t, &forced, nil, "diff", "--force", tools("sibling.docker.tar"), tools("app-ctr.export.tar"))
+	if len(forced.Changes) == 0 {
+		t.Error("--force: no changes between a sibling image and the export")
+	}
+}
+
+// A hardlink's size in files is its target's, what a container sees (podman's export has
+// /app/greeting.hl as a 6-byte file once /app/greeting is gone); files --layer keeps the
+// entry as stored: a hardlink of size 0.
+func TestHardlinkSizeIsTheTargets(t *testing.T) {
+	sizes := func(args ...string) map[string]filesRow {
+		var rows []filesRow
+		strataJSON(t, &rows, nil, append([]string{"files"}, args...)...)
+		m := map[string]filesRow{}
+		for _, r := range rows {
+			m[r.Path] = r
+		}
+		return m
+	}
+	img := sizes(tools("app.docker.tar"))
+	bb := img["/bin/busybox"]
+	if bb.Type != "file" || bb.Size == 0 {
+		t.Fatalf("/bin/busybox = %+v", bb)
+	}
+	for p, want := range map[string]filesRow{
+		"/bin/busybox.hl":  {Path: "/bin/busybox.hl", Type: "hardlink", Size: bb.Size, Link: "/bin/busybox"},
+		"/app/greeting.hl": {Path: "/app/greeting.hl", Type: "hardlink", Size: int64(len("hello\n")), Link: "/app/greeting"},
+	} {
+		if got := img[p]; got != want {
+			t.Errorf("files: %s = %+v, want %+v", p, got, want)
+		}
+	}
+	if got := sizes("--layer", "1", tools("app.docker.tar"))["/app/greeting.hl"]; got.Type != "hardlink" || got.Size != 0 {
+		t.Errorf("files --layer 1: /app/greeting.hl = %+v, want the stored hardlink of size 0", got)
+	}
+	if got := sizes(tools("app-ctr.export.tar"))["/app/greeting.hl"]; got.Type != "file" || got.Size != 6 {
+		t.Errorf("export: /app/greeting.hl = %+v, want the 6-byte file the container saw", got)
+	}
+}
+
+type filesRow struct {
+	Path string `json:"path"`
+	Type string `json:"type"`
+	Size int64  `json:"size"`
+	Link string `json:"link"`
 }

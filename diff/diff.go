@@ -133,6 +133,9 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 		if err := checkExportMatches(o, changes, opts); err != nil {
 			return nil, err
 		}
+		if err := checkLayersPresent(o, n, rt, opts); err != nil {
+			return nil, err
+		}
 		changes = markParents(podmanParents(changes, rt, o, n), o, n)
 		for p := range rt.paths {
 			if _, ok := n.index[p]; ok {

@@ -27,7 +27,8 @@ type File struct {
 // Merged lists the visible files of the merged filesystem, sorted by path component by
 // component (fstree.ComparePaths: a directory's contents follow it). Directories no
 // layer wrote (implied parents) are listed as Docker creates them: mode 0600, layer -1. With a
-// digest algorithm, regular files and hardlinks get their content's digest.
+// digest algorithm, regular files and hardlinks get their content's digest. A hardlink's size
+// is its target's, the size a container sees (a layer listing keeps the entry's own, 0).
 func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 	out := []File{}
 	var refs []content.Ref
@@ -45,7 +46,11 @@ func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 		}
 		if t == nil || t.Type != image.TypeFile {
 			t = nil
-		} else if alg != "" {
+		} else if n.Entry.Type == image.TypeHardlink {
+			// A hardlink is its target's inode: a container sees the target's bytes.
+			out[len(out)-1].Size = t.Size
+		}
+		if t != nil && alg != "" {
 			refs = append(refs, content.Ref{Layer: img.Layers[tl], Entry: t})
 		}
 		targets = append(targets, t)

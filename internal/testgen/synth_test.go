@@ -151,6 +151,20 @@ func TestExpectedJSONConsistency(t *testing.T) {
 			}
 			last := cands[len(cands)-1] // duplicates: the last one wins
 			last.Layer = f.Layer
+			if last.Type == "hardlink" {
+				// A hardlink's row has its target's size (a regular file at the link's path
+				// in this or a lower layer); its entry stores none.
+				found := false
+				for l := f.Layer; l >= 0 && !found; l-- {
+					for _, t := range inLayer(l, f.Link) {
+						found = found || (t.Type == "file" && t.Size == f.Size)
+					}
+				}
+				if !found {
+					t.Errorf("%s: %s: size %d is no regular file's at %s in layers 0 to %d", c.prefix, f.Path, f.Size, f.Link, f.Layer)
+				}
+				last.Size = f.Size
+			}
 			if last != f {
 				t.Errorf("%s: expected row %+v, layer %d's entry is %+v", c.prefix, f, f.Layer, last)
 			}
