@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -25,6 +26,7 @@ type common struct {
 	image      string
 	platform   string
 	limits     []string
+	formats    []string // the -o formats a command takes, when more than table and json
 
 	synopsis string
 	summary  string
@@ -199,8 +201,11 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 		return nil, &usageError{err.Error()}
 	}
-	if c.output != "table" && c.output != "json" {
+	if c.formats == nil && c.output != "table" && c.output != "json" {
 		return nil, &usageError{fmt.Sprintf("unknown output format %q (want table or json)", c.output)}
+	}
+	if c.formats != nil && !slices.Contains(c.formats, c.output) {
+		return nil, &usageError{fmt.Sprintf("unknown output format %q (want %s)", c.output, strings.Join(c.formats, ", "))}
 	}
 	for _, kv := range c.limits {
 		var probe load.Limits

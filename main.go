@@ -29,6 +29,7 @@ Usage:
   strata images ARCHIVE    the images and platforms an archive holds (for --image and
                            --platform)
   strata baseline IMAGE    write the lock (JSON) a later build is held against
+  strata check IMAGE       hold an image to CI rules (.strata.yaml, .dive-ci, --cst, --baseline)
 
 IMAGE is a docker save or docker export tarball, an OCI archive or layout directory,
 any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
@@ -136,4 +137,5 @@ var commands = map[string]command{
 	"cat":      runCat,
 	"images":   runImages,
 	"baseline": runBaseline,
+	"check":    runCheck,
 }

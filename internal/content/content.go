@@ -77,27 +77,39 @@ func Digests(refs []Ref, alg string) (map[*image.Entry]string, error) {
 
 func layerDigests(l *image.Layer, entries []*image.Entry, alg string) (map[*image.Entry]string, error) {
 	out := make(map[*image.Entry]string, len(entries))
+	buf := make([]byte, 256<<10)
+	err := eachContent(l, entries, func(e *image.Entry, r io.Reader) error {
+		h, _ := NewHash(alg)
+		n, err := io.CopyBuffer(h, r, buf)
+		if err == nil && n != e.Size {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return err
+		}
+		out[e] = Format(alg, h)
+		return nil
+	})
+	return out, err
+}
+
+// eachContent calls fn with the content of each entry of the layer: at random when the
+// layer allows it, in one pass over the layer stream otherwise. Errors name the entry.
+func eachContent(l *image.Layer, entries []*image.Entry, fn func(e *image.Entry, r io.Reader) error) error {
 	sparse := false
 	for _, e := range entries {
 		sparse = sparse || e.Sparse
 	}
 	if l.ReaderAt != nil && !sparse { // a sparse file's stored bytes are not its content
-		buf := make([]byte, 256<<10)
 		for _, e := range entries {
-			h, _ := NewHash(alg)
-			n, err := io.CopyBuffer(h, io.NewSectionReader(l.ReaderAt, e.Offset, e.Size), buf)
-			if err == nil && n != e.Size {
-				err = io.ErrUnexpectedEOF
+			if err := fn(e, io.NewSectionReader(l.ReaderAt, e.Offset, e.Size)); err != nil {
+				return fmt.Errorf("entry %s: %w", e.Path, err)
 			}
-			if err != nil {
-				return nil, fmt.Errorf("entry %s: %w", e.Path, err)
-			}
-			out[e] = Format(alg, h)
 		}
-		return out, nil
+		return nil
 	}
 	if l.Open == nil {
-		return nil, ErrUnavailable
+		return ErrUnavailable
 	}
 	want := make(map[int64]*image.Entry, len(entries))
 	for _, e := range entries {
@@ -105,7 +117,7 @@ func layerDigests(l *image.Layer, entries []*image.Entry, alg string) (map[*imag
 	}
 	rc, err := l.Open()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rc.Close()
 	pos := &counter{r: rc}
@@ -116,21 +128,78 @@ func layerDigests(l *image.Layer, entries []*image.Entry, alg string) (map[*imag
 			break
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 		e, ok := want[pos.n]
 		if !ok || hdr.Size != e.Size {
 			continue
 		}
-		h, _ := NewHash(alg)
-		if _, err := io.Copy(h, tr); err != nil {
-			return nil, fmt.Errorf("entry %s: %w", e.Path, err)
+		if err := fn(e, tr); err != nil {
+			return fmt.Errorf("entry %s: %w", e.Path, err)
 		}
-		out[e] = Format(alg, h)
 		delete(want, e.Offset)
 	}
 	for _, e := range want {
-		return nil, fmt.Errorf("entry %s: not found again in the layer stream", e.Path)
+		return fmt.Errorf("entry %s: not found again in the layer stream", e.Path)
+	}
+	return nil
+}
+
+// ErrTooLarge means a file is larger than a content read allows.
+var ErrTooLarge = errors.New("file too large to read")
+
+// Read returns the content of each regular-file ref, keyed by entry, reading only those
+// files: each layer at most once, layers in parallel. A file larger than max bytes is an
+// error wrapping ErrTooLarge (max <= 0: no bound).
+func Read(refs []Ref, max int64) (map[*image.Entry][]byte, error) {
+	out := make(map[*image.Entry][]byte, len(refs))
+	byLayer := map[*image.Layer][]*image.Entry{}
+	for _, r := range refs {
+		if r.Entry.Type != image.TypeFile {
+			continue
+		}
+		if max > 0 && r.Entry.Size > max {
+			return nil, fmt.Errorf("%s (%d bytes, %d allowed): %w", r.Entry.Path, r.Entry.Size, max, ErrTooLarge)
+		}
+		if _, seen := out[r.Entry]; !seen {
+			out[r.Entry] = nil
+			byLayer[r.Layer] = append(byLayer[r.Layer], r.Entry)
+		}
+	}
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for l, entries := range byLayer {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			got := make(map[*image.Entry][]byte, len(entries))
+			err := eachContent(l, entries, func(e *image.Entry, r io.Reader) error {
+				b := make([]byte, e.Size)
+				if _, err := io.ReadFull(r, b); err != nil {
+					return err
+				}
+				got[e] = b
+				return nil
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				if firstErr == nil {
+					firstErr = fmt.Errorf("reading layer %d (%s): %w", l.Index, l.Member, err)
+				}
+				return
+			}
+			for e, b := range got {
+				out[e] = b
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return out, nil
 }
