@@ -334,6 +334,11 @@ const maxCmd = 72
 func shortCmd(s string) string {
 	s = strings.Join(strings.Fields(s), " ")
 	s = strings.TrimSuffix(s, " # buildkit")
+	if strings.HasPrefix(s, "|") { // the legacy builder's "|2 A=x B=y /bin/sh -c …" (build args)
+		if _, cmd, ok := strings.Cut(s, " /bin/sh -c "); ok {
+			s = "/bin/sh -c " + cmd
+		}
+	}
 	switch {
 	case strings.HasPrefix(s, "/bin/sh -c #(nop) "):
 		s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
