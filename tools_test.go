@@ -1,11 +1,13 @@
 package main
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -410,4 +412,82 @@ type filesRow struct {
 	Type string `json:"type"`
 	Size int64  `json:"size"`
 	Link string `json:"link"`
+}
+
+// A dir: layout holding an index (podman manifest push --all): each platform is its
+// instance manifest, <hex>.manifest.json, and is the image podman built; without --platform
+// the choice is refused with the platforms listed.
+func TestDirLayoutIndexMatchesPodman(t *testing.T) {
+	var idx struct {
+		MediaType string
+		Manifests []struct {
+			Digest   string
+			Platform struct{ Architecture, OS string }
+		}
+	}
+	readToolJSON(t, "app.list-dir.skopeo-raw.json", &idx)
+	if len(idx.Manifests) != 2 {
+		t.Fatalf("the recorded index lists %d manifests", len(idx.Manifests))
+	}
+	for _, m := range idx.Manifests {
+		name := map[string]string{"amd64": "app", "arm64": "base"}[m.Platform.Architecture]
+		t.Run(m.Platform.Architecture, func(t *testing.T) {
+			var pi []podmanInspect
+			readToolJSON(t, name+".podman-inspect.json", &pi)
+			var got toolInspect
+			strataJSON(t, &got, nil, "inspect", "--platform", m.Platform.OS+"/"+m.Platform.Architecture, tools("app.list-dir"))
+			var diffIDs []string
+			for _, l := range got.Layers {
+				diffIDs = append(diffIDs, l.DiffID)
+			}
+			if got.ID != "sha256:"+pi[0].ID || got.Digest == nil || *got.Digest != m.Digest || got.Source.Format != "dir" {
+				t.Errorf("id, digest, format = %s %v %s; want sha256:%s (podman) %s (the index) dir", got.ID, got.Digest, got.Source.Format, pi[0].ID, m.Digest)
+			}
+			if diff := cmp.Diff(pi[0].RootFS.Layers, diffIDs); diff != "" {
+				t.Errorf("diff_ids (-podman +strata):\n%s", diff)
+			}
+		})
+	}
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"inspect", tools("app.list-dir")}, nil, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "ambiguous") {
+		t.Errorf("without --platform: err = %v, want ambiguous", err)
+	}
+}
+
+// An archive with only index.json (what ctr images export --skip-manifest-json writes from
+// containerd 2.0 on; here made by dropping manifest.json from containerd 1.6's) is an
+// oci-archive named by its index annotations, the same image, digest and tags.
+func TestIndexOnlyContainerdExport(t *testing.T) {
+	b, err := os.ReadFile(tools("app.ctr-skip-manifest.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tr, tw := tar.NewReader(bytes.NewReader(b)), tar.NewWriter(&buf)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Name == "manifest.json" {
+			continue
+		}
+		tw.WriteHeader(h)
+		io.Copy(tw, tr)
+	}
+	tw.Close()
+	var got toolInspect
+	strataJSON(t, &got, buf.Bytes(), "inspect", "-")
+	var pi []podmanInspect
+	readToolJSON(t, "app.podman-inspect.json", &pi)
+	if got.Source.Format != "oci-archive" || got.ID != "sha256:"+pi[0].ID || got.Digest == nil || *got.Digest != ctrDigest(t) {
+		t.Errorf("format, id, digest = %s %s %v; want oci-archive sha256:%s %s", got.Source.Format, got.ID, got.Digest, pi[0].ID, ctrDigest(t))
+	}
+	if diff := cmp.Diff([]string{"localhost/strata-tools/app:1"}, got.RepoTags); diff != "" {
+		t.Errorf("repo_tags (-index annotation +strata):\n%s", diff)
+	}
 }

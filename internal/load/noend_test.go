@@ -52,7 +52,7 @@ func zstded(t *testing.T, b []byte) []byte {
 
 // ociLayoutTar is a one-layer OCI archive whose layer is blob (diff_id that of tarBytes) and
 // whose descriptor declares size (0: no size).
-func ociLayoutTar(t *testing.T, blob, tarBytes []byte, size int64) []byte {
+func ociLayoutTar(t testing.TB, blob, tarBytes []byte, size int64) []byte {
 	t.Helper()
 	cfg := `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["` + digestOf(tarBytes) + `"]}}`
 	sizeField := ""

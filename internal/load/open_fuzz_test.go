@@ -269,6 +269,9 @@ func FuzzOpen(f *testing.F) {
 	for _, s := range fileSeeds() {
 		f.Add(s)
 	}
+	for _, s := range formatSeeds(f) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fuzzOpenOnce(t, b, Options{Limits: fuzzLimits})
 	})

@@ -103,6 +103,13 @@ P save -q --format docker-archive -o sibling.docker.tar localhost/strata-tools/s
 P save -q --format docker-dir -o app.docker-dir localhost/strata-tools/app:1
 tar -C app.docker-dir --sort=name -cf app.docker-dir.tar .
 
+say "podman manifest push --all dir: (an index: app as linux/amd64, base as linux/arm64)"
+P manifest create localhost/strata-tools/list:1 >/dev/null
+P manifest add localhost/strata-tools/list:1 containers-storage:localhost/strata-tools/app:1 >/dev/null
+P manifest add --arch arm64 localhost/strata-tools/list:1 containers-storage:localhost/strata-tools/base:1 >/dev/null
+P manifest push -q --all localhost/strata-tools/list:1 "dir:$HERE/app.list-dir"
+skopeo inspect --raw dir:app.list-dir > app.list-dir.skopeo-raw.json
+
 say "skopeo copy dir: (OCI manifest, gzip layers)"
 skopeo --insecure-policy copy -q --format oci --dest-compress \
   docker-archive:app.docker.tar dir:app.oci-dir
@@ -202,6 +209,8 @@ row app.docker.tar "\`podman save --format docker-archive\` of app"
 row sibling.docker.tar "\`podman save --format docker-archive\` of sibling (FROM the same base as app)"
 row app.docker-dir "\`podman save --format docker-dir\` of app: containers/image \`dir:\` layout, v2s2 manifest, uncompressed layers"
 row app.docker-dir.tar "\`tar -C app.docker-dir -cf app.docker-dir.tar .\`"
+row app.list-dir "\`podman manifest push --all localhost/strata-tools/list:1 dir:app.list-dir\`: manifest.json is an OCI index (app as linux/amd64, base added with \`--arch arm64\`), instances in \`<hex>.manifest.json\`"
+row app.list-dir.skopeo-raw.json "\`skopeo inspect --raw dir:app.list-dir\` (the index)"
 row app.oci-dir "\`skopeo copy --format oci --dest-compress docker-archive:app.docker.tar dir:app.oci-dir\`: OCI manifest, gzip layers"
 for d in app.docker-dir app.oci-dir; do
   row $d.skopeo-raw.json "\`skopeo inspect --raw dir:$d\`"
