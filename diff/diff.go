@@ -5,8 +5,8 @@ package diff
 import (
 	"errors"
 	"fmt"
-	"path"
 	"sort"
+	"strings"
 
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
@@ -42,9 +42,9 @@ type Result struct {
 	Config    []ConfigChange `json:"config"`
 	Layers    *Layers        `json:"layers"`
 	History   *History       `json:"history"`
-	Runtime   []string       `json:"runtime,omitempty"`
-	RuntimeBy string         `json:"runtime_by,omitempty"` // export mode: the engine whose runtime entries those are, "docker" or "podman"
-	Flattened *Flattened     `json:"flattened,omitempty"`
+	Runtime   []string       `json:"runtime"`    // [] in image mode
+	RuntimeBy string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
+	Flattened *Flattened     `json:"flattened"`  // null in image mode
 	Warnings  []string       `json:"warnings"`
 
 	different bool
@@ -84,32 +84,25 @@ type Change struct {
 	New       *Entry     `json:"new"`
 	SizeDelta int64      `json:"size_delta"`
 	Reasons   []string   `json:"reasons"`
-	Entries   int        `json:"entries,omitempty"`
+	// Entries counts the paths the row stands for (1 unless a subtree was folded into it);
+	// Paths lists those below its own path, in tree order ([] when none), so that a
+	// consumer sees every changed path without --expand.
+	Entries int      `json:"entries"`
+	Paths   []string `json:"paths"`
 }
 
 // side is one input, merged.
 type side struct {
-	img   *image.Image
-	fs    *fstree.FS
-	nodes []*fstree.Node // in Walk order
-	paths []string       // nodes[i]'s path
-	index map[string]*fstree.Node
+	img *image.Image
+	fs  *fstree.FS
 }
 
-func newSide(img *image.Image) *side {
-	s := &side{img: img, fs: fstree.Merge(img.Layers), index: map[string]*fstree.Node{}}
-	s.fs.Walk(func(p string, n *fstree.Node) {
-		s.nodes = append(s.nodes, n)
-		s.paths = append(s.paths, p)
-		s.index[p] = n
-	})
-	return s
-}
+func newSide(img *image.Image) *side { return &side{img: img, fs: fstree.Merge(img.Layers)} }
 
 // Compare diffs two images. When exactly one is a root filesystem (a `docker export`), it is
 // compared with the other as a container export with its image.
 func Compare(old, new *image.Image, opts Options) (*Result, error) {
-	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, Warnings: []string{}}
+	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, Runtime: []string{}, Warnings: []string{}}
 	oldRootfs, newRootfs := old.Source.Format == image.FormatRootfs, new.Source.Format == image.FormatRootfs
 	switch {
 	case oldRootfs && newRootfs:
@@ -125,30 +118,34 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 		rt = runtimePaths(o, n)
 		r.RuntimeBy = rt.engine
 	}
-	changes, err := compareFiles(o, n, r.Mode, rt, opts)
-	if err != nil {
+	w := &walk{o: o, n: n, mode: r.Mode, rt: rt, opts: opts}
+	if err := w.compare(); err != nil {
 		return nil, err
 	}
 	if r.Mode == ModeExport {
-		if err := checkExportMatches(o, changes, opts); err != nil {
+		if err := checkExportMatches(o, w, opts); err != nil {
 			return nil, err
 		}
-		if err := checkLayersPresent(o, n, rt, opts); err != nil {
+		if err := checkLayersPresent(w, opts); err != nil {
 			return nil, err
 		}
-		changes = markParents(podmanParents(changes, rt, o, n), o, n)
+		w.podmanParents()
+		w.markParents()
 		for p := range rt.paths {
-			if _, ok := n.index[p]; ok {
+			if n.fs.Lookup(p) != nil {
 				r.Runtime = append(r.Runtime, p)
 			}
 		}
 		sort.Strings(r.Runtime)
-		r.Flattened, err = flatten(o, n, changes)
-		if err != nil {
+	}
+	changes, parents := w.changes()
+	if r.Mode == ModeExport {
+		var err error
+		if r.Flattened, err = flatten(o, n, changes); err != nil {
 			return nil, err
 		}
 	}
-	r.Changes = collapse(changes, r.Mode, opts)
+	r.Changes = collapse(changes, parents, r.Mode, opts)
 	for _, c := range r.Changes {
 		switch c.Kind {
 		case "A":
@@ -181,9 +178,12 @@ type effective struct {
 	typ   image.Type
 }
 
+// impliedEntry is how a directory no layer wrote compares: mode 0600, root, no time.
+var impliedEntry = image.Entry{Type: image.TypeDir, Mode: fstree.ImpliedMode}
+
 func resolve(s *side, n *fstree.Node) effective {
 	if n.Entry == nil {
-		return effective{e: &image.Entry{Path: n.Path(), Type: image.TypeDir, Mode: fstree.ImpliedMode}, typ: image.TypeDir}
+		return effective{e: &impliedEntry, typ: image.TypeDir}
 	}
 	if n.Entry.Type == image.TypeHardlink && n.Target != nil {
 		return effective{e: n.Target, layer: s.img.Layers[n.TargetLayer], typ: n.Target.Type}
@@ -208,84 +208,237 @@ func entryOf(s *side, n *fstree.Node) *Entry {
 
 // pair is a path present on both sides whose content may need comparing.
 type pair struct {
-	c    int // index into the changes
+	c    int // index into the candidates
 	o, n effective
 }
 
-func compareFiles(o, n *side, mode Mode, rt runtime, opts Options) ([]Change, error) {
-	var changes []Change
-	var pairs []pair
-	i, j := 0, 0
-	for i < len(o.nodes) || j < len(n.nodes) {
-		var on, nn *fstree.Node
-		var p string
-		switch {
-		case j >= len(n.nodes) || (i < len(o.nodes) && fstree.ComparePaths(o.paths[i], n.paths[j]) < 0):
-			on, p = o.nodes[i], o.paths[i]
-			i++
-		case i >= len(o.nodes) || fstree.ComparePaths(n.paths[j], o.paths[i]) < 0:
-			nn, p = n.nodes[j], n.paths[j]
-			j++
-		default:
-			on, nn, p = o.nodes[i], n.nodes[j], o.paths[i]
-			i++
-			j++
-		}
-		if rt.paths[p] {
-			continue
-		}
-		switch {
-		case nn == nil:
-			oe := entryOf(o, on)
-			changes = append(changes, Change{Path: p, Kind: "D", Type: oe.Type, Old: oe, SizeDelta: -fileSize(o, on), Reasons: []string{}})
-		case on == nil:
-			ne := entryOf(n, nn)
-			changes = append(changes, Change{Path: p, Kind: "A", Type: ne.Type, New: ne, SizeDelta: fileSize(n, nn), Reasons: []string{}})
-		default:
-			oe, ne := resolve(o, on), resolve(n, nn)
-			reasons := metaReasons(on, nn, oe, ne, mode, opts)
-			newEntry := entryOf(n, nn)
-			c := Change{Path: p, Kind: "C", Type: newEntry.Type, Old: entryOf(o, on), New: newEntry,
-				SizeDelta: fileSize(n, nn) - fileSize(o, on), Reasons: reasons}
-			changes = append(changes, c)
-			if oe.typ == image.TypeFile && ne.typ == image.TypeFile && oe.e.Size == ne.e.Size && !sameBlob(oe, ne) {
-				pairs = append(pairs, pair{c: len(changes) - 1, o: oe, n: ne})
-			}
-		}
-	}
-	if err := compareContent(changes, pairs); err != nil {
-		return nil, err
-	}
-	out := changes[:0]
-	for _, c := range changes {
-		if c.Kind != "C" || len(c.Reasons) > 0 {
-			out = append(out, c)
-		}
-	}
-	return out, nil
+// candidate is a path visited on either side, in pre-order: an addition, a deletion, or a
+// path on both sides that is a change if it has reasons (or, in an export, a changed
+// descendant). Its path is built only if it becomes a change.
+type candidate struct {
+	on, nn  *fstree.Node
+	parent  int32 // the candidate of the parent directory; -1 under the root
+	kind    byte  // 'A', 'D', 'C'
+	skip    bool  // a runtime path: never a change of its own
+	child   bool  // a descendant is a change
+	reasons []string
 }
 
+// walk compares two merged trees side by side, directory by directory: each directory's
+// sorted children are merged like two sorted lists, so the whole comparison is linear in the
+// paths of both trees (plus building the paths of what changed).
+type walk struct {
+	o, n  *side
+	mode  Mode
+	rt    runtime
+	rtMax int
+	// shallow finds the candidates at runtime paths' depth by path
+	shallow map[string]int32 // the deepest runtime path, in components
+	opts    Options
+	cands   []candidate
+	pairs   []pair
+	sums    map[*image.Entry]string // content digests of the pairs
+}
+
+func (w *walk) compare() error {
+	for p := range w.rt.paths {
+		w.rtMax = max(w.rtMax, strings.Count(p, "/"))
+	}
+	w.shallow = map[string]int32{}
+	w.dir(w.o.fs.Root, w.n.fs.Root, "/", 1, -1)
+	return w.compareContent()
+}
+
+// dir compares the children of on and nn (either may be nil or a non-directory, which has
+// none), at depth components below the root; prefix is their path with a trailing slash
+// when depth is within the runtime paths' reach ("" otherwise: no path is needed).
+func (w *walk) dir(on, nn *fstree.Node, prefix string, depth int, parent int32) {
+	var oc, nc *fstree.Node
+	if on != nil {
+		oc = first(on)
+	}
+	if nn != nil {
+		nc = first(nn)
+	}
+	for oc != nil || nc != nil {
+		var a, b *fstree.Node
+		switch {
+		case nc == nil || (oc != nil && oc.Name() < nc.Name()):
+			a, oc = oc, next(oc)
+		case oc == nil || nc.Name() < oc.Name():
+			b, nc = nc, next(nc)
+		default:
+			a, b = oc, nc
+			oc, nc = next(oc), next(nc)
+		}
+		name := ""
+		if a != nil {
+			name = a.Name()
+		} else {
+			name = b.Name()
+		}
+		p := ""
+		skip := false
+		if depth <= w.rtMax {
+			p = prefix + name
+			skip = w.rt.paths[p]
+		}
+		id := int32(len(w.cands))
+		if p != "" {
+			w.shallow[p] = id
+		}
+		c := candidate{on: a, nn: b, parent: parent, skip: skip}
+		switch {
+		case b == nil:
+			c.kind = 'D'
+		case a == nil:
+			c.kind = 'A'
+		default:
+			c.kind = 'C'
+			if !skip {
+				oe, ne := resolve(w.o, a), resolve(w.n, b)
+				c.reasons = metaReasons(a, b, oe, ne, w.mode, w.opts)
+				if oe.typ == image.TypeFile && ne.typ == image.TypeFile && oe.e.Size == ne.e.Size && !sameBlob(oe, ne) {
+					w.pairs = append(w.pairs, pair{c: int(id), o: oe, n: ne})
+				}
+			}
+		}
+		w.cands = append(w.cands, c)
+		if (a != nil && a.IsDir()) || (b != nil && b.IsDir()) {
+			sub := ""
+			if depth+1 <= w.rtMax {
+				sub = p + "/"
+			}
+			w.dir(a, b, sub, depth+1, id)
+		}
+	}
+}
+
+func first(n *fstree.Node) *fstree.Node { return n.FirstChild() }
+func next(n *fstree.Node) *fstree.Node  { return n.NextSibling() }
+
 // compareContent adds the "content" reason to pairs whose bytes differ.
-func compareContent(changes []Change, pairs []pair) error {
-	if len(pairs) == 0 {
+func (w *walk) compareContent() error {
+	if len(w.pairs) == 0 {
 		return nil
 	}
-	refs := make([]content.Ref, 0, 2*len(pairs))
-	for _, p := range pairs {
+	refs := make([]content.Ref, 0, 2*len(w.pairs))
+	for _, p := range w.pairs {
 		refs = append(refs, content.Ref{Layer: p.o.layer, Entry: p.o.e}, content.Ref{Layer: p.n.layer, Entry: p.n.e})
 	}
 	sums, err := content.Digests(refs, "sha256")
 	if err != nil {
 		return err
 	}
-	for _, p := range pairs {
-		c := &changes[p.c]
-		c.Old.Digest, c.New.Digest = sums[p.o.e], sums[p.n.e]
+	w.sums = sums
+	for _, p := range w.pairs {
 		if sums[p.o.e] != sums[p.n.e] {
-			c.Reasons = addReason(c.Reasons, "content")
+			c := &w.cands[p.c]
+			c.reasons = addReason(c.reasons, "content")
 		}
 	}
 	return nil
+}
+
+// real reports whether a candidate is a change of its own.
+func (c *candidate) real() bool {
+	return !c.skip && (c.kind != 'C' || len(c.reasons) > 0)
+}
+
+// markParents marks C every directory above a change that is not a change itself (on both
+// sides), as docker diff does ("/" excepted). Children follow their parents, so one pass
+// from the end carries the mark up.
+func (w *walk) markParents() {
+	for i := len(w.cands) - 1; i >= 0; i-- {
+		c := &w.cands[i]
+		if (c.real() || c.child) && c.parent >= 0 {
+			w.cands[c.parent].child = true
+		}
+	}
+}
+
+// eachPath calls fn for every candidate, in pre-order, with its path (valid during the call).
+func (w *walk) eachPath(fn func(c *candidate, p []byte)) {
+	plen := make([]int32, len(w.cands))
+	var buf []byte
+	for i := range w.cands {
+		c := &w.cands[i]
+		buf = w.pathOf(buf, plen, i)
+		fn(c, buf)
+	}
+}
+
+// pathOf extends buf, which holds the path of the candidate before i, to i's path, given the
+// path lengths of the candidates before i. In pre-order a candidate's parent's path is
+// always a prefix of buf.
+func (w *walk) pathOf(buf []byte, plen []int32, i int) []byte {
+	c := &w.cands[i]
+	nd := c.on
+	if nd == nil {
+		nd = c.nn
+	}
+	if c.parent >= 0 {
+		buf = buf[:plen[c.parent]]
+	} else {
+		buf = buf[:0]
+	}
+	buf = append(append(buf, '/'), nd.Name()...)
+	plen[i] = int32(len(buf))
+	return buf
+}
+
+// changes builds the changes in pre-order, with each one's parent directory's change (an
+// index into them, or -1 when the parent is not a change). Paths are built in one buffer as
+// the candidates come, in pre-order: a candidate's parent's path is always its prefix.
+func (w *walk) changes() ([]Change, []int32) {
+	at := make([]int32, len(w.cands))
+	plen := make([]int32, len(w.cands))
+	var buf []byte
+	var out []Change
+	var parents []int32
+	for i := range w.cands {
+		c := &w.cands[i]
+		buf = w.pathOf(buf, plen, i)
+		at[i] = -1
+		var ch Change
+		switch {
+		case c.real():
+			ch = w.change(c)
+		case c.child && c.kind == 'C' && w.mode == ModeExport:
+			ne := entryOf(w.n, c.nn)
+			ch = Change{Kind: "C", Type: ne.Type, Old: entryOf(w.o, c.on), New: ne, Reasons: []string{"child"}}
+		default:
+			continue
+		}
+		ch.Path = string(buf)
+		at[i] = int32(len(out))
+		parent := int32(-1)
+		if c.parent >= 0 {
+			parent = at[c.parent]
+		}
+		out = append(out, ch)
+		parents = append(parents, parent)
+	}
+	return out, parents
+}
+
+func (w *walk) change(c *candidate) Change {
+	switch c.kind {
+	case 'D':
+		oe := entryOf(w.o, c.on)
+		return Change{Kind: "D", Type: oe.Type, Old: oe, SizeDelta: -fileSize(w.o, c.on), Reasons: []string{}}
+	case 'A':
+		ne := entryOf(w.n, c.nn)
+		return Change{Kind: "A", Type: ne.Type, New: ne, SizeDelta: fileSize(w.n, c.nn), Reasons: []string{}}
+	}
+	ne := entryOf(w.n, c.nn)
+	ch := Change{Kind: "C", Type: ne.Type, Old: entryOf(w.o, c.on), New: ne,
+		SizeDelta: fileSize(w.n, c.nn) - fileSize(w.o, c.on), Reasons: c.reasons}
+	if w.sums != nil {
+		oe, nf := resolve(w.o, c.on), resolve(w.n, c.nn)
+		ch.Old.Digest, ch.New.Digest = w.sums[oe.e], w.sums[nf.e]
+	}
+	return ch
 }
 
 // sameBlob reports two entries that are the same bytes of the same layer (a shared layer).
@@ -383,73 +536,34 @@ func fileSize(s *side, n *fstree.Node) int64 {
 
 // collapse folds subtrees: a deleted directory is one D at its root (always, as docker diff
 // prints it); an added one is one A at its root in image mode. Expand keeps every path.
-func collapse(changes []Change, mode Mode, opts Options) []Change {
+// parents[i] is the change of changes[i]'s parent directory (-1 if none): a change folds
+// into its parent's row when that is the same kind, so one pass in pre-order finds each
+// row's root. A root row lists the paths folded into it.
+func collapse(changes []Change, parents []int32, mode Mode, opts Options) []Change {
+	for i := range changes {
+		changes[i].Entries = 1
+		changes[i].Paths = []string{}
+	}
 	if opts.Expand {
 		return changes
 	}
-	kind := map[string]string{}
-	for _, c := range changes {
-		kind[c.Path] = c.Kind
-	}
 	folds := func(k string) bool { return k == "D" || (k == "A" && mode == ModeImages) }
-	top := func(p, k string) string {
-		for {
-			parent := path.Dir(p)
-			if parent == "/" || kind[parent] != k {
-				return p
-			}
-			p = parent
-		}
-	}
-	roots := map[string]int{}
+	root := make([]int32, len(changes))
+	at := make([]int32, len(changes))
 	var out []Change
-	for _, c := range changes {
-		if folds(c.Kind) {
-			if t := top(c.Path, c.Kind); t != c.Path {
-				continue
-			}
-		}
-		roots[c.Path] = len(out)
-		out = append(out, c)
-	}
-	for _, c := range changes {
-		if !folds(c.Kind) {
-			continue
-		}
-		if t := top(c.Path, c.Kind); t != c.Path {
-			r := &out[roots[t]]
-			if r.Entries == 0 {
-				r.Entries = 1
-			}
+	for i := range changes {
+		c := &changes[i]
+		root[i] = int32(i)
+		if p := parents[i]; p >= 0 && folds(c.Kind) && changes[p].Kind == c.Kind {
+			root[i] = root[p]
+			r := &out[at[root[i]]]
 			r.Entries++
 			r.SizeDelta += c.SizeDelta
+			r.Paths = append(r.Paths, c.Path)
+			continue
 		}
+		at[i] = int32(len(out))
+		out = append(out, *c)
 	}
-	return out
-}
-
-// markParents marks C every directory above a change that is not a change itself, as docker
-// diff does ("/" excepted).
-func markParents(changes []Change, o, n *side) []Change {
-	have := map[string]bool{}
-	for _, c := range changes {
-		have[c.Path] = true
-	}
-	var extra []Change
-	for _, c := range changes {
-		for p := path.Dir(c.Path); p != "/"; p = path.Dir(p) {
-			if have[p] {
-				continue
-			}
-			have[p] = true
-			on, nn := o.index[p], n.index[p]
-			if on != nil && nn != nil {
-				ne := entryOf(n, nn)
-				extra = append(extra, Change{Path: p, Kind: "C", Type: ne.Type, Old: entryOf(o, on), New: ne, Reasons: []string{"child"}})
-			}
-		}
-	}
-	out := append(changes, extra...)
-	sort.Slice(out, func(i, j int) bool { return fstree.ComparePaths(out[i].Path, out[j].Path) < 0 })
 	return out
 }

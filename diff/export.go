@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 
+	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
 )
 
@@ -45,22 +46,23 @@ const volumeNote = "volume mountpoint: what the container wrote into the volume 
 
 // checkExportMatches refuses an export that does not come from the image: when most of the
 // image's files are missing or changed, the comparison would be a wall of bogus changes.
-func checkExportMatches(o *side, changes []Change, opts Options) error {
+func checkExportMatches(o *side, w *walk, opts Options) error {
 	if opts.Force {
 		return nil
 	}
 	files := 0
-	for _, n := range o.nodes {
+	o.fs.Each(func(n *fstree.Node) {
 		if n.Entry != nil && n.Entry.Type != image.TypeDir {
 			files++
 		}
-	}
+	})
 	if files < 20 {
 		return nil
 	}
 	touched := 0
-	for _, c := range changes {
-		if c.Kind != "A" && c.Old != nil && c.Old.Type != image.TypeDir {
+	for i := range w.cands {
+		c := &w.cands[i]
+		if c.real() && c.kind != 'A' && c.on.Entry != nil && c.on.Entry.Type != image.TypeDir {
 			touched++
 		}
 	}
@@ -75,14 +77,12 @@ func flatten(o, n *side, changes []Change) (*Flattened, error) {
 	for _, l := range o.img.Layers {
 		f.ShippedBytes += l.Size()
 	}
-	for _, nd := range o.nodes {
-		f.ImageBytes += fileSize(o, nd)
-	}
-	for _, nd := range n.nodes {
+	o.fs.Each(func(nd *fstree.Node) { f.ImageBytes += fileSize(o, nd) })
+	n.fs.Each(func(nd *fstree.Node) {
 		if nd.Entry != nil && nd.Entry.Type == image.TypeFile {
 			f.ExportBytes += nd.Entry.Size
 		}
-	}
+	})
 	f.DroppedBytes = f.ShippedBytes - f.ImageBytes
 	for _, c := range changes {
 		gone := c.Kind == "D" || (c.Kind == "C" && hasReason(c.Reasons, "content"))

@@ -14,55 +14,74 @@ import (
 // this export) fails on its own top layers. A layer's paths are its visible non-directory
 // entries, or, for a layer that only made directories, the directories no lower layer has;
 // runtime entries and paths under volumes (never in an export) do not count.
-func checkLayersPresent(o, n *side, rt runtime, opts Options) error {
+func checkLayersPresent(w *walk, opts Options) error {
 	if opts.Force {
 		return nil
 	}
+	o := w.o
 	var volumes []string
 	if c := o.img.Config; c != nil {
 		volumes = keys(c.Config.Volumes)
 	}
-	skip := func(p string) bool {
-		if rt.paths[p] {
+	skip := func(p []byte) bool {
+		if w.rt.paths[string(p)] {
 			return true
 		}
 		for _, v := range volumes {
 			v = strings.TrimSuffix(v, "/")
-			if p == v || strings.HasPrefix(p, v+"/") {
+			if string(p) == v || strings.HasPrefix(string(p), v+"/") {
 				return true
 			}
 		}
 		return false
 	}
-	files := make([][]string, len(o.img.Layers)) // visible non-directories, per layer
-	dirs := make([][]string, len(o.img.Layers))  // visible directories, per layer
-	for i, nd := range o.nodes {
-		if nd.Entry == nil || nd.Layer < 0 || int(nd.Layer) >= len(files) || skip(o.paths[i]) {
-			continue
-		}
-		if nd.Entry.Type == image.TypeDir {
-			dirs[nd.Layer] = append(dirs[nd.Layer], o.paths[i])
-		} else {
-			files[nd.Layer] = append(files[nd.Layer], o.paths[i])
-		}
+	// Per layer: its visible non-directories (how many, whether any is in the export, the
+	// first few paths) and its visible directories (with whether each is in the export).
+	type dir struct {
+		path    string
+		present bool
 	}
+	type layerPaths struct {
+		files    int
+		present  bool
+		examples []string
+		dirs     []dir
+	}
+	layers := make([]layerPaths, len(o.img.Layers))
+	w.eachPath(func(c *candidate, p []byte) {
+		nd := c.on
+		if nd == nil || nd.Entry == nil || nd.Layer < 0 || int(nd.Layer) >= len(layers) || skip(p) {
+			return
+		}
+		lp := &layers[nd.Layer]
+		if nd.Entry.Type == image.TypeDir {
+			lp.dirs = append(lp.dirs, dir{string(p), c.nn != nil})
+			return
+		}
+		lp.files++
+		lp.present = lp.present || c.nn != nil
+		if len(lp.examples) < 3 {
+			lp.examples = append(lp.examples, string(p))
+		}
+	})
 	for li, l := range o.img.Layers {
-		paths := files[li]
-		what := "file"
-		if len(paths) == 0 {
-			paths, what = createdDirs(o.img, li, dirs[li]), "directory"
-		}
-		if len(paths) == 0 {
-			continue
-		}
-		present := false
-		for _, p := range paths {
-			if _, ok := n.index[p]; ok {
-				present = true
-				break
+		lp := &layers[li]
+		n, ex, present, what := lp.files, lp.examples, lp.present, "file"
+		if n == 0 {
+			what = "directory"
+			paths := make([]string, len(lp.dirs))
+			in := map[string]bool{}
+			for i, d := range lp.dirs {
+				paths[i] = d.path
+				in[d.path] = d.present
+			}
+			created := createdDirs(o.img, li, paths)
+			n, ex = len(created), created[:min(3, len(created))]
+			for _, p := range created {
+				present = present || in[p]
 			}
 		}
-		if present {
+		if n == 0 || present {
 			continue
 		}
 		by := ""
@@ -70,11 +89,11 @@ func checkLayersPresent(o, n *side, rt runtime, opts Options) error {
 			by = fmt.Sprintf(" (%s)", clipCommand(c, 60))
 		}
 		lacks := "the one " + what
-		if len(paths) > 1 {
-			lacks = fmt.Sprintf("all %s", count(len(paths), what))
+		if n > 1 {
+			lacks = fmt.Sprintf("all %s", count(n, what))
 		}
 		return fmt.Errorf("%w: the export lacks %s that layer %d of the image%s shows (%s): it does not look like an export of a container of this image, perhaps of another image with the same base (--force compares anyway)",
-			ErrMismatch, lacks, li, by, examples(paths, 3))
+			ErrMismatch, lacks, li, by, examples(ex, n))
 	}
 	return nil
 }
@@ -114,11 +133,12 @@ func count(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-func examples(paths []string, max int) string {
-	if len(paths) <= max {
-		return strings.Join(paths, ", ")
+// examples lists the first paths of n.
+func examples(first []string, n int) string {
+	if n <= len(first) {
+		return strings.Join(first, ", ")
 	}
-	return strings.Join(paths[:max], ", ") + fmt.Sprintf(", and %d more", len(paths)-max)
+	return strings.Join(first, ", ") + fmt.Sprintf(", and %d more", n-len(first))
 }
 
 func clipCommand(s string, max int) string {

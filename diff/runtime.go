@@ -37,18 +37,18 @@ type runtime struct {
 func runtimePaths(img, export *side) runtime {
 	rt := runtime{engine: EngineDocker, paths: map[string]bool{}}
 	list := dockerInitPaths
-	if _, ok := export.index["/run/.containerenv"]; ok {
-		if _, docker := export.index["/.dockerenv"]; !docker {
+	if export.fs.Lookup("/run/.containerenv") != nil {
+		if export.fs.Lookup("/.dockerenv") == nil {
 			rt.engine, list = EnginePodman, podmanInitPaths
 		}
 	}
 	for _, p := range list {
 		rt.paths[p] = true
-		if _, ok := img.index[p]; !ok {
+		if img.fs.Lookup(p) == nil {
 			rt.created = append(rt.created, p)
 		}
 		for d := path.Dir(p); d != "/"; d = path.Dir(d) {
-			if _, ok := img.index[d]; ok {
+			if img.fs.Lookup(d) != nil {
 				break
 			}
 			rt.paths[d] = true
@@ -60,26 +60,21 @@ func runtimePaths(img, export *side) runtime {
 // podmanParents marks changed, as `podman diff` does, each image directory in which podman
 // created a runtime entry the image lacks (/etc for /etc/hosts): podman writes those into the
 // container's layer, so the directory changed there; Docker's init layer hides them.
-func podmanParents(changes []Change, rt runtime, o, n *side) []Change {
-	if rt.engine != EnginePodman {
-		return changes
+func (w *walk) podmanParents() {
+	if w.rt.engine != EnginePodman {
+		return
 	}
-	have := map[string]bool{}
-	for _, c := range changes {
-		have[c.Path] = true
-	}
-	for _, p := range rt.created {
-		if _, ok := n.index[p]; !ok {
+	for _, p := range w.rt.created {
+		if w.n.fs.Lookup(p) == nil {
 			continue
 		}
 		d := path.Dir(p)
-		on, nn := o.index[d], n.index[d]
-		if d == "/" || have[d] || rt.paths[d] || on == nil || nn == nil {
+		id, ok := w.shallow[d]
+		if d == "/" || !ok || w.rt.paths[d] {
 			continue
 		}
-		have[d] = true
-		ne := entryOf(n, nn)
-		changes = append(changes, Change{Path: d, Kind: "C", Type: ne.Type, Old: entryOf(o, on), New: ne, Reasons: []string{"runtime"}})
+		if c := &w.cands[id]; c.kind == 'C' && !c.real() {
+			c.reasons = []string{"runtime"}
+		}
 	}
-	return changes
 }

@@ -79,6 +79,13 @@ func (n *Node) Child(name string) *Node {
 	return nil
 }
 
+// FirstChild is the node's first child by name; nil for none. With NextSibling it walks
+// the children without building a slice.
+func (n *Node) FirstChild() *Node { return n.first }
+
+// NextSibling is the next child of the node's parent by name; nil after the last.
+func (n *Node) NextSibling() *Node { return n.next }
+
 // NumChildren counts the node's visible children.
 func (n *Node) NumChildren() int {
 	k := 0
