@@ -32,6 +32,8 @@ type common struct {
 	summary  string
 	examples []string
 	stderr   io.Writer
+
+	outputFile bool // -o names a file, not a format (report)
 }
 
 // newFlags makes a command's flag set with the common flags. Its --help (and `strata help
@@ -201,7 +203,7 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 		return nil, &usageError{err.Error()}
 	}
-	if c.formats == nil && c.output != "table" && c.output != "json" {
+	if !c.outputFile && c.formats == nil && c.output != "table" && c.output != "json" {
 		return nil, &usageError{fmt.Sprintf("unknown output format %q (want table or json)", c.output)}
 	}
 	if c.formats != nil && !slices.Contains(c.formats, c.output) {

@@ -30,6 +30,9 @@ Usage:
                            --platform)
   strata baseline IMAGE    write the lock (JSON) a later build is held against
   strata check IMAGE       hold an image to CI rules (.strata.yaml, .dive-ci, --cst, --baseline)
+  strata report IMAGE [NEW] -o report.html
+                           one self-contained HTML page: layers, treemap, explorer, waste
+                           (with NEW: a diff report)
 
 IMAGE is a docker save or docker export tarball, an OCI archive or layout directory,
 any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
@@ -44,6 +47,7 @@ Examples:
   strata cat --layer 4 app.tar /root/.ssh/id_rsa
   docker export ctr | strata diff app.tar -
   strata baseline app.tar > strata.lock.json
+  strata report -o report.html app.tar
 
 Exit codes: 0 ok, 1 differences found or check failed, 2 usage error or unreadable input.
 Run 'strata help COMMAND' (or 'strata COMMAND --help') for a command's flags.
@@ -138,4 +142,5 @@ var commands = map[string]command{
 	"images":   runImages,
 	"baseline": runBaseline,
 	"check":    runCheck,
+	"report":   runReport,
 }

@@ -3,6 +3,7 @@
 package image
 
 import (
+	"fmt"
 	"io"
 	"time"
 
@@ -132,6 +133,17 @@ func (t Type) String() string {
 
 // MarshalText makes a Type its contract name in JSON.
 func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// UnmarshalText reads a Type's contract name (for readers of strata's JSON).
+func (t *Type) UnmarshalText(p []byte) error {
+	for i, n := range typeNames {
+		if n == string(p) {
+			*t = Type(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown entry type %q", p)
+}
 
 // Whiteout says whether an entry is an OCI whiteout marker.
 type Whiteout uint8

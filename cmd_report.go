@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/strata-dev/strata/diff"
+	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/render/html"
+)
+
+func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, c := newFlags("report", "strata report [flags] IMAGE [NEW]", stderr)
+	c.about("Write one self-contained HTML page (nothing fetched to view it) about IMAGE: identity, sizes and efficiency, a chart of the layers, a treemap of the filesystem, an explorer of the merged tree layer by layer, history, config and wasted space. With NEW it is a diff report: two images, or an image and a docker export of one of its containers. Without -o the page goes to standard output.",
+		"strata report -o report.html app.tar",
+		"strata report --verify -o report.html app.tar.gz",
+		"strata report -o diff.html app-1.tar app-2.tar",
+		"docker export ctr | strata report -o ctr.html app.tar -")
+	c.outputFile, c.output = true, ""
+	out := fs.Lookup("output")
+	out.Usage, out.DefValue = "write the page to `file` (replaced only once complete); - or none: standard output", ""
+	verify := fs.Bool("verify", false, "recompute every layer's diff_id and blob digest and check them against the archive (reads every byte)")
+	var dopts diff.Options
+	fs.BoolVar(&dopts.Semantic, "semantic", false, "diff: ignore timestamps and history-only differences")
+	fs.BoolVar(&dopts.Force, "force", false, "diff: compare an export with an image it does not seem to come from")
+	for _, f := range []string{"no-trunc", "quiet", "null", "no-progress"} {
+		fs.MarkHidden(f)
+	}
+	args, err := parseArgs(fs, c, args, 1, 2)
+	if err != nil {
+		return err
+	}
+	if len(args) == 2 && args[0] == load.Stdin && args[1] == load.Stdin {
+		return &usageError{"only one of OLD and NEW can be - (standard input)"}
+	}
+	r := html.Report{Generator: "strata " + version}
+	if len(args) == 1 {
+		img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify})
+		if err != nil {
+			return err
+		}
+		defer img.Close()
+		if r.Image, err = html.NewImage(img, inspect.Options{}); err != nil {
+			return err
+		}
+	} else {
+		// Streamed input cannot be read twice: hash file contents while reading it.
+		lo := load.Options{HashFiles: "sha256", Verify: *verify}
+		imgs := make([]*image.Image, 2)
+		for k, a := range args {
+			if imgs[k], err = c.openWith(ctx, a, stdin, lo); err != nil {
+				return err
+			}
+			defer imgs[k].Close()
+		}
+		if r.Diff, err = diff.Compare(imgs[0], imgs[1], dopts); err != nil {
+			return err
+		}
+		if r.Old, err = html.NewImage(imgs[0], inspect.Options{}); err != nil {
+			return err
+		}
+		if r.New, err = html.NewImage(imgs[1], inspect.Options{}); err != nil {
+			return err
+		}
+	}
+	var page bytes.Buffer
+	if err := html.Write(&page, r); err != nil {
+		return err
+	}
+	if c.output == "" || c.output == "-" {
+		_, err := stdout.Write(page.Bytes())
+		return err
+	}
+	return writeFileAtomic(c.output, page.Bytes())
+}
+
+// writeFileAtomic writes a file whole or not at all: a temporary file beside it, renamed.
+func writeFileAtomic(name string, p []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(p); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", name, err)
+	}
+	return os.Rename(f.Name(), name)
+}
