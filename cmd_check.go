@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/strata-dev/strata/baseline"
 	"github.com/strata-dev/strata/check"
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/fstree"
@@ -38,17 +39,25 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	output := c.output
-	set, err := loadRules(*rulesFile, *cstFile, *overrides)
+	set, err := loadRules(*rulesFile, *cstFile, *overrides, *lockFile != "")
 	if err != nil {
 		return err
 	}
 	var bl check.Baseline
 	if *lockFile != "" {
-		if bl, err = openBaseline(*lockFile); err != nil {
+		source := "--rule"
+		if len(set.Files) > 0 {
+			source = set.Files[0]
+		}
+		if bl, err = openBaseline(*lockFile, source); err != nil {
 			return err
 		}
 	}
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash})
+	hash := inspect.EqualityHash
+	if bl != nil {
+		hash = baseline.ContentHash // a streamed input's fingerprints need it
+	}
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: hash})
 	if err != nil {
 		return err
 	}
@@ -89,7 +98,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 // loadRules reads the rules the flags name, or the ones the working directory holds.
-func loadRules(rulesFile, cstFile string, overrides []string) (*check.Set, error) {
+func loadRules(rulesFile, cstFile string, overrides []string, lock bool) (*check.Set, error) {
 	if rulesFile == "" {
 		found, err := check.Discover(".")
 		if err != nil {
@@ -118,7 +127,7 @@ func loadRules(rulesFile, cstFile string, overrides []string) (*check.Set, error
 		}
 		set.Files = append(set.Files, "--rule "+kv)
 	}
-	if set.Empty() {
+	if set.Empty() && !lock {
 		return nil, &usageError{noRulesHint}
 	}
 	return set, nil

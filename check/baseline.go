@@ -25,11 +25,23 @@ type BaselineOutcome struct {
 // BaselineVerdict is one policy rule's finding about one layer (or the config).
 type BaselineVerdict struct {
 	Rule      string   // policy key, e.g. max_layer_growth
-	Failed    bool     // false: informational (e.g. a timestamp-only rebuild)
+	Failed    bool     // false: a pass (or a skip)
+	Skipped   bool     // the rule could not be evaluated; Message says why
 	Layer     int      // -1 when the verdict is not about a layer
 	CreatedBy string   // the layer's history command
 	Message   string   // one line naming the layer, the command and the files
 	Paths     []string // the files that caused it
+}
+
+var baselineNames = map[string]string{
+	"baseline.base":             "the base layers are as locked",
+	"baseline.added_layers":     "no layer added",
+	"baseline.removed_layers":   "no layer removed",
+	"baseline.layer_growth":     "no layer grew past max_layer_growth",
+	"baseline.setuid":           "no new setuid/setgid file",
+	"baseline.sensitive_hidden": "no new hidden secret-looking file",
+	"baseline.exposed_ports":    "no new exposed port",
+	"baseline.user":             "the user is as locked",
 }
 
 // baseline runs the comparison and adds one result per policy rule: failed verdicts are
@@ -51,8 +63,12 @@ func (e *evaluator) baseline(b Baseline) ([]string, error) {
 	for _, r := range out.Rules {
 		note(r)
 	}
+	skip := map[string]string{}
 	for _, v := range out.Verdicts {
 		note(v.Rule)
+		if v.Skipped {
+			skip[v.Rule] = v.Message
+		}
 		if !v.Failed {
 			continue
 		}
@@ -66,13 +82,22 @@ func (e *evaluator) baseline(b Baseline) ([]string, error) {
 		byRule[v.Rule] = append(byRule[v.Rule], f)
 	}
 	for _, r := range order {
-		res := Result{Rule: "baseline." + r, Name: "baseline: " + r}
-		res.Source = e.set.Where("baseline." + r)
+		res := Result{Rule: r, Name: baselineNames[r]}
+		if res.Name == "" {
+			res.Name = r
+		}
+		res.Source = e.set.Where(r)
 		if res.Source.File == "" {
 			res.Source = e.set.Where("baseline")
 		}
 		fs := byRule[r]
-		res.Value = fmt.Sprintf("%d failed", len(fs))
+		if msg, ok := skip[r]; ok && len(fs) == 0 {
+			res.Status, res.Reason = Skip, msg
+			e.add(res)
+			continue
+		}
+		res.Value = fmt.Sprintf("%d changes", len(fs))
+		res.Limit = "as locked"
 		e.finish(&res, fs, nil)
 		e.add(res)
 	}

@@ -250,7 +250,7 @@ func (e *evaluator) sizeRules(r *Rules) {
 		res := Result{Rule: "max_layers", Name: "layer count", Value: strconv.Itoa(len(rep.Layers)), Limit: "≤ " + strconv.Itoa(*r.MaxLayers)}
 		var fs []Finding
 		if len(rep.Layers) > *r.MaxLayers {
-			res.Reason = fmt.Sprintf("%d layers, %d over the limit; the top ones: %s", len(rep.Layers), len(rep.Layers)-*r.MaxLayers, e.topLayers(len(rep.Layers)-*r.MaxLayers))
+			res.Reason = fmt.Sprintf("%d layers, %d over the limit; the layers beyond it: %s", len(rep.Layers), len(rep.Layers)-*r.MaxLayers, e.topLayers(len(rep.Layers)-*r.MaxLayers))
 			for _, l := range rep.Layers[*r.MaxLayers:] {
 				fs = append(fs, Finding{Message: layerName(l.Index, oneLine(l.CreatedBy, 60)), Layer: layerRef(l.Index)})
 			}

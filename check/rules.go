@@ -5,6 +5,7 @@ package check
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -96,7 +97,15 @@ func (r *RawNode) UnmarshalYAML(n ast.Node) error {
 // Decode decodes the node strictly into v; errors name the file, position and key.
 func (r *RawNode) Decode(file string, v any) error {
 	if err := yaml.NodeToValue(r.Node, v, yaml.DisallowUnknownField()); err != nil {
-		return rulesError(file, nil, err)
+		e := rulesError(file, nil, err)
+		if re, ok := e.(*RulesError); ok && re.Key == "" {
+			re.Key = "baseline"
+			var uf *yaml.UnknownFieldError
+			if errors.As(err, &uf) && uf.GetToken() != nil {
+				re.Key = "baseline." + uf.GetToken().Value
+			}
+		}
+		return e
 	}
 	return nil
 }

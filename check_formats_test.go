@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/strata-dev/strata/check"
+	"github.com/strata-dev/strata/internal/render"
+)
+
+// formatRules give kitchen.tar passing, failing, skipped and erroring results.
+const formatRules = `max_size: 1MB
+max_layers: 10
+forbid_paths: ["/root/.ssh/**", "**/*.pem"]
+setuid_allow: []
+forbid_world_writable: false
+require_non_root_user: true
+allowed_ports: [8080/tcp]
+files:
+  - path: /etc/passwd
+    contains: ['^root:']
+  - path: /etc/shadow
+`
+
+// runCheckOutput runs strata check with a rules file and an output format and returns stdout.
+func runCheckOutput(t *testing.T, format, image string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rules, []byte(formatRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"check", "--rules", rules, "-o", format, image}, nil, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != exitDiff {
+		t.Fatalf("-o %s: exit %d, want 1; stderr:\n%s", format, code, stderr.String())
+	}
+	return stdout.Bytes()
+}
+
+func checkReport(t *testing.T, image string) *check.Report {
+	t.Helper()
+	var r check.Report
+	if err := json.Unmarshal(runCheckOutput(t, "json", image), &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+// The JSON report round-trips: decoding and encoding it again gives the same bytes, and it
+// starts with schema_version.
+func TestCheckJSONRoundTrip(t *testing.T) {
+	out := runCheckOutput(t, "json", "testdata/docker/kitchen.tar")
+	if !bytes.HasPrefix(out, []byte("{\n  \"schema_version\": 1,\n  \"image\": {")) {
+		t.Fatalf("does not start with schema_version:\n%.200s", out)
+	}
+	var r check.Report
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if err := render.JSON(&again, &r); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(out), again.String()); diff != "" {
+		t.Errorf("round trip (-first +again):\n%s", diff)
+	}
+	want := check.Summary{Pass: 3, Fail: 5, Skip: 1, Error: 0}
+	if diff := cmp.Diff(want, r.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	if r.Passed {
+		t.Error("passed")
+	}
+}
+
+type junitDoc struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Skipped  int      `xml:"skipped,attr"`
+	Suites   []struct {
+		Name  string `xml:"name,attr"`
+		Tests int    `xml:"tests,attr"`
+		Cases []struct {
+			Name    string `xml:"name,attr"`
+			File    string `xml:"file,attr"`
+			Line    int    `xml:"line,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"error"`
+			Skipped *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"skipped"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// JUnit output parses as XML, one testcase per rule, failures carrying the reason.
+func TestCheckJUnitParses(t *testing.T) {
+	for _, image := range []string{"testdata/docker/kitchen.tar", "testdata/synth/rootfs.tar"} {
+		rep := checkReport(t, image)
+		var doc junitDoc
+		if err := xml.Unmarshal(runCheckOutput(t, "junit", image), &doc); err != nil {
+			t.Fatalf("%s: %v", image, err)
+		}
+		if len(doc.Suites) != 1 || len(doc.Suites[0].Cases) != len(rep.Results) {
+			t.Fatalf("%s: %d suites, want 1 with %d cases", image, len(doc.Suites), len(rep.Results))
+		}
+		if doc.Tests != len(rep.Results) || doc.Failures != rep.Summary.Fail || doc.Errors != rep.Summary.Error || doc.Skipped != rep.Summary.Skip {
+			t.Errorf("%s: counts %d/%d/%d/%d, want %d/%+v", image, doc.Tests, doc.Failures, doc.Errors, doc.Skipped, len(rep.Results), rep.Summary)
+		}
+		for i, c := range doc.Suites[0].Cases {
+			res := rep.Results[i]
+			if !strings.HasPrefix(c.Name, res.Rule+": ") {
+				t.Errorf("case %d named %q, want rule %s", i, c.Name, res.Rule)
+			}
+			switch res.Status {
+			case check.Fail:
+				if c.Failure == nil || c.Failure.Message != res.Reason || c.Failure.Text == "" {
+					t.Errorf("%s: failure %+v, want message %q and findings", res.Rule, c.Failure, res.Reason)
+				}
+			case check.Error:
+				if c.Error == nil || c.Error.Message != res.Reason {
+					t.Errorf("%s: error %+v, want %q", res.Rule, c.Error, res.Reason)
+				}
+			case check.Skip:
+				if c.Skipped == nil {
+					t.Errorf("%s: not skipped", res.Rule)
+				}
+			default:
+				if c.Failure != nil || c.Error != nil || c.Skipped != nil {
+					t.Errorf("%s passed but has %+v", res.Rule, c)
+				}
+			}
+			if res.Source.Line > 0 && (c.File == "" || c.Line != res.Source.Line) {
+				t.Errorf("%s: file %q line %d, want line %d", res.Rule, c.File, c.Line, res.Source.Line)
+			}
+		}
+	}
+}
+
+// SARIF output validates against the SARIF 2.1.0 schema (testdata/sarif), with one result
+// per finding of a failed rule and one per errored rule.
+func TestCheckSARIFValidates(t *testing.T) {
+	f, err := os.Open("testdata/sarif/sarif-schema-2.1.0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource("sarif-schema-2.1.0.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("sarif-schema-2.1.0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The schema is not a pushover: a result without a message, a level it does not know,
+	// a region line 0 and a non-URI reference are refused.
+	for _, bad := range []string{
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"ruleId":"a"}]}]}`,
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"m"},"level":"fatal"}]}]}`,
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"m"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a"},"region":{"startLine":0}}}]}]}]}`,
+		`{"version":"2.1.0","runs":[{"tool":{"driver":{"name":"x"}},"results":[{"message":{"text":"m"},"locations":[{"physicalLocation":{"artifactLocation":{"uri":"a b%"}}}]}]}]}`,
+	} {
+		inst, _ := jsonschema.UnmarshalJSON(strings.NewReader(bad))
+		if schema.Validate(inst) == nil {
+			t.Errorf("schema accepts %s", bad)
+		}
+	}
+	for _, image := range []string{"testdata/docker/kitchen.tar", "testdata/synth/rootfs.tar"} {
+		rep := checkReport(t, image)
+		out := runCheckOutput(t, "sarif", image)
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(inst); err != nil {
+			t.Fatalf("%s: SARIF does not validate: %v\n%s", image, err, out)
+		}
+		want := 0
+		for _, r := range rep.Results {
+			switch {
+			case r.Status == check.Error, r.Status == check.Fail && len(r.Findings) == 0:
+				want++
+			case r.Status == check.Fail:
+				want += len(r.Findings)
+			}
+		}
+		var log struct {
+			Runs []struct {
+				Results []struct {
+					RuleID  string `json:"ruleId"`
+					Message struct{ Text string }
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(out, &log); err != nil {
+			t.Fatal(err)
+		}
+		if got := len(log.Runs[0].Results); got != want || want == 0 {
+			t.Errorf("%s: %d SARIF results, want %d (> 0)", image, got, want)
+		}
+	}
+}
+
+// github workflow commands: one ::error per failed or errored rule, escaped, then the verdict.
+func TestCheckGitHubCommands(t *testing.T) {
+	rep := checkReport(t, "testdata/docker/kitchen.tar")
+	out := string(runCheckOutput(t, "github", "testdata/docker/kitchen.tar"))
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	errs := 0
+	for _, l := range lines {
+		if strings.HasPrefix(l, "::error title=strata check%3A ") {
+			errs++
+			if !strings.Contains(l, ",file=") || !strings.Contains(l, ",line=") {
+				t.Errorf("no file/line annotation: %s", l)
+			}
+		}
+	}
+	if errs != rep.Summary.Fail+rep.Summary.Error {
+		t.Errorf("%d ::error lines, want %d:\n%s", errs, rep.Summary.Fail+rep.Summary.Error, out)
+	}
+	if last := lines[len(lines)-1]; !strings.HasPrefix(last, "strata check FAIL: ") {
+		t.Errorf("last line %q", last)
+	}
+}
