@@ -43,9 +43,10 @@ func sniffCompression(b []byte) string {
 }
 
 // decompress wraps r in a decompressor for alg. The returned reader's Close releases
-// decoder resources; it does not close r. Output is capped by lim (a decompression-bomb
-// guard); exceeding it reads as ErrLimit.
-func decompress(r io.Reader, alg string, lim Limits) (io.ReadCloser, error) {
+// decoder resources; it does not close r. Output is capped (a decompression-bomb guard) by
+// the input's shared budget when bud is not nil, by lim for this stream alone otherwise;
+// exceeding it reads as ErrLimit.
+func decompress(r io.Reader, alg string, lim Limits, bud *budget) (io.ReadCloser, error) {
 	if alg == CompressionNone {
 		return io.NopCloser(r), nil
 	}
@@ -83,7 +84,7 @@ func decompress(r io.Reader, alg string, lim Limits) (io.ReadCloser, error) {
 	default:
 		return nil, fmt.Errorf("%w: compression %q", ErrUnknownFormat, alg)
 	}
-	return &corruptReader{rc: rc, alg: alg, in: in, lim: lim}, nil
+	return &corruptReader{rc: rc, alg: alg, in: in, lim: lim, bud: bud}, nil
 }
 
 // maxWindow caps the history window (zstd) or dictionary (xz) a stream may ask the decoder
@@ -102,12 +103,22 @@ type corruptReader struct {
 	in  *countingReader
 	n   int64
 	lim Limits
+	bud *budget
+	// bytes of in and of the output already counted in bud
+	inCounted, outCounted int64
 }
 
 func (c *corruptReader) Read(p []byte) (int, error) {
 	n, err := c.rc.Read(p)
 	c.n += int64(n)
-	if err := c.lim.checkInflate(c.alg, c.in.n, c.n); err != nil {
+	ops.inflated.Add(int64(n))
+	if c.bud != nil {
+		in, out := c.in.n-c.inCounted, c.n-c.outCounted
+		c.inCounted, c.outCounted = c.in.n, c.n
+		if err := c.bud.inflated(c.alg, in, out); err != nil {
+			return n, err
+		}
+	} else if err := c.lim.checkInflate(c.alg, c.in.n, c.n); err != nil {
 		return n, err
 	}
 	if err != nil && err != io.EOF {

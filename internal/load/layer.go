@@ -34,6 +34,7 @@ type parseOpts struct {
 	lim       Limits
 	hash      bool   // read every byte and compute both digests
 	hashFiles string // digest algorithm for every regular file's content (streamed input, read once)
+	budget    *budget
 }
 
 // parseBlob indexes the tar headers of a layer blob of storedSize bytes. When r is an
@@ -50,7 +51,8 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 		storedHash = sha256.New()
 		r = io.TeeReader(r, storedHash)
 	}
-	dr, err := decompress(r, b.compression, opts.lim)
+	ops.blobs.Add(1)
+	dr, err := decompress(r, b.compression, opts.lim, opts.budget)
 	if err != nil {
 		return nil, err
 	}

@@ -9,13 +9,17 @@ import (
 
 // limitSetters are the Limits fields settable from the command line (`--limit KEY=N`).
 var limitSetters = map[string]func(*Limits, int64){
-	"entries":      func(l *Limits, n int64) { l.MaxEntries = int(n) },
-	"path-len":     func(l *Limits, n int64) { l.MaxPathLen = int(n) },
-	"path-depth":   func(l *Limits, n int64) { l.MaxPathDepth = int(n) },
-	"json":         func(l *Limits, n int64) { l.MaxJSON = n },
-	"uncompressed": func(l *Limits, n int64) { l.MaxUncompressed = n },
-	"ratio":        func(l *Limits, n int64) { l.MaxRatio = n },
-	"link-hops":    func(l *Limits, n int64) { l.MaxLinkHops = int(n) },
+	"entries":       func(l *Limits, n int64) { l.MaxEntries = int(n) },
+	"path-len":      func(l *Limits, n int64) { l.MaxPathLen = int(n) },
+	"path-depth":    func(l *Limits, n int64) { l.MaxPathDepth = int(n) },
+	"json":          func(l *Limits, n int64) { l.MaxJSON = n },
+	"uncompressed":  func(l *Limits, n int64) { l.MaxUncompressed = n },
+	"ratio":         func(l *Limits, n int64) { l.MaxRatio = n },
+	"link-hops":     func(l *Limits, n int64) { l.MaxLinkHops = int(n) },
+	"layers":        func(l *Limits, n int64) { l.MaxLayers = int(n) },
+	"image-entries": func(l *Limits, n int64) { l.MaxImageEntries = int(n) },
+	"images":        func(l *Limits, n int64) { l.MaxImages = int(n) },
+	"sparse":        func(l *Limits, n int64) { l.MaxSparse = n },
 }
 
 // LimitKeys lists the keys Set accepts.

@@ -30,6 +30,7 @@ type Options struct {
 	Limits    Limits
 
 	collect *[]candidate // List: every selectable candidate, instead of choosing one
+	configs *configCache // each distinct config parsed once (set by resolve)
 }
 
 // Stdin is the argument that names standard input.
@@ -59,14 +60,18 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 
 func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*image.Image, io.Closer, error) {
 	src := image.Source{Path: arg, Compression: CompressionNone}
-	if arg == Stdin {
-		st, comp, err := openStream(bufio.NewReaderSize(stdin, 1<<20), opts)
+	bud := newBudget(ctx, opts.Limits)
+	stream := func(r io.Reader, closer io.Closer) (*image.Image, io.Closer, error) {
+		st, comp, err := openStream(bufio.NewReaderSize(r, 1<<20), opts, bud)
 		if err != nil {
-			return nil, nil, err
+			return nil, closer, err
 		}
 		src.Compression = comp
 		img, err := resolve(st, src, false, opts)
-		return img, nil, err
+		return img, closer, err
+	}
+	if arg == Stdin {
+		return stream(stdin, nil)
 	}
 	fi, err := os.Stat(arg)
 	if err != nil {
@@ -75,12 +80,21 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	streamed := opts
 	opts.HashFiles = "" // seekable inputs are read again on demand
 	if fi.IsDir() {
-		img, err := resolve(&dirStore{dir: arg, lim: opts.Limits}, src, true, opts)
-		return img, nil, err
+		st, err := openDirStore(arg, opts.Limits, bud)
+		if err != nil {
+			return nil, nil, err
+		}
+		img, err := resolve(st, src, true, opts)
+		return img, st, err
 	}
 	f, err := os.Open(arg)
 	if err != nil {
 		return nil, nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		// A pipe, FIFO or device (/dev/stdin, <(…)): read once, as a stream.
+		opts = streamed
+		return stream(f, f)
 	}
 	head := make([]byte, 512)
 	n, err := f.ReadAt(head, 0)
@@ -89,18 +103,13 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	}
 	head = head[:n]
 	if comp := sniffCompression(head); comp != CompressionNone {
-		st, comp, err := openStream(bufio.NewReaderSize(f, 1<<20), streamed)
-		if err != nil {
-			return nil, f, err
-		}
-		src.Compression = comp
-		img, err := resolve(st, src, false, streamed)
-		return img, f, err
+		opts = streamed
+		return stream(f, f)
 	}
 	if err := checkTar(head); err != nil {
 		return nil, f, err
 	}
-	st, err := indexTar(f, fi.Size(), opts.Limits)
+	st, err := indexTar(f, fi.Size(), opts.Limits, bud)
 	if err != nil {
 		return nil, f, err
 	}
@@ -108,13 +117,17 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	return img, f, err
 }
 
+// maxTrailer is how much a stream may go on after its end-of-archive marker: the padding
+// of a tar record (10 KiB by default, 1 MiB at `tar -b 2048`) and a compression trailer.
+const maxTrailer = 1 << 20
+
 // openStream sniffs a stream's compression and reads the (decompressed) tar once.
-func openStream(br *bufio.Reader, opts Options) (store, string, error) {
+func openStream(br *bufio.Reader, opts Options, bud *budget) (store, string, error) {
 	head, _ := br.Peek(512)
 	comp := sniffCompression(head)
 	var r io.Reader = br
 	if comp != CompressionNone {
-		dr, err := decompress(br, comp, opts.Limits)
+		dr, err := decompress(br, comp, opts.Limits, bud)
 		if err != nil {
 			return nil, comp, err
 		}
@@ -138,16 +151,23 @@ func openStream(br *bufio.Reader, opts Options) (store, string, error) {
 	// diff_id, as docker import and podman import record it.
 	tarHash := sha256.New()
 	r = io.TeeReader(r, tarHash)
-	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles})
+	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles, budget: bud})
 	if err != nil {
 		return nil, comp, err
 	}
-	// Read to the end: a compressed stream's checksum is checked there, and a stream that
-	// goes wrong after the end-of-archive marker is still a bad input.
-	if _, err := io.Copy(io.Discard, r); err != nil {
+	// After the end-of-archive marker, read on to the end of a compressed stream (its
+	// checksum is checked there, and a stream that goes wrong after the marker is still a
+	// bad input), but only so far: an archive followed by endless data (`cat a.tar
+	// /dev/zero`) is not read for ever. Uncompressed, what follows is ignored, as it is in
+	// a file; compressed, it must end within maxTrailer.
+	n, err := io.Copy(io.Discard, io.LimitReader(r, maxTrailer+1))
+	switch {
+	case err != nil:
 		return nil, comp, classify(err)
+	case n > maxTrailer && comp != CompressionNone:
+		return nil, comp, fmt.Errorf("%w: the %s stream goes on for more than %d bytes after the tar archive's end-of-archive marker", ErrCorrupt, comp, maxTrailer)
 	}
-	if st.root != nil && st.root.err == nil {
+	if st.root != nil && st.root.err == nil && n <= maxTrailer { // a digest of the whole stream
 		st.root.tarDigest = "sha256:" + hex.EncodeToString(tarHash.Sum(nil))
 	}
 	return st, comp, nil

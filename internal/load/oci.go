@@ -227,13 +227,9 @@ func ociCandidate(st store, src image.Source, lay layout, name string, d v1.Desc
 	if err != nil {
 		return candidate{}, memberErr(name, err)
 	}
-	cfgBytes, err := st.small(cfgName, opts.Limits.MaxJSON)
+	cfg, id, cfgBytes, err := opts.configs.load(st, cfgName, opts.Limits)
 	if err != nil {
-		return candidate{}, memberErr(name, fmt.Errorf("config: %w", err))
-	}
-	cfg, id, err := parseConfig(cfgName, cfgBytes)
-	if err != nil {
-		return candidate{}, err
+		return candidate{}, configErr(name, "config", err)
 	}
 	platform := platformOf(cfg)
 	if d.Platform != nil && d.Platform.OS != "" {

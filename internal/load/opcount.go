@@ -8,4 +8,7 @@ var ops struct {
 	documents atomic.Int64 // JSON documents read and parsed (readJSON)
 	tagSteps  atomic.Int64 // steps of merging tags into candidates (addTag and the set it builds)
 	walkSteps atomic.Int64 // candidates gathered under indexes while walking nested indexes
+	blobs     atomic.Int64 // layer blobs parsed (parseBlob)
+	configs   atomic.Int64 // image configs parsed (parseConfig)
+	inflated  atomic.Int64 // bytes output by decompressors
 }

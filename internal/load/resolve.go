@@ -27,6 +27,7 @@ type dockerManifest struct {
 
 // resolve turns a store into the one image the options select.
 func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, error) {
+	opts.configs = &configCache{}
 	hasManifest := st.has("manifest.json")
 	hasIndex := st.has("index.json")
 	if opts.collect != nil && hasManifest && hasIndex {
@@ -167,19 +168,18 @@ func dockerCandidates(st store, src image.Source, opts Options) ([]candidate, er
 	if len(mf) == 0 {
 		return nil, memberErr("manifest.json", fmt.Errorf("%w: lists no images", ErrMalformed))
 	}
+	if err := opts.Limits.checkImages(len(mf)); err != nil {
+		return nil, memberErr("manifest.json", err)
+	}
 	var cands []candidate
 	for i := range mf {
 		m := mf[i]
 		if m.Config == "" {
 			return nil, memberErr("manifest.json", fmt.Errorf("%w: image %d has no Config", ErrMalformed, i))
 		}
-		cfgBytes, err := st.small(m.Config, opts.Limits.MaxJSON)
+		cfg, id, cfgBytes, err := opts.configs.load(st, m.Config, opts.Limits)
 		if err != nil {
-			return nil, memberErr("manifest.json", fmt.Errorf("image %d config: %w", i, err))
-		}
-		cfg, id, err := parseConfig(m.Config, cfgBytes)
-		if err != nil {
-			return nil, err
+			return nil, configErr("manifest.json", fmt.Sprintf("image %d config", i), err)
 		}
 		cands = append(cands, candidate{
 			tags: m.RepoTags, id: id, platform: platformOf(cfg),
@@ -314,8 +314,14 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 	if len(members) != len(cfg.RootFS.DiffIDs) {
 		return fmt.Errorf("%w: the manifest lists %d layers, the config %d diff_ids", ErrMalformed, len(members), len(cfg.RootFS.DiffIDs))
 	}
+	if err := opts.Limits.checkLayers(len(members)); err != nil {
+		return err
+	}
 	blobs, err := st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles})
 	if err != nil {
+		return err
+	}
+	if err := opts.Limits.checkImageEntries(blobs); err != nil {
 		return err
 	}
 	for i, b := range blobs {

@@ -1,6 +1,8 @@
 package load
 
 import (
+	"archive/tar"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -26,26 +28,49 @@ type store interface {
 	rootfs(opts parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error)
 }
 
-// parseAll runs parse for each name, GOMAXPROCS at a time, and returns the blobs in order or
-// the first error (by position) naming its member.
-func parseAll(names []string, parse func(name string) (*blob, error)) ([]*blob, error) {
-	out := make([]*blob, len(names))
-	errs := make([]error, len(names))
+// parseAll runs parse for each distinct name, GOMAXPROCS at a time, and returns the blobs
+// in order or the first error (by position) naming its member. A failure stops the other
+// workers (bud) and launches no more.
+func parseAll(names []string, bud *budget, parse func(name string) (*blob, error)) ([]*blob, error) {
+	at := make(map[string]int, len(names))
+	var uniq []string
+	for _, n := range names {
+		if _, ok := at[n]; !ok {
+			at[n] = len(uniq)
+			uniq = append(uniq, n)
+		}
+	}
+	parsed := make([]*blob, len(uniq))
+	errs := make([]error, len(uniq))
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
-	for i, name := range names {
-		wg.Add(1)
+	for i, name := range uniq {
 		sem <- struct{}{}
+		if bud.stopped() != nil {
+			<-sem
+			break
+		}
+		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = parse(name)
+			parsed[i], errs[i] = parse(name)
+			if errs[i] != nil {
+				bud.fail(errs[i])
+			}
 		}()
 	}
 	wg.Wait()
 	for i, err := range errs {
-		if err != nil {
-			return nil, memberErr(memberName(names[i]), err)
+		if err != nil && !errors.Is(err, errStopped) {
+			return nil, memberErr(memberName(uniq[i]), err)
 		}
+	}
+	if err := bud.stopped(); err != nil {
+		return nil, err
+	}
+	out := make([]*blob, len(names))
+	for i, n := range names {
+		out[i] = parsed[at[n]]
 	}
 	return out, nil
 }
@@ -94,6 +119,8 @@ func resolveMember(members map[string]*member, name string, lim Limits) (*member
 				return nil, fmt.Errorf("%w: member %s is a directory", ErrMalformed, name)
 			case m.sparse:
 				return nil, fmt.Errorf("member %s: %w", name, errSparseMember)
+			case m.typeflag == tar.TypeChar || m.typeflag == tar.TypeBlock || m.typeflag == tar.TypeFifo:
+				return nil, fmt.Errorf("%w: member %s is a device or FIFO, not a regular file", ErrMalformed, name)
 			}
 			return m, nil
 		}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 )
 
 // tarStore is a seekable uncompressed tar archive: one pass over the headers records each
@@ -18,15 +17,14 @@ type tarStore struct {
 	members map[string]*member
 	lim     Limits
 
-	root *blob // the archive read as a root filesystem
-
-	mu    sync.Mutex
-	cache map[string]*blob
+	root  *blob // the archive read as a root filesystem
+	bud   *budget
+	cache blobCache
 }
 
 // indexTar records the members of the seekable archive ra of size bytes.
-func indexTar(ra io.ReaderAt, size int64, lim Limits) (*tarStore, error) {
-	s := &tarStore{ra: ra, size: size, members: map[string]*member{}, lim: lim, cache: map[string]*blob{}}
+func indexTar(ra io.ReaderAt, size int64, lim Limits, bud *budget) (*tarStore, error) {
+	s := &tarStore{ra: ra, size: size, members: map[string]*member{}, lim: lim, bud: bud}
 	sec := newSection(ra, 0, size)
 	pos := &seekingPositioner{positioner: newPositioner(sec), s: sec}
 	root, err := scanOuter(tar.NewReader(pos), pos.positioner, lim, "", func(hdr *tar.Header, m *member, _ io.Reader) error {
@@ -64,7 +62,8 @@ func (s *tarStore) small(name string, max int64) ([]byte, error) {
 }
 
 func (s *tarStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
-	return parseAll(names, func(name string) (*blob, error) { return s.blob(name, opts) })
+	opts.budget = s.bud
+	return parseAll(names, s.bud, func(name string) (*blob, error) { return s.blob(name, opts) })
 }
 
 func (s *tarStore) blob(name string, opts parseOpts) (*blob, error) {
@@ -73,20 +72,7 @@ func (s *tarStore) blob(name string, opts parseOpts) (*blob, error) {
 		return nil, err
 	}
 	key := fmt.Sprintf("%s|%v", m.name, opts.hash)
-	s.mu.Lock()
-	b, ok := s.cache[key]
-	s.mu.Unlock()
-	if ok {
-		return b, nil
-	}
-	b, err = parseBlob(newSection(s.ra, m.off, m.size), m.size, opts)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	s.cache[key] = b
-	s.mu.Unlock()
-	return b, nil
+	return s.cache.get(key, func() (*blob, error) { return parseBlob(newSection(s.ra, m.off, m.size), m.size, opts) })
 }
 
 func (s *tarStore) opener(name, compression string, lim Limits) func() (io.ReadCloser, error) {
@@ -95,7 +81,7 @@ func (s *tarStore) opener(name, compression string, lim Limits) func() (io.ReadC
 		return nil
 	}
 	return func() (io.ReadCloser, error) {
-		return decompress(newSection(s.ra, m.off, m.size), compression, lim)
+		return decompress(newSection(s.ra, m.off, m.size), compression, lim, nil)
 	}
 }
 

@@ -1,0 +1,75 @@
+// Command genhostile writes the hostile inputs of issue 9 (one per class) into a directory,
+// for measuring strata on them with /usr/bin/time; tests build the same inputs in memory.
+//
+//	go run ./internal/testgen/cmd/genhostile -out /tmp/hostile
+//	go run ./internal/testgen/cmd/genhostile -members | strata inspect -   # an endless tar stream
+package main
+
+import (
+	"archive/tar"
+	"bufio"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/strata-dev/strata/internal/testgen"
+)
+
+func main() {
+	out := flag.String("out", "", "directory to write the inputs into")
+	members := flag.Bool("members", false, "write an endless tar stream of empty members to stdout")
+	flag.Parse()
+	if err := run(*out, *members); err != nil {
+		fmt.Fprintln(os.Stderr, "genhostile:", err)
+		os.Exit(1)
+	}
+}
+
+func run(out string, members bool) error {
+	if members {
+		w := bufio.NewWriterSize(os.Stdout, 1<<20)
+		tw := tar.NewWriter(w)
+		for i := 0; ; i++ {
+			if err := tw.WriteHeader(&tar.Header{Name: fmt.Sprintf("m%d", i), Typeflag: tar.TypeReg, Mode: 0o644, Format: tar.FormatUSTAR}); err != nil {
+				return err
+			}
+		}
+	}
+	if out == "" {
+		return fmt.Errorf("-out or -members is required")
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	write := func(name string, f func(w io.Writer) error) error {
+		fh, err := os.Create(filepath.Join(out, name))
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriter(fh)
+		if err := f(bw); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		return fh.Close()
+	}
+	for name, f := range map[string]func(io.Writer) error{
+		// class 1: a sparse file of 1 PiB of holes
+		"sparse.tar": func(w io.Writer) error {
+			return testgen.RawArchive{Layers: []testgen.RawLayer{{Blob: testgen.SparseHoles("big", 1<<50)}}, Images: [][]int{{0}}}.Write(w)
+		},
+		// class 4: one 2,000-file layer listed 2,000 times
+		"repeat.tar": func(w io.Writer) error { return testgen.RepeatedLayer(2000, 2000).Write(w) },
+		// class 5: 20,000 manifest entries sharing one 230 KB config
+		"configs.tar": func(w io.Writer) error { return testgen.SharedConfig(20000, 230<<10).Write(w) },
+	} {
+		if err := write(name, f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
