@@ -5,13 +5,18 @@ package load
 // parsed, bytes inflated or read, and check the error class, key and location.
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/strata-dev/strata/internal/testgen"
@@ -155,5 +160,252 @@ func TestFailureStopsOtherLayers(t *testing.T) {
 	// Not stopped, the other two layers inflate 512 MiB.
 	if n := ops.inflated.Load() - before; n > 256<<20 {
 		t.Errorf("%d MiB inflated before the refusal; the other layers were not stopped", n>>20)
+	}
+}
+
+// layoutDir writes an OCI layout of goodImage into a temporary directory and returns it with
+// the member names of its blobs (index.json's manifest, the config, the layers).
+func layoutDir(t *testing.T) (dir string, layers []string) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "layout")
+	if err := testgen.WriteOCILayout(dir, goodImage()); err != nil {
+		t.Fatal(err)
+	}
+	img, err := Open(context.Background(), dir, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	for _, l := range img.Layers {
+		layers = append(layers, l.Member)
+	}
+	return dir, layers
+}
+
+// Class 7: nothing outside a layout directory is read through a symbolic link: a blob,
+// blobs/ itself, or index.json linking out (relatively or absolutely) is refused, naming
+// the member; a relative link that stays inside the layout is followed.
+func TestLayoutSymlinksConfined(t *testing.T) {
+	replace := func(t *testing.T, dir, member, target string) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(member))
+		if err := os.RemoveAll(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// moveOut moves a member out of the layout, to a place a link can name.
+	moveOut := func(t *testing.T, dir, member string) string {
+		t.Helper()
+		out := filepath.Join(filepath.Dir(dir), "outside", filepath.Base(member))
+		os.MkdirAll(filepath.Dir(out), 0o755)
+		if err := os.Rename(filepath.Join(dir, filepath.FromSlash(member)), out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		member func(layers []string) string
+		rel    bool
+	}{
+		{"layer blob, absolute link", func(l []string) string { return l[1] }, false},
+		{"layer blob, relative link", func(l []string) string { return l[1] }, true},
+		{"blobs directory", func([]string) string { return "blobs" }, false},
+		{"index.json", func([]string) string { return "index.json" }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, layers := layoutDir(t)
+			m := tc.member(layers)
+			out := moveOut(t, dir, m)
+			target := out
+			if tc.rel {
+				target, _ = filepath.Rel(filepath.Dir(filepath.Join(dir, filepath.FromSlash(m))), out)
+			}
+			replace(t, dir, m, target)
+			_, err := Open(context.Background(), dir, nil, Options{})
+			if err == nil {
+				t.Fatalf("a layout whose %s links out of it (%s) opened", m, target)
+			}
+			checkOpenErr(t, "layout", err)
+			if !strings.Contains(err.Error(), "not followed") && !errors.Is(err, ErrMissing) {
+				t.Errorf("error %q does not say the link is not followed", err)
+			}
+		})
+	}
+	t.Run("in-layout link followed", func(t *testing.T) {
+		dir, layers := layoutDir(t)
+		p := filepath.Join(dir, filepath.FromSlash(layers[1]))
+		os.MkdirAll(filepath.Join(dir, "store"), 0o755)
+		if err := os.Rename(p, filepath.Join(dir, "store", "l1")); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink("../../store/l1", p); err != nil {
+			t.Fatal(err)
+		}
+		img, err := Open(context.Background(), dir, nil, Options{})
+		if err != nil {
+			t.Fatalf("a relative link inside the layout was not followed: %v", err)
+		}
+		img.Close()
+	})
+}
+
+// Class 8: a FIFO (or device) where a blob or index.json should be is refused by its type
+// without being opened for a blocking read (this test would hang otherwise).
+func TestLayoutFIFOBlob(t *testing.T) {
+	for _, which := range []string{"layer", "index.json"} {
+		t.Run(which, func(t *testing.T) {
+			dir, layers := layoutDir(t)
+			m := "index.json"
+			if which == "layer" {
+				m = layers[0]
+			}
+			p := filepath.Join(dir, filepath.FromSlash(m))
+			os.Remove(p)
+			if err := syscall.Mkfifo(p, 0o644); err != nil {
+				t.Skip("no FIFOs here:", err)
+			}
+			_, err := Open(context.Background(), dir, nil, Options{})
+			if !errors.Is(err, ErrMalformed) && !(which == "index.json" && errors.Is(err, ErrUnknownFormat)) {
+				t.Fatalf("error %v, want %v", err, ErrMalformed)
+			}
+			checkOpenErr(t, "layout", err)
+		})
+	}
+	// The same in an archive: a FIFO member named as a layer.
+	b := edit(t, func(m *rawMember) bool {
+		if layerMember(m.hdr.Name) && strings.HasPrefix(m.hdr.Name, firstLayerDir(t)) {
+			m.hdr.Typeflag, m.data = tar.TypeFifo, nil
+		}
+		return true
+	})
+	openBoth(t, b, Options{}, func(t *testing.T, err error) {
+		if !errors.Is(err, ErrMalformed) || !strings.Contains(err.Error(), "FIFO") {
+			t.Fatalf("error %v, want %v: a FIFO", err, ErrMalformed)
+		}
+	})
+}
+
+// firstLayerDir is the directory of goodImage's first layer member.
+func firstLayerDir(t *testing.T) string {
+	var m dockerManifestList
+	for _, rm := range members(t, archiveBytes(t, goodImage())) {
+		if rm.hdr.Name == "manifest.json" {
+			if err := json.Unmarshal(rm.data, &m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return strings.TrimSuffix(m[0].Layers[0], "layer.tar")
+}
+
+type dockerManifestList []dockerManifest
+
+// zeros reads n zero bytes and counts what was read.
+type zeros struct{ n, read int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n <= 0 {
+		return 0, io.EOF
+	}
+	k := int64(len(p))
+	if k > z.n {
+		k = z.n
+	}
+	clear(p[:k])
+	z.n -= k
+	z.read += k
+	return int(k), nil
+}
+
+// Class 9: after the end-of-archive marker a stream is read only so far: an archive
+// followed by 256 MiB of zeros (`cat a.tar /dev/zero`) opens having read at most a few MiB
+// past it; compressed, the same is refused (it must end within the trailer allowance).
+func TestStreamAfterEndOfArchive(t *testing.T) {
+	b := archiveBytes(t, goodImage())
+	z := &zeros{n: 256 << 20}
+	img, err := Open(context.Background(), Stdin, io.MultiReader(bytes.NewReader(b), z), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.Close()
+	if z.read > 4<<20 {
+		t.Errorf("read %d MiB of zeros after the archive", z.read>>20)
+	}
+	padded := append(append([]byte{}, b...), make([]byte, 8<<20)...)
+	_, err = Open(context.Background(), Stdin, bytes.NewReader(gz(padded)), Options{})
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "end-of-archive") {
+		t.Errorf("error %v, want %v: data after the end-of-archive marker", err, ErrCorrupt)
+	}
+	// Record padding (10 KiB) is fine.
+	padded = append(append([]byte{}, b...), make([]byte, 10<<10)...)
+	if img, err := Open(context.Background(), Stdin, bytes.NewReader(gz(padded)), Options{}); err != nil {
+		t.Errorf("padded archive refused: %v", err)
+	} else {
+		img.Close()
+	}
+}
+
+// emptyMembers is a tar stream of n empty members with 100-byte names.
+func emptyMembers(n int) io.Reader {
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		for i := 0; i < n; i++ {
+			name := fmt.Sprintf("%s%08d", strings.Repeat("m", 92), i)
+			if err := tw.WriteHeader(&tar.Header{Name: name, Typeflag: tar.TypeReg, Mode: 0o644, Format: tar.FormatUSTAR}); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		pw.CloseWithError(tw.Close())
+	}()
+	return pr
+}
+
+// Class 9: an endless stream of members is stopped by the member limit, and the memory a
+// member costs lets the default limit fit in 1 GiB (measured on 200,000 members).
+func TestEndlessMembers(t *testing.T) {
+	lim := DefaultLimits
+	lim.MaxEntries = 5000
+	_, err := Open(context.Background(), Stdin, emptyMembers(1<<30), Options{Limits: lim})
+	wantLimit(t, err, "entries")
+	if testing.Short() {
+		return
+	}
+	const n = 200_000
+	before := heapInUse()
+	st, err := indexStream(emptyMembers(n), parseOpts{lim: DefaultLimits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after := heapInUse()
+	runtime.KeepAlive(st)
+	per := int64(after-before) / n
+	t.Logf("%d bytes per member", per)
+	if total := per * int64(DefaultLimits.MaxEntries); total > 1<<30 {
+		t.Errorf("a member costs %d bytes: the default limit of %d members needs %d MiB", per, DefaultLimits.MaxEntries, total>>20)
+	}
+}
+
+// /dev/stdin, <(…) and other non-regular paths are read as streams.
+func TestPipePathIsAStream(t *testing.T) {
+	b := archiveBytes(t, goodImage())
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	go func() { w.Write(b); w.Close() }()
+	img, err := Open(context.Background(), fmt.Sprintf("/proc/self/fd/%d", r.Fd()), nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.Close()
+	if len(img.Layers) != 2 {
+		t.Errorf("%d layers, want 2", len(img.Layers))
 	}
 }

@@ -84,6 +84,9 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		if err != nil {
 			return nil, nil, err
 		}
+		if _, _, err := st.stat("index.json"); err != nil && !errors.Is(err, ErrMissing) {
+			return nil, st, memberErr("index.json", err) // there, but a link out, a FIFO, …
+		}
 		img, err := resolve(st, src, true, opts)
 		return img, st, err
 	}
