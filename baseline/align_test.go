@@ -152,3 +152,44 @@ func TestWarnings(t *testing.T) {
 		}
 	}
 }
+
+// TestCauses: what a growth failure names, as far as the lock's lists tell.
+func TestCauses(t *testing.T) {
+	A := synth{"FROM base", digestOf("A"), []string{"/bin/sh=busybox"}}
+	lib := synth{"/bin/sh -c apt-get install -y llvm", digestOf("L"), []string{
+		"/usr/lib/a.so=" + strings.Repeat("a", 1000), "/usr/lib/b.so=" + strings.Repeat("b", 900),
+		"/usr/lib/c.so=" + strings.Repeat("c", 800), "/usr/share/d=" + strings.Repeat("d", 700),
+		"/usr/share/e=" + strings.Repeat("e", 600), "/usr/share/small=" + strings.Repeat("s", 100),
+	}}
+	grown := lib
+	grown.diffID = digestOf("L2")
+	grown.files = append([]string{
+		"/usr/lib/libLLVM.so=" + strings.Repeat("L", 5000), // new, larger than the lock's smallest listed (600)
+		"/usr/lib/tiny=" + strings.Repeat("t", 300),         // new but under 600: the lock cannot tell
+		"/usr/lib/a.so=" + strings.Repeat("a", 1500),        // listed, grown by 500
+	}, lib.files[1:]...)
+	old := synthImage("app:1", A, lib)
+	lk, err := Of(old, fstree.Merge(old.Layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := synthImage("app:2", A, grown)
+	c, err := Compare(lk, img, fstree.Merge(img.Layers), Policy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 4,100 → 9,900 bytes: +5,800 (+141%). /usr/lib gained all of it; the files named
+	// explain 5,500 of 5,800 (95%), so the directory is not named again.
+	want := []string{"baseline.layer_growth: layer 1 RUN apt-get install -y llvm grew 5.80 kB (+141%, limit 10%): +/usr/lib/libLLVM.so (5.00 kB), /usr/lib/a.so (+500 B)"}
+	if diff := cmp.Diff(want, failures(c)); diff != "" {
+		t.Errorf("failures (-want +got):\n%s", diff)
+	}
+	wantCauses := []Cause{
+		{Path: "/usr/lib", Dir: true, Change: "grown", Size: 8500, Delta: 5800},
+		{Path: "/usr/lib/libLLVM.so", Change: "added", Size: 5000, Delta: 5000},
+		{Path: "/usr/lib/a.so", Change: "grown", Size: 1500, Delta: 500},
+	}
+	if diff := cmp.Diff(wantCauses, c.Layers[1].Causes); diff != "" {
+		t.Errorf("causes (-want +got):\n%s", diff)
+	}
+}

@@ -413,10 +413,16 @@ func humanSize(n int64) string {
 // shownCauses picks the causes a message names: of the given sign (1 growth, -1 shrinkage,
 // 0 any), without a directory that files already named explain (80% of its change).
 func shownCauses(cs []Cause, sign int) []Cause {
+	keep := func(c Cause) bool { return !(sign > 0 && c.Delta <= 0 || sign < 0 && c.Delta >= 0) }
 	var files []Cause
+	for _, c := range cs {
+		if keep(c) && !c.Dir {
+			files = append(files, c)
+		}
+	}
 	var out []Cause
 	for _, c := range cs {
-		if sign > 0 && c.Delta <= 0 || sign < 0 && c.Delta >= 0 {
+		if !keep(c) {
 			continue
 		}
 		if c.Dir {
@@ -429,8 +435,6 @@ func shownCauses(cs []Cause, sign int) []Cause {
 			if abs(explained)*5 >= abs(c.Delta)*4 {
 				continue
 			}
-		} else {
-			files = append(files, c)
 		}
 		out = append(out, c)
 	}
