@@ -165,8 +165,8 @@ func TestCauses(t *testing.T) {
 	grown.diffID = digestOf("L2")
 	grown.files = append([]string{
 		"/usr/lib/libLLVM.so=" + strings.Repeat("L", 5000), // new, larger than the lock's smallest listed (600)
-		"/usr/lib/tiny=" + strings.Repeat("t", 300),         // new but under 600: the lock cannot tell
-		"/usr/lib/a.so=" + strings.Repeat("a", 1500),        // listed, grown by 500
+		"/usr/lib/tiny=" + strings.Repeat("t", 300),        // new but under 600: the lock cannot tell
+		"/usr/lib/a.so=" + strings.Repeat("a", 1500),       // listed, grown by 500
 	}, lib.files[1:]...)
 	old := synthImage("app:1", A, lib)
 	lk, err := Of(old, fstree.Merge(old.Layers))
