@@ -50,7 +50,7 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	rc, err := openFile(img, x, args[1], at)
+	rc, err := openFile(func(int) *image.Image { return img }, x, args[1], at)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -62,8 +62,10 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 }
 
 // openFile opens the regular file at p as of layer, following symbolic links in the image
-// and resolving hardlinks: what cat prints and the explorer's viewer shows.
-func openFile(img *image.Image, x *explore.Index, p string, layer int) (io.ReadCloser, error) {
+// and resolving hardlinks: what cat prints and the explorer's viewer shows. imageOf gives
+// the image whose layers the index's versions at a layer name (one image, or OLD and NEW).
+func openFile(imageOf func(layer int) *image.Image, x *explore.Index, p string, layer int) (io.ReadCloser, error) {
+	img := imageOf(layer)
 	_, v, err := x.Lookup(p, layer, true)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,7 @@ Usage:
   strata files IMAGE       files of the merged filesystem (--layer N: one layer, raw)
   strata diff OLD NEW      what changed between two images, or what a container changed
                            (NEW a docker export of a container of image OLD)
+  strata explore IMAGE     interactive explorer: layers, files as of a layer, waste (NEW: a diff)
   strata cat IMAGE PATH    one file's content (--layer N: as of layer N, even if deleted later)
   strata images ARCHIVE    the images and platforms an archive holds (for --image and
                            --platform)
@@ -143,4 +144,5 @@ var commands = map[string]command{
 	"baseline": runBaseline,
 	"check":    runCheck,
 	"report":   runReport,
+	"explore":  runExplore,
 }

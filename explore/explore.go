@@ -107,6 +107,7 @@ type Index struct {
 	versions []Version
 	changes  [][]int32 // per layer, the nodes it marks, in pre-order
 	counts   []LayerChanges
+	fixed    []Mark // OfDiff: each node's mark at layer 1, as diff says
 }
 
 // Of indexes an image from its merge, which must come from fstree.MergeLogged over
@@ -271,6 +272,9 @@ func (x *Index) At(i, layer int) *Version {
 // a path absent then and not removed by that layer.
 func (x *Index) Shown(i, layer int) (*Version, Mark) {
 	v := x.At(i, layer)
+	if x.fixed != nil {
+		return x.shownDiff(i, layer, v)
+	}
 	var before *Version
 	if layer > 0 {
 		before = x.At(i, layer-1)
@@ -405,4 +409,21 @@ func (x *Index) Sizes(layer int) []int64 {
 		}
 	}
 	return sizes
+}
+
+// shownDiff is Shown for a comparison: layer 0 (OLD) marks nothing; layer 1 (NEW) marks what
+// diff said, a deleted path showing its old version.
+func (x *Index) shownDiff(i, layer int, v *Version) (*Version, Mark) {
+	m := x.fixed[i]
+	switch {
+	case layer == 0:
+		return v, Unchanged
+	case v == nil && m == Removed:
+		return x.At(i, 0), Removed
+	case v == nil:
+		return nil, Unchanged
+	case m == Removed: // diff does not delete a path NEW shows
+		return v, Unchanged
+	}
+	return v, m
 }

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
+
+	"github.com/strata-dev/strata/diff"
+	"github.com/strata-dev/strata/explore"
+	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/fstree"
+	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/render/tui"
+)
+
+const exploreSynopsis = `strata explore [flags] IMAGE [NEW]
+
+Browses an image in the terminal: its layers, the file tree as of the selected layer with
+what that layer added (A), modified (M) and removed (D), the wasted bytes, the config and
+history, and any file's content. With two images, browses their diff (OLD's files as layer
+0, NEW's as layer 1, marked as diff marks them; NEW may be a docker export of a container
+of OLD). Press ? for the keys. Needs a terminal: for text and JSON use inspect, files and diff.
+
+Examples:
+  strata explore app.tar
+  strata explore --no-color app.tar
+  strata explore app-1.tar app-2.tar
+  docker export ctr | strata explore app.tar -`
+
+// errNoTTY is explore's answer when it cannot draw.
+var errNoTTY = errors.New("explore needs a terminal (standard output is not one); for text or JSON use 'strata inspect', 'strata files' or 'strata diff'")
+
+func runExplore(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs, c := newFlags("explore", exploreSynopsis, stderr)
+	noColor := fs.Bool("no-color", false, "monochrome: A/M/D told apart by the marker column only (also NO_COLOR=1)")
+	verify := fs.Bool("verify", false, "recompute every digest first and show the result in the image pane (reads every byte)")
+	args, err := parse(fs, c, args, -1)
+	if err != nil {
+		return err
+	}
+	if len(args) != 1 && len(args) != 2 {
+		return &usageError{fmt.Sprintf("explore takes one image or two (OLD NEW), got %d argument(s)", len(args))}
+	}
+	if len(args) == 2 && args[0] == load.Stdin && args[1] == load.Stdin {
+		return &usageError{"only one of OLD and NEW can be - (standard input)"}
+	}
+	out, ok := stdout.(*os.File)
+	if !ok || !term.IsTerminal(out.Fd()) {
+		return &usageError{errNoTTY.Error()}
+	}
+	in, closeIn, err := ttyInput(stdin, args)
+	if err != nil {
+		return err
+	}
+	defer closeIn()
+	d, closeAll, err := exploreData(ctx, c, args, stdin, *verify)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	mono := *noColor || os.Getenv("NO_COLOR") != ""
+	opts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(in), tea.WithOutput(out)}
+	if mono {
+		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
+	}
+	_, err = tea.NewProgram(tui.New(d, tui.Options{Mono: mono}), opts...).Run()
+	if errors.Is(err, tea.ErrInterrupted) || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// ttyInput is where keys come from: standard input, unless it is not a terminal (an image
+// read from it, say), then /dev/tty.
+func ttyInput(stdin io.Reader, args []string) (io.Reader, func(), error) {
+	if f, ok := stdin.(*os.File); ok && term.IsTerminal(f.Fd()) && !contains(args, load.Stdin) {
+		return f, func() {}, nil
+	}
+	tty, err := os.Open("/dev/tty")
+	if err != nil {
+		return nil, nil, &usageError{"explore needs a terminal to read keys from: " + err.Error()}
+	}
+	return tty, func() { tty.Close() }, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// exploreData loads the images and computes what the explorer shows: the same structs
+// inspect and diff print.
+func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader, verify bool) (tui.Data, func(), error) {
+	var imgs []*image.Image
+	closeAll := func() {
+		for _, img := range imgs {
+			img.Close()
+		}
+	}
+	// Streamed input cannot be read twice: hash while reading, for inspect's metadata-only
+	// check and diff's content comparison.
+	lo := load.Options{HashFiles: inspect.EqualityHash, Verify: verify}
+	if len(args) == 2 {
+		lo.HashFiles = "sha256"
+	}
+	for _, a := range args {
+		img, err := c.openWith(ctx, a, stdin, lo)
+		if err != nil {
+			closeAll()
+			return tui.Data{}, nil, err
+		}
+		imgs = append(imgs, img)
+	}
+	newImg := imgs[len(imgs)-1]
+	fs := fstree.MergeLogged(newImg.Layers)
+	r, err := inspect.Of(newImg, fs, inspect.Options{})
+	if err != nil {
+		closeAll()
+		return tui.Data{}, nil, err
+	}
+	d := tui.Data{Title: args[len(args)-1], Report: r}
+	if len(args) == 1 {
+		x, err := explore.Of(newImg, fs)
+		if err != nil {
+			closeAll()
+			return tui.Data{}, nil, err
+		}
+		d.Index = x
+		d.Open = func(p string, layer int) (io.ReadCloser, error) {
+			return openFile(func(int) *image.Image { return newImg }, x, p, layer)
+		}
+		return d, closeAll, nil
+	}
+	res, err := diff.Compare(imgs[0], newImg, diff.Options{Expand: true})
+	if err != nil {
+		closeAll()
+		return tui.Data{}, nil, err
+	}
+	x := explore.OfDiff(fstree.Merge(imgs[0].Layers), fs, res)
+	d.Index, d.Diff, d.OldTitle = x, res, args[0]
+	d.Open = func(p string, layer int) (io.ReadCloser, error) {
+		return openFile(func(l int) *image.Image { return imgs[l] }, x, p, layer)
+	}
+	return d, closeAll, nil
+}
