@@ -47,6 +47,7 @@ func checkExplorer(tb *tab, im *Image, query string) {
 	t.Helper()
 	x := im.Index
 	last := x.Layers - 1
+	tb.do(chromedp.Click(`#explorer button.collapse`))
 	if got, want := rowCount(tb), rootRows(x, last); got != want {
 		t.Errorf("explorer rows at first: got %d, want %d (the root's children)", got, want)
 	}

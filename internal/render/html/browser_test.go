@@ -150,8 +150,8 @@ func open(t *testing.T, file string) *tab {
 		t.Fatalf("opening %s: %v", file, err)
 	}
 	ready := evalAs[string](tb, `document.body.dataset.ready`)
-	ms := evalAs[float64](tb, `+document.body.dataset.readyMs || 0`)
-	t.Logf("%s: drawn and interactive %.0f ms after navigation start", filepath.Base(file), ms)
+	ms := evalAs[[]float64](tb, `[+document.body.dataset.decodedMs || 0, +document.body.dataset.readyMs || 0]`)
+	t.Logf("%s: data decoded %.0f ms, page drawn and interactive %.0f ms after navigation start", filepath.Base(file), ms[0], ms[1])
 	if ready != "true" {
 		tb.checkClean()
 		t.Fatalf("page did not render: data-ready=%q", ready)
@@ -214,3 +214,7 @@ func (tb *tab) screenshot(name string) {
 	}
 	tb.t.Logf("screenshot: %s", p)
 }
+
+type chromedpAction = chromedp.Action[chromedp.Void]
+
+func clickSel(sel string) chromedpAction { return chromedp.Click(sel) }

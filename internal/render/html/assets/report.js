@@ -52,7 +52,15 @@ function bytes(n) {
   return (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) + ' ' + UNITS[u];
 }
 
-function exact(n) { return n.toLocaleString('en-US') + ' bytes'; }
+// commas writes an integer with thousands separators (toLocaleString is slow per call).
+function commas(n) {
+  const neg = n < 0;
+  let str = String(Math.abs(n));
+  for (let i = str.length - 3; i > 0; i -= 3) str = str.slice(0, i) + ',' + str.slice(i);
+  return neg ? '−' + str : str;
+}
+
+function exact(n) { return commas(n) + ' bytes'; }
 
 function pct(f) { return (f * 100).toFixed(f >= 0.9995 || f <= 0.0005 ? 0 : 1) + ' %'; }
 
@@ -345,13 +353,14 @@ function header(img, label) {
   const ver = r.verify
     ? h('span', { class: 'ok', text: '✔ verified: config digest and ' + r.verify.layers.length + ' layer diff_id' + (r.verify.layers.length === 1 ? '' : 's') + ' and blob digests recomputed' })
     : h('span', { class: 'muted', text: r.source.format === 'rootfs' ? 'a root filesystem claims no digests' : 'not verified (strata report --verify recomputes every digest)' });
+  const nSensitive = countSensitive(r);
   const stats = h('div', { class: 'stats' },
     stat('size', bytes(r.size), exact(r.size)),
     stat('layers', String(r.layers.length)),
-    stat('files', r.files.toLocaleString('en-US')),
+    stat('files', commas(r.files)),
     stat('efficiency', pct(r.efficiency), 'shipped bytes the final filesystem shows'),
     stat('wasted', bytes(r.wasted_bytes), exact(r.wasted_bytes) + ' shipped but hidden by a later layer', r.wasted_bytes > 0 ? 'bad' : ''),
-    stat('sensitive', String(countSensitive(r)), 'hidden or wasted entries whose names look like secrets', countSensitive(r) ? 'bad' : ''));
+    stat('sensitive', String(nSensitive), 'hidden or wasted paths whose names look like secrets', nSensitive ? 'bad' : ''));
   const plat = [r.os, r.architecture, r.variant].filter(Boolean).join('/');
   const info = kv([
     ['image ID', r.id || '(none: root filesystem)'],
@@ -371,11 +380,12 @@ function header(img, label) {
     stats, info, warn);
 }
 
+// countSensitive counts the secret-looking paths among the hidden entries and the waste.
 function countSensitive(r) {
-  let n = 0;
-  for (const x of r.hidden) if (x.sensitive) n++;
-  for (const w of r.wasted) if (w.sensitive && !r.hidden.some(x => x.path === w.path)) n++;
-  return n;
+  const paths = new Set();
+  for (const x of r.hidden) if (x.sensitive) paths.add(x.path);
+  for (const w of r.wasted) if (w.sensitive) paths.add(w.path);
+  return paths.size;
 }
 
 function stat(name, value, title, cls) {
@@ -754,7 +764,7 @@ function explorer(img, model) {
     }
     state.rows = Int32Array.from(rows);
     list.setCount(rows.length);
-    count.textContent = rows.length.toLocaleString('en-US') + ' rows' + (keep ? ' (filtered)' : '');
+    count.textContent = commas(rows.length) + ' rows' + (keep ? ' (filtered)' : '');
     vp.dataset.rows = rows.length;
   }
 
@@ -966,15 +976,20 @@ function wasteSection(img, onReveal) {
 
 function imageView(img, label) {
   const r = img.inspect;
+  const t0 = performance.now();
   const model = new TreeModel(img.tree, r.layers.length);
+  document.body.dataset.modelMs = (performance.now() - t0).toFixed(0);
   const root = h('div', { class: 'image' });
   let ex = null;
   const pick = (i) => { ex.setLayer(i, true); ex.scrollIntoView({ block: 'start' }); };
   const reveal = (i, layer) => ex.reveal(i, layer);
   const nav = h('nav', { class: 'toc' }, ['layers', 'treemap', 'explorer', 'history', 'config', 'waste'].map(id => h('a', { href: '#' + id + (label ? '-' + label : ''), text: id })));
-  ex = explorer(img, model);
-  const tm = treemap(img, model, (i) => reveal(i, r.layers.length - 1));
-  const secs = [layerChart(img, model, pick), tm, ex, wasteSection(img, reveal), historySection(img), configSection(img)];
+  const times = [];
+  const timed = (name, f) => { const t0 = performance.now(); const v = f(); times.push(name + '=' + (performance.now() - t0).toFixed(0)); return v; };
+  ex = timed('explorer', () => explorer(img, model));
+  const tm = timed('treemap', () => treemap(img, model, (i) => reveal(i, r.layers.length - 1)));
+  const secs = [timed('layers', () => layerChart(img, model, pick)), tm, ex, timed('waste', () => wasteSection(img, reveal)), timed('history', () => historySection(img)), configSection(img)];
+  document.body.dataset.times = times.join(' ');
   if (label) for (const sct of secs) sct.id += '-' + label;
   root.append(header(img, label), nav, ...secs);
   root.drawTreemap = () => tm.draw();
@@ -996,7 +1011,7 @@ function diffView(d) {
     res.warnings.map(w => h('p', { class: 'warn', text: w }))));
   const kinds = { A: 'added', C: 'changed', D: 'deleted' };
   const rows = res.changes.map(c => ({
-    cells: [c.kind, c.path + (c.entries > 1 ? '  (' + c.entries + ' entries)' : ''), c.type, (c.size_delta > 0 ? '+' : '') + c.size_delta.toLocaleString('en-US'), (c.reasons || []).join(', ')],
+    cells: [c.kind, c.path + (c.entries > 1 ? '  (' + c.entries + ' entries)' : ''), c.type, (c.size_delta > 0 ? '+' : '') + commas(c.size_delta), (c.reasons || []).join(', ')],
     titles: [kinds[c.kind], c.path, null, null, null],
     cls: 'k' + c.kind,
     c,
@@ -1090,7 +1105,9 @@ function render(d) {
   } else {
     const v = imageView(d.image, '');
     app.replaceChildren(v);
+    const t0 = performance.now();
     v.drawTreemap();
+    document.body.dataset.drawMs = (performance.now() - t0).toFixed(0);
     title = 'strata report: ' + identity(d.image.inspect);
   }
   app.append(h('footer', { class: 'muted', text: 'Generated by ' + (d.generator || 'strata') + '. Everything on this page was read from the archive offline; nothing is fetched.' }));
@@ -1099,14 +1116,20 @@ function render(d) {
 
 async function load() {
   const b64 = document.getElementById('strata-data').textContent.trim();
-  const bin = atob(b64);
-  const raw = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) raw[i] = bin.charCodeAt(i);
+  let raw;
+  if (Uint8Array.fromBase64) {
+    raw = Uint8Array.fromBase64(b64);
+  } else {
+    const bin = atob(b64);
+    raw = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) raw[i] = bin.charCodeAt(i);
+  }
   const stream = new Blob([raw]).stream().pipeThrough(new DecompressionStream('gzip'));
   return new Response(stream).json();
 }
 
 load().then((d) => {
+  document.body.dataset.decodedMs = performance.now().toFixed(0);
   render(d);
   document.body.dataset.readyMs = performance.now().toFixed(0);
   document.body.dataset.ready = 'true';
