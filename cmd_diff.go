@@ -30,7 +30,8 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return &usageError{"only one of OLD and NEW can be - (standard input)"}
 	}
 	// Streamed input cannot be read twice: hash file contents while reading it.
-	lo := load.Options{HashFiles: "sha256"}
+	// An export's diff_id (what docker import would record) is computed as it is read.
+	lo := load.Options{HashFiles: "sha256", RootfsDigest: true}
 	lo.Image = c.image
 	if *oldRef != "" {
 		lo.Image = *oldRef

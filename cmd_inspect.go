@@ -25,7 +25,7 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	// Telling metadata-only copies needs content; streamed input is hashed as it passes.
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify})
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify, RootfsDigest: true})
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,9 @@ func flatten(o, n *side, changes []Change) (*Flattened, error) {
 			f.Volumes = append(f.Volumes, Volume{Path: v, Note: volumeNote})
 		}
 	}
-	if l := n.img.Layers[0]; l.Open != nil {
+	if l := n.img.Layers[0]; l.DiffID != "" {
+		f.ImportDiffID = l.DiffID // the loader computed it: sha256 of the tar
+	} else if l.Open != nil {
 		rc, err := l.Open()
 		if err != nil {
 			return nil, err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -82,4 +83,29 @@ func resolveDirLayout(st store, src image.Source, opts Options) (*image.Image, e
 		return nil, err
 	}
 	return c.pick(nil)
+}
+
+// imageArchiveHead reports whether the tar header block head names a first member only
+// image archives start with: `blobs/` (OCI layouts, Docker 25+, containerd), a v1 layer
+// directory or blob named by a hex digest (legacy docker save, podman, skopeo), a
+// `sha256:<hex>` config (kaniko), or one of the archives' documents. A root filesystem does
+// not start so; if one did, only its diff_id would go uncomputed.
+func imageArchiveHead(head []byte) bool {
+	if len(head) < 512 || !isTarHeader(head) {
+		return false
+	}
+	name := string(bytes.TrimRight(head[:100], "\x00"))
+	if prefix := bytes.TrimRight(head[345:500], "\x00"); string(head[257:262]) == "ustar" && len(prefix) > 0 && head[156] != 'L' && head[156] != 'x' {
+		name = string(prefix) + "/" + name
+	}
+	first, _, _ := strings.Cut(memberName(name), "/")
+	switch {
+	case first == "blobs", first == "manifest.json", first == "index.json", first == "oci-layout", first == "repositories":
+		return true
+	case strings.HasPrefix(first, "sha256:"):
+		return true
+	case len(first) >= 64 && isHex(first[:64]):
+		return true
+	}
+	return false
 }

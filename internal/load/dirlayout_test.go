@@ -128,3 +128,21 @@ func TestDirLayout(t *testing.T) {
 		})
 	}
 }
+
+func TestImageArchiveHead(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	for name, want := range map[string]bool{
+		"blobs/": true, "./blobs/sha256/" + hex: true, hex + "/": true, hex + ".tar": true, hex + ".json": true,
+		"sha256:" + hex: true, "manifest.json": true, "index.json": true, "oci-layout": true, "repositories": true,
+		"./": false, "bin/": false, ".dockerenv": false, "etc/passwd": false, "abc/": false,
+	} {
+		m := fzMember{name: name, data: "x"}
+		if strings.HasSuffix(name, "/") {
+			m = fzMember{name: name, typ: tar.TypeDir}
+		}
+		b := fzTar(m)
+		if got := imageArchiveHead(b[:512]); got != want {
+			t.Errorf("%q: %v, want %v", name, got, want)
+		}
+	}
+}

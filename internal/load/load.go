@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 
@@ -27,7 +28,10 @@ type Options struct {
 	// file's digest with while reading streamed input (stdin, a compressed file), which cannot
 	// be read again; seekable inputs are read on demand instead. "" computes none.
 	HashFiles string
-	Limits    Limits
+	// RootfsDigest computes a root filesystem tarball's diff_id (the sha256 of the tar, what
+	// docker import records): a read of every byte, so only when asked (always with Verify).
+	RootfsDigest bool
+	Limits       Limits
 
 	collect *[]candidate // List: every selectable candidate, instead of choosing one
 	configs *configCache // each distinct config parsed once (set by resolve)
@@ -151,9 +155,13 @@ func openStream(br *bufio.Reader, opts Options, bud *budget) (store, string, err
 		return nil, comp, err
 	}
 	// The (decompressed) tar is hashed as it passes: if it is a root filesystem, that is its
-	// diff_id, as docker import and podman import record it.
-	tarHash := sha256.New()
-	r = io.TeeReader(r, tarHash)
+	// diff_id, as docker import and podman import record it. An archive whose first member
+	// belongs to an image archive is not hashed (it would cost a sha256 of every byte).
+	var tarHash hash.Hash
+	if (opts.Verify || opts.RootfsDigest) && !imageArchiveHead(head) {
+		tarHash = sha256.New()
+		r = io.TeeReader(r, tarHash)
+	}
 	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles, budget: bud})
 	if err != nil {
 		return nil, comp, err
@@ -170,7 +178,7 @@ func openStream(br *bufio.Reader, opts Options, bud *budget) (store, string, err
 	case n > maxTrailer && comp != CompressionNone:
 		return nil, comp, fmt.Errorf("%w: the %s stream goes on for more than %d bytes after the tar archive's end-of-archive marker", ErrCorrupt, comp, maxTrailer)
 	}
-	if st.root != nil && st.root.err == nil && n <= maxTrailer { // a digest of the whole stream
+	if tarHash != nil && st.root != nil && st.root.err == nil && n <= maxTrailer { // a digest of the whole stream
 		st.root.tarDigest = "sha256:" + hex.EncodeToString(tarHash.Sum(nil))
 	}
 	return st, comp, nil

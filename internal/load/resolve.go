@@ -70,7 +70,7 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 		return nil, fmt.Errorf("%w: directory has neither index.json (OCI image layout) nor manifest.json (docker save or containers/image dir: layout)", ErrUnknownFormat)
 	}
 	src.Format = image.FormatRootfs
-	b, open, ra, err := st.rootfs(parseOpts{lim: opts.Limits, hash: opts.Verify})
+	b, open, ra, err := st.rootfs(parseOpts{lim: opts.Limits, hash: opts.Verify || opts.RootfsDigest})
 	if err != nil {
 		return nil, err
 	}

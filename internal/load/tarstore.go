@@ -93,11 +93,11 @@ func (s *tarStore) readerAt(name string) io.ReaderAt {
 	return newSection(s.ra, m.off, m.size)
 }
 
-func (s *tarStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error) {
+func (s *tarStore) rootfs(opts parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error) {
 	if s.root.err != nil {
 		return nil, nil, nil, s.root.err
 	}
-	if s.root.tarDigest == "" {
+	if opts.hash && s.root.tarDigest == "" {
 		// The diff_id docker import and podman import give the tarball: sha256 of its bytes.
 		h := sha256.New()
 		if _, err := io.Copy(h, newSection(s.ra, 0, s.size)); err != nil {
