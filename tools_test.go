@@ -491,3 +491,60 @@ func TestIndexOnlyContainerdExport(t *testing.T) {
 		t.Errorf("repo_tags (-index annotation +strata):\n%s", diff)
 	}
 }
+
+// An opaque whiteout as overlay writes it (buildah bud --layers, overlay driver): the merged
+// image is what the container saw, so strata's files of the image are the export's paths
+// but podman's runtime entries and what the container wrote, and the diff is podman diff's.
+func TestOpaqueWhiteoutMatchesPodman(t *testing.T) {
+	img, exp := tools("opaque.docker.tar"), tools("opaque-ctr.export.tar")
+	var pi []podmanInspect
+	readToolJSON(t, "opaque.podman-inspect.json", &pi)
+	var got toolInspect
+	strataJSON(t, &got, nil, "inspect", img)
+	var diffIDs []string
+	for _, l := range got.Layers {
+		diffIDs = append(diffIDs, l.DiffID)
+	}
+	if diff := cmp.Diff(pi[0].RootFS.Layers, diffIDs); diff != "" {
+		t.Errorf("diff_ids (-podman +strata):\n%s", diff)
+	}
+	var d struct {
+		strataDiff
+		RuntimeBy string `json:"runtime_by"`
+	}
+	strataJSON(t, &d, nil, "diff", img, exp)
+	lines := []string{}
+	for _, c := range d.Changes {
+		lines = append(lines, c.Kind+" "+c.Path)
+	}
+	sort.Strings(lines)
+	if diff := cmp.Diff(readLines(t, tools("opaque-ctr.podman-diff.txt")), lines); diff != "" {
+		t.Errorf("changes (-podman diff +strata):\n%s", diff)
+	}
+	paths := func(name string, drop map[string]bool) []string {
+		var rows []filesRow
+		strataJSON(t, &rows, nil, "files", name)
+		out := []string{}
+		for _, r := range rows {
+			if !drop[r.Path] {
+				out = append(out, r.Path)
+			}
+		}
+		return out
+	}
+	drop := map[string]bool{"/opt/d/x": true}
+	for _, p := range d.Runtime {
+		drop[p] = true
+	}
+	want := paths(exp, drop)
+	if diff := cmp.Diff(want, paths(img, drop)); diff != "" {
+		t.Errorf("merged image paths (-export +strata):\n%s", diff)
+	}
+	for _, gone := range []string{"/opt/d/old", "/opt/d/sub", "/opt/d/sub/k"} {
+		for _, p := range want {
+			if p == gone {
+				t.Errorf("%s is in the export: the opaque directory did not hide it?", gone)
+			}
+		}
+	}
+}

@@ -12,8 +12,8 @@
 # The base is a `podman import` of a tiny rootfs assembled here from the committed static
 # busybox of testdata/docker/images/base (250 KB); BUSYBOX=/bin/busybox also works.
 #
-# Requirements (Debian packages): podman (with runc/crun, conmon), containerd (ctr), skopeo,
-# umoci, jq, GNU tar. Run as root:   bash testdata/tools/make-fixtures.sh
+# Requirements (Debian packages): podman (with runc/crun, conmon), buildah, containerd (ctr),
+# skopeo, umoci, jq, GNU tar; the kernel's overlayfs (the opaque-whiteout image). Run as root:   bash testdata/tools/make-fixtures.sh
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,7 +25,7 @@ FIXED_MTIME=1700000000 # 2023-11-14T22:13:20Z, for the base rootfs
 die() { echo "make-fixtures: $*" >&2; exit 1; }
 say() { echo "==> $*" >&2; }
 
-for t in podman ctr containerd skopeo umoci jq; do
+for t in podman buildah ctr containerd skopeo umoci jq; do
   command -v "$t" >/dev/null || die "$t not found (Debian: apt-get install podman containerd skopeo umoci jq)"
 done
 tar --version 2>/dev/null | grep -q 'GNU tar' || die "GNU tar required"
@@ -37,6 +37,7 @@ cleanup() {
   [ -n "$CTRD_PID" ] && kill "$CTRD_PID" 2>/dev/null && wait "$CTRD_PID" 2>/dev/null
   # vfs layers can be read-only; podman's own cleanup first, then the tree
   podman "${PODMAN_OPTS[@]}" system reset -f >/dev/null 2>&1 || true
+  umount "$WORK"/overlay/root/overlay/*/merged 2>/dev/null || true
   rm -rf "$WORK"
 }
 PODMAN_OPTS=(--root "$WORK/podman/root" --runroot "$WORK/podman/run" --storage-driver vfs
@@ -132,6 +133,31 @@ P export -o app-ctr.export.tar app-ctr
 P diff app-ctr | LC_ALL=C sort > app-ctr.podman-diff.txt
 P container inspect app-ctr > app-ctr.podman-inspect.json
 
+# ---------------------------------------------------------------- overlay: real opaque whiteouts
+# With the overlay driver, a directory removed and recreated in one RUN is stored as an opaque
+# directory (.wh..wh..opq), which vfs never writes. Built with buildah itself.
+say "buildah bud (overlay) -> localhost/strata-tools/opaque:1"
+OVERLAY_OPTS=(--root "$WORK/overlay/root" --runroot "$WORK/overlay/run" --storage-driver overlay)
+O() { podman "${OVERLAY_OPTS[@]}" --cgroup-manager cgroupfs --events-backend file "$@"; }
+O import -q base.rootfs.tar localhost/strata-tools/base:1 >/dev/null
+mkdir -p "$WORK/opaque"
+cat > "$WORK/opaque/Containerfile" <<'EOF'
+FROM localhost/strata-tools/base:1
+RUN mkdir -p /opt/d/sub && echo old > /opt/d/old && echo k > /opt/d/sub/k && echo keep > /opt/keep
+RUN rm -rf /opt/d && mkdir /opt/d && echo new > /opt/d/new
+CMD ["/bin/sh"]
+EOF
+buildah "${OVERLAY_OPTS[@]}" bud -q --layers --pull=never "${RUNOPTS[@]}" -t localhost/strata-tools/opaque:1 "$WORK/opaque" >/dev/null
+O save -q --format docker-archive -o opaque.docker.tar localhost/strata-tools/opaque:1
+O history --no-trunc --format '{{json .}}' localhost/strata-tools/opaque:1 > opaque.podman-history.jsonl
+O image inspect localhost/strata-tools/opaque:1 > opaque.podman-inspect.json
+sleep 1.1
+O run "${RUNOPTS[@]}" --name opaque-ctr localhost/strata-tools/opaque:1 sh -c 'echo x > /opt/d/x' >/dev/null
+O export -o opaque-ctr.export.tar opaque-ctr
+O diff opaque-ctr | LC_ALL=C sort > opaque-ctr.podman-diff.txt
+O rm -f opaque-ctr >/dev/null
+O system reset -f >/dev/null 2>&1 || true
+
 # ---------------------------------------------------------------- containerd (private daemon)
 say "starting a private containerd"
 C=$WORK/containerd
@@ -219,6 +245,11 @@ done
 row app-ctr.export.tar "\`podman export\` of container app-ctr (from app, stopped)"
 row app-ctr.podman-diff.txt "\`podman diff app-ctr | LC_ALL=C sort\`"
 row app-ctr.podman-inspect.json "\`podman container inspect app-ctr\`"
+row opaque.docker.tar "\`buildah bud\` with the overlay driver (\`rm -rf /opt/d && mkdir /opt/d\` in one RUN: an opaque whiteout \`opt/d/.wh..wh..opq\`), \`podman save\`"
+row opaque.podman-history.jsonl "\`podman history --no-trunc --format '{{json .}}' localhost/strata-tools/opaque:1\`"
+row opaque.podman-inspect.json "\`podman image inspect localhost/strata-tools/opaque:1\`"
+row opaque-ctr.export.tar "\`podman export\` of container opaque-ctr (overlay; wrote /opt/d/x)"
+row opaque-ctr.podman-diff.txt "\`podman diff opaque-ctr | LC_ALL=C sort\`"
 row app.ctr-images-ls.txt "\`ctr images ls\` after \`ctr images import --no-unpack app.docker.tar\`"
 row app.ctr-manifest.json "\`ctr content get <digest ctr images ls shows>\`: the image's manifest as containerd stores it"
 row app.ctr.tar "\`ctr images export app.ctr.tar localhost/strata-tools/app:1\`$( [ $CTR_PLATFORM_SAME = 1 ] && echo '; with \`--platform linux/amd64\` ctr writes the same bytes (checked with cmp)')"
