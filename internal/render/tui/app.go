@@ -208,8 +208,7 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		m.tree.rebuild()
 		m.tree.scroll(m.treeHeight())
 	case key.Matches(k, km.Changes):
-		m.tree.changesOnly = !m.tree.changesOnly
-		m.tree.rebuild()
+		m.tree.setChangesOnly(!m.tree.changesOnly)
 		m.tree.scroll(m.treeHeight())
 	case key.Matches(k, km.Enter):
 		return m, m.enter()

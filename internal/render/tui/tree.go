@@ -20,18 +20,23 @@ type tree struct {
 	layer       int
 	rows        []int32 // visible nodes, in display order
 	cursor, top int
-	expanded    []bool // per node
+	expanded    []bool // per node, the open directories of the mode shown: one of
+	open        []bool // the cumulative tree's, as the user left them
+	openChanges []bool // the changes-only tree's: every directory holding a change, per layer
 	changesOnly bool   // show only what the layer changed (and the directories holding it)
 	bySize      bool   // siblings largest first instead of by name
 	changed     []bool // per node, for changesOnly: marked by the layer or holding a marked node
+	changedFor  int    // the layer changed and openChanges are for; -1 for none
 	keep        []bool // per node, with a filter: a match or an ancestor of one; nil without
 	sizes       map[int][]int64
 	kids        []int32 // scratch for sorting siblings
 }
 
 func newTree(x *explore.Index, layer int) *tree {
-	t := &tree{x: x, layer: layer, expanded: make([]bool, len(x.Nodes)), sizes: map[int][]int64{}}
-	t.expanded[0] = true
+	t := &tree{x: x, layer: layer, open: make([]bool, len(x.Nodes)), sizes: map[int][]int64{}}
+	t.open[0] = true
+	t.expanded = t.open
+	t.changedFor = -1
 	t.rebuild()
 	return t
 }
@@ -141,8 +146,9 @@ func (t *tree) rebuild() {
 	if t.cursor < len(t.rows) {
 		at = t.rows[t.cursor]
 	}
-	if t.changesOnly {
+	if t.changesOnly && t.changedFor != t.layer {
 		t.markChanged()
+		t.changedFor = t.layer
 	}
 	t.rows = t.appendRows(t.rows[:0], 0)
 	t.cursor = 0
@@ -153,18 +159,35 @@ func (t *tree) rebuild() {
 	}
 }
 
-// markChanged flags the nodes the layer marks and their ancestors.
+// markChanged flags the nodes the layer marks and their ancestors, which it opens.
 func (t *tree) markChanged() {
 	if t.changed == nil {
 		t.changed = make([]bool, len(t.x.Nodes))
+		t.openChanges = make([]bool, len(t.x.Nodes))
 	} else {
 		clear(t.changed)
+		clear(t.openChanges)
 	}
+	t.openChanges[0] = true
 	for _, i := range t.x.Changes(t.layer) {
 		for j := i; j > 0 && !t.changed[j]; j = t.x.Nodes[j].Parent {
 			t.changed[j] = true
 		}
+		for j := t.x.Nodes[i].Parent; j > 0 && !t.openChanges[j]; j = t.x.Nodes[j].Parent {
+			t.openChanges[j] = true
+		}
 	}
+	t.expanded = t.openChanges
+}
+
+// setChangesOnly switches between the cumulative tree and the layer's changes.
+func (t *tree) setChangesOnly(on bool) {
+	t.changesOnly = on
+	t.expanded = t.open
+	if on && t.openChanges != nil {
+		t.expanded = t.openChanges
+	}
+	t.rebuild()
 }
 
 // rowOf finds node i's row, or -1: by binary search when rows are in node order.
@@ -239,7 +262,7 @@ func (t *tree) reveal(i int32) {
 		t.keep = nil
 	}
 	if t.changesOnly && !t.changed[i] {
-		t.changesOnly = false
+		t.changesOnly, t.expanded = false, t.open
 	}
 	for j := t.x.Nodes[i].Parent; j > 0; j = t.x.Nodes[j].Parent {
 		t.expanded[j] = true
