@@ -47,7 +47,9 @@ func (s *tmuxScreen) waitFor(want ...string) string {
 	return ""
 }
 
-func (s *tmuxScreen) keys(keys ...string) { s.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...) }
+func (s *tmuxScreen) keys(keys ...string) {
+	s.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...)
+}
 
 // TestExploreInTmux runs strata explore on Docker-made fixtures in tmux, as a user would:
 // open, select a layer, filter, open the waste pane, read a file, quit; and browse an
