@@ -2,11 +2,13 @@ package baseline
 
 import (
 	"context"
-	"strings"
+	"encoding/json"
+	"os"
 	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
@@ -21,7 +23,7 @@ const fixtures = "../testdata/baseline/images.tar.zst"
 
 func openFixture(t testing.TB, name string) (*image.Image, *fstree.FS) {
 	t.Helper()
-	img, err := load.Open(context.Background(), fixtures, nil, load.Options{Image: "strata-baseline/" + name + ":1", HashFiles: ContentHash})
+	img, err := load.Open(context.Background(), fixtures, nil, load.Options{Image: name, HashFiles: ContentHash})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,28 +86,29 @@ func TestDockerPairs(t *testing.T) {
 	// (3,492 + 6 bytes), 2 COPY config.txt, 3 RUN printf … > /app/tool.
 	const dataCmd = "RUN mkdir -p /app/lib && seq 1 ${N} > /app/lib/data.txt && printf 'app …"
 	tests := []struct {
-		name    string
-		image   string
-		policy  Policy
-		classes []classRow
-		fails   []string
-		config  []string // changed config fields
+		name     string
+		image    string
+		policy   Policy
+		classes  []classRow
+		fails    []string
+		config   []string // changed config fields
+		warnings []string
 	}{
 		{
-			name: "itself", image: "app",
+			name: "itself", image: "strata-baseline/app:1",
 			classes: []classRow{{Unchanged, 0, 0}, {Unchanged, 1, 1}, {Unchanged, 2, 2}, {Unchanged, 3, 3}},
 		},
 		{
 			// --no-cache seconds later: new mtimes, so new diff_ids (make-fixtures.sh checks),
 			// the same files and contents.
-			name: "timestamp-only rebuild", image: "app-rebuild",
+			name: "timestamp-only rebuild", image: "strata-baseline/app:rebuild",
 			classes: []classRow{{Unchanged, 0, 0}, {Rebuilt, 1, 1}, {Rebuilt, 2, 2}, {Rebuilt, 3, 3}},
 			config:  []string{"created"},
 		},
 		{
 			// seq 1 9000 is 43,893 bytes (9×2 + 90×3 + 900×4 + 8,001×5), 40,401 more than
 			// seq 1 900's 3,492: +1155% of the layer's 3,498. The layers above are rebuilt.
-			name: "one layer grown", image: "app-grown",
+			name: "one layer grown", image: "strata-baseline/app:grown",
 			classes: []classRow{{Unchanged, 0, 0}, {Grown, 1, 1}, {Rebuilt, 2, 2}, {Rebuilt, 3, 3}},
 			fails: []string{
 				"baseline.layer_growth: layer 1 " + dataCmd + " grew 40.4 kB (+1155%, limit 10%): /app/lib/data.txt (+40.4 kB)",
@@ -113,19 +116,19 @@ func TestDockerPairs(t *testing.T) {
 			config: []string{"created"},
 		},
 		{
-			name: "grown, growth limit off", image: "app-grown", policy: Policy{MaxLayerGrowth: ptr(Off)},
+			name: "grown, growth limit off", image: "strata-baseline/app:grown", policy: Policy{MaxLayerGrowth: ptr(Off)},
 			classes: []classRow{{Unchanged, 0, 0}, {Grown, 1, 1}, {Rebuilt, 2, 2}, {Rebuilt, 3, 3}},
 			config:  []string{"created"},
 		},
 		{
-			name: "grown within a 2000% limit", image: "app-grown", policy: Policy{MaxLayerGrowth: ptr(Percent(2000))},
+			name: "grown within a 2000% limit", image: "strata-baseline/app:grown", policy: Policy{MaxLayerGrowth: ptr(Percent(2000))},
 			classes: []classRow{{Unchanged, 0, 0}, {Grown, 1, 1}, {Rebuilt, 2, 2}, {Rebuilt, 3, 3}},
 			config:  []string{"created"},
 		},
 		{
 			// A RUN inserted after the data layer (cached: app's own): the COPY and RUN above
 			// it are rebuilt on a new parent with the same contents, and still matched.
-			name: "a layer added in the middle", image: "app-added",
+			name: "a layer added in the middle", image: "strata-baseline/app:added",
 			classes: []classRow{{Unchanged, 0, 0}, {Unchanged, 1, 1}, {Added, 2, -1}, {Rebuilt, 3, 2}, {Rebuilt, 4, 3}},
 			fails: []string{
 				`baseline.added_layers: layer 2 RUN printf "extra\n" > /app/extra.txt && seq 1 200 > /app/lib/more.txt added (698 B, 4 entries): +/app/lib/more.txt (692 B), +/app/extra.txt (6 B)`,
@@ -133,13 +136,13 @@ func TestDockerPairs(t *testing.T) {
 			config: []string{"created"},
 		},
 		{
-			name: "added, allowed", image: "app-added", policy: Policy{AllowAddedLayers: true},
+			name: "added, allowed", image: "strata-baseline/app:added", policy: Policy{AllowAddedLayers: true},
 			classes: []classRow{{Unchanged, 0, 0}, {Unchanged, 1, 1}, {Added, 2, -1}, {Rebuilt, 3, 2}, {Rebuilt, 4, 3}},
 			config:  []string{"created"},
 		},
 		{
 			// ENV, EXPOSE and USER only: every layer is app's.
-			name: "config change", image: "app-config",
+			name: "config change", image: "strata-baseline/app:config",
 			classes: []classRow{{Unchanged, 0, 0}, {Unchanged, 1, 1}, {Unchanged, 2, 2}, {Unchanged, 3, 3}},
 			fails: []string{
 				"baseline.exposed_ports: new exposed port(s) 8080/tcp (EXPOSE 8080/tcp)",
@@ -148,13 +151,13 @@ func TestDockerPairs(t *testing.T) {
 			config: []string{"created", "env.APP_MODE", "exposed_ports.8080/tcp", "user"},
 		},
 		{
-			name: "config change, allowed", image: "app-config", policy: Policy{AllowNewPorts: true, AllowUserChange: true},
+			name: "config change, allowed", image: "strata-baseline/app:config", policy: Policy{AllowNewPorts: true, AllowUserChange: true},
 			classes: []classRow{{Unchanged, 0, 0}, {Unchanged, 1, 1}, {Unchanged, 2, 2}, {Unchanged, 3, 3}},
 			config:  []string{"created", "env.APP_MODE", "exposed_ports.8080/tcp", "user"},
 		},
 		{
 			// chmod 4755 /app/tool, then a key written in one layer and deleted in the next.
-			name: "setuid and a hidden key", image: "app-risky",
+			name: "setuid and a hidden key", image: "strata-baseline/app:risky",
 			classes: []classRow{{Unchanged, 0, 0}, {Unchanged, 1, 1}, {Unchanged, 2, 2}, {Unchanged, 3, 3}, {Added, 4, -1}, {Added, 5, -1}, {Added, 6, -1}},
 			fails: []string{
 				"baseline.added_layers: layer 4 RUN chmod 4755 /app/tool added (20 B, 2 entries): +/app/tool (20 B)",
@@ -168,7 +171,7 @@ func TestDockerPairs(t *testing.T) {
 		{
 			// base:2 differs from base:1 in /etc/os-release's VERSION_ID only (same size);
 			// the app layers rebuilt on it have app's contents.
-			name: "base image bumped", image: "app-rebased",
+			name: "base image bumped", image: "strata-baseline/app:rebased",
 			classes: []classRow{{Changed, 0, 0}, {Rebuilt, 1, 1}, {Rebuilt, 2, 2}, {Rebuilt, 3, 3}},
 			fails: []string{
 				"baseline.base: base layer 0 changed: f479a0d03669 → 1d6bd89b444c, same size",
@@ -177,13 +180,13 @@ func TestDockerPairs(t *testing.T) {
 			config: []string{"created", "labels.org.opencontainers.image.base.name"},
 		},
 		{
-			name: "base bumped, allowed", image: "app-rebased", policy: Policy{AllowBaseChange: true},
+			name: "base bumped, allowed", image: "strata-baseline/app:rebased", policy: Policy{AllowBaseChange: true},
 			classes: []classRow{{Changed, 0, 0}, {Rebuilt, 1, 1}, {Rebuilt, 2, 2}, {Rebuilt, 3, 3}},
 			config:  []string{"created", "labels.org.opencontainers.image.base.name"},
 		},
 		{
 			// base_layers: 0 in the policy: no base; the changed layer 0 is then only a change.
-			name: "base bumped, no base layers", image: "app-rebased", policy: Policy{BaseLayers: ptr(0)},
+			name: "base bumped, no base layers", image: "strata-baseline/app:rebased", policy: Policy{BaseLayers: ptr(0)},
 			classes: []classRow{{Changed, 0, 0}, {Rebuilt, 1, 1}, {Rebuilt, 2, 2}, {Rebuilt, 3, 3}},
 			fails: []string{
 				"baseline.base: base image changed: strata-baseline/base:1 → strata-baseline/base:2 (org.opencontainers.image.base.name)",
@@ -215,9 +218,32 @@ func TestDockerPairs(t *testing.T) {
 			if c.Failed() != (len(tt.fails) > 0) {
 				t.Errorf("Failed() = %v", c.Failed())
 			}
-			if len(c.Warnings) != 0 && !strings.HasPrefix(tt.image, "app") {
-				t.Errorf("warnings: %q", c.Warnings)
+			if diff := cmp.Diff(tt.warnings, c.Warnings, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("warnings (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestDockerDiffIDs: the fixtures are what Docker says they are (docker image inspect's
+// RootFS.Layers), so the classes above rest on the engine's diff_ids.
+func TestDockerDiffIDs(t *testing.T) {
+	for _, tag := range []string{"1", "rebuild", "grown", "added", "config", "risky", "rebased"} {
+		raw, err := os.ReadFile("../testdata/baseline/app-" + tag + ".inspect.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inspect []struct{ RootFS struct{ Layers []string } }
+		if err := json.Unmarshal(raw, &inspect); err != nil || len(inspect) != 1 {
+			t.Fatalf("app-%s.inspect.json: %v", tag, err)
+		}
+		img, _ := openFixture(t, "strata-baseline/app:"+tag)
+		var got []string
+		for _, l := range img.Layers {
+			got = append(got, l.DiffID)
+		}
+		if diff := cmp.Diff(inspect[0].RootFS.Layers, got); diff != "" {
+			t.Errorf("app:%s diff_ids (-docker +strata):\n%s", tag, diff)
+		}
 	}
 }

@@ -8,16 +8,16 @@
 #   app.lock.json    `strata baseline --image strata-baseline/app:1 images.tar.zst`
 #   MANIFEST.md      engine version, sizes, diff_ids
 #
-# Images (tags strata-baseline/NAME:1; the base ones :1 and :2):
+# Images (tags strata-baseline/base:1 and :2, strata-baseline/app:TAG):
 #   base:1        docker import of a busybox rootfs (testdata/docker/images/base/busybox)
 #   base:2        the same rootfs with /etc/os-release bumped: a new base layer
-#   app           app/Dockerfile FROM base:1: LABEL base.name, RUN data, COPY config, RUN tool
-#   app-rebuild   app/Dockerfile again, --no-cache, seconds later: same contents, new mtimes
-#   app-grown     app/Dockerfile with --build-arg N=9000: the data layer grows ~40 kB
-#   app-added     app/Dockerfile.added: a RUN layer inserted after the data layer
-#   app-config    app/Dockerfile.config FROM app: ENV, EXPOSE 8080, USER root; no new layer
-#   app-risky     app/Dockerfile.risky FROM app: setuid tool, a key written then deleted
-#   app-rebased   app/Dockerfile with --build-arg BASE=strata-baseline/base:2
+#   app:1         app/Dockerfile FROM base:1: LABEL base.name, RUN data, COPY config, RUN tool
+#   app:rebuild   app/Dockerfile again, --no-cache, seconds later: same contents, new mtimes
+#   app:grown     app/Dockerfile with --build-arg N=9000: the data layer grows ~40 kB
+#   app:added     app/Dockerfile.added: a RUN layer inserted after the data layer
+#   app:config    app/Dockerfile.config FROM app:1: ENV, EXPOSE 8080, USER root; no new layer
+#   app:risky     app/Dockerfile.risky FROM app:1: setuid tool, a key written then deleted
+#   app:rebased   app/Dockerfile with --build-arg BASE=strata-baseline/base:2
 #
 # Requirements: docker CLI and a running engine (DOCKER_HOST), GNU tar, zstd, jq, go.
 # Starting a throw-away engine: see testdata/docker/make-fixtures.sh.
@@ -30,7 +30,7 @@ export DOCKER_BUILDKIT=0 LC_ALL=C
 BUSYBOX=${BUSYBOX:-$ROOT/testdata/docker/images/base/busybox}
 P=strata-baseline
 FIXED_MTIME=1700000000
-APPS=(app app-rebuild app-grown app-added app-config app-risky app-rebased)
+APPS=(1 rebuild grown added config risky rebased)
 
 die() { echo "make-fixtures: $*" >&2; exit 1; }
 say() { echo "==> $*" >&2; }
@@ -44,7 +44,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 say "removing previous images and outputs"
-for ((i=${#APPS[@]}-1; i>=0; i--)); do docker image rm -f "$P/${APPS[i]}:1" >/dev/null 2>&1 || true; done
+for ((i=${#APPS[@]}-1; i>=0; i--)); do docker image rm -f "$P/app:${APPS[i]}" >/dev/null 2>&1 || true; done
 docker image rm -f "$P/base:1" "$P/base:2" >/dev/null 2>&1 || true
 rm -f ./*.inspect.json ./*.history.jsonl images.tar.zst app.lock.json MANIFEST.md
 
@@ -78,28 +78,28 @@ done
 touch -d "@$FIXED_MTIME" app/config.txt
 build() { # tag [docker build args...]
   local tag=$1; shift
-  say "docker build -> $P/$tag:1 $*"
-  docker build --network none --pull=false -t "$P/$tag:1" "$@" app >"$WORK/build-$tag.log" 2>&1 ||
+  say "docker build -> $P/app:$tag $*"
+  docker build --network none --pull=false -t "$P/app:$tag" "$@" app >"$WORK/build-$tag.log" 2>&1 ||
     { cat "$WORK/build-$tag.log" >&2; die "build of $tag failed"; }
 }
-build app --no-cache
-build app-grown --build-arg N=9000          # cached up to the data layer
-build app-added -f app/Dockerfile.added     # cached: the data layer is app's
-build app-config -f app/Dockerfile.config
-build app-risky -f app/Dockerfile.risky
+build 1 --no-cache
+build grown --build-arg N=9000          # cached up to the data layer
+build added -f app/Dockerfile.added     # cached: the data layer is app:1's
+build config -f app/Dockerfile.config
+build risky -f app/Dockerfile.risky
 sleep 2 # whole seconds: the rebuild's files get other mtimes in the tar headers
-build app-rebuild --no-cache
-build app-rebased --no-cache --build-arg BASE=$P/base:2
+build rebuild --no-cache
+build rebased --no-cache --build-arg BASE=$P/base:2
 
 # ---------------------------------------------------------------- Docker's answers
 diffids() { docker image inspect --format '{{join .RootFS.Layers " "}}' "$1"; }
 for n in "${APPS[@]}"; do
-  docker image inspect "$P/$n:1" > "$n.inspect.json"
-  docker history --no-trunc --human=false --format '{{json .}}' "$P/$n:1" > "$n.history.jsonl"
+  docker image inspect "$P/app:$n" > "app-$n.inspect.json"
+  docker history --no-trunc --human=false --format '{{json .}}' "$P/app:$n" > "app-$n.history.jsonl"
 done
 # The timestamp-only rebuild must really have new diff_ids above the base.
 read -r -a A <<<"$(diffids $P/app:1)"
-read -r -a B <<<"$(diffids $P/app-rebuild:1)"
+read -r -a B <<<"$(diffids $P/app:rebuild)"
 [ "${#A[@]}" = "${#B[@]}" ] || die "app-rebuild has ${#B[@]} layers, app ${#A[@]}"
 [ "${A[0]}" = "${B[0]}" ] || die "app-rebuild has another base layer"
 for ((i=1; i<${#A[@]}; i++)); do
@@ -108,7 +108,7 @@ done
 
 say "docker save -> images.tar.zst"
 TAGS=("$P/base:1" "$P/base:2")
-for n in "${APPS[@]}"; do TAGS+=("$P/$n:1"); done
+for n in "${APPS[@]}"; do TAGS+=("$P/app:$n"); done
 docker save -o "$WORK/images.tar" "${TAGS[@]}"
 zstd -q -19 -c "$WORK/images.tar" > images.tar.zst
 
@@ -127,7 +127,7 @@ say "strata baseline -> app.lock.json"
   echo "| image | diff_ids |"
   echo "| --- | --- |"
   for n in "${APPS[@]}"; do
-    echo "| \`$P/$n:1\` | $(diffids "$P/$n:1" | tr ' ' '\n' | sed 's/^sha256:\(.\{12\}\).*/`\1`/' | paste -sd' ') |"
+    echo "| \`$P/app:$n\` | $(diffids "$P/app:$n" | tr ' ' '\n' | sed 's/^sha256:\(.\{12\}\).*/`\1`/' | paste -sd' ') |"
   done
 } > MANIFEST.md
 say "done"
