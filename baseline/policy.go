@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 )
 
 // DefaultMaxLayerGrowth is the growth, in percent of its locked size, a layer may have
@@ -66,8 +69,40 @@ func (p *Percent) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// UnmarshalYAML reads a Percent from a YAML scalar (goccy/go-yaml's BytesUnmarshaler).
-func (p *Percent) UnmarshalYAML(b []byte) error { return p.UnmarshalText(b) }
+// UnmarshalYAML reads a Percent from a YAML scalar (goccy/go-yaml's NodeUnmarshaler); a
+// bad value is an error at the value's token, so that the rules file's line is named.
+func (p *Percent) UnmarshalYAML(n ast.Node) error {
+	tk := n.GetToken()
+	s := ""
+	switch n.Type() {
+	case ast.StringType, ast.IntegerType, ast.FloatType, ast.LiteralType:
+		s = tk.Value
+	default:
+		return &valueError{tk: tk, msg: "want a percentage (e.g. 10%, 2.5% or off), got " + strings.ToLower(n.Type().String())}
+	}
+	v, err := ParsePercent(s)
+	if err != nil {
+		return &valueError{tk: tk, msg: err.Error()}
+	}
+	*p = v
+	return nil
+}
+
+// valueError is a bad YAML value at its token (it satisfies goccy/go-yaml's Error).
+type valueError struct {
+	tk  *token.Token
+	msg string
+}
+
+func (e *valueError) Error() string {
+	if e.tk == nil {
+		return e.msg
+	}
+	return fmt.Sprintf("[%d:%d] %s", e.tk.Position.Line, e.tk.Position.Column, e.msg)
+}
+func (e *valueError) GetToken() *token.Token        { return e.tk }
+func (e *valueError) GetMessage() string            { return e.msg }
+func (e *valueError) FormatError(bool, bool) string { return e.Error() }
 
 // UnmarshalJSON reads a Percent from a JSON number or string.
 func (p *Percent) UnmarshalJSON(b []byte) error { return p.UnmarshalText(b) }

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
@@ -54,7 +55,13 @@ func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
 	sums := map[*image.Entry]string{}
 	if len(refs) > 0 {
 		var err error
-		if sums, err = content.Digests(refs, EqualityHash); err != nil {
+		// Streamed input opened for another digest (check --baseline wants sha256) carries
+		// that one: equality needs no particular algorithm, only one for both sides.
+		alg := EqualityHash
+		if d := refs[0].Entry.Digest(); d != "" {
+			alg, _, _ = strings.Cut(d, ":")
+		}
+		if sums, err = content.Digests(refs, alg); err != nil {
 			return nil, err
 		}
 	}
