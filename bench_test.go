@@ -228,3 +228,21 @@ func BenchmarkDiff(b *testing.B) {
 		benchRun(b, "", "diff", "-o", "json", in["tar"], in["export"])
 	})
 }
+
+// BenchmarkProgress is BenchmarkInspect with the progress display counting and drawing (to a
+// discarded stderr, as if it were a terminal), against it off: the cost of --progress.
+//
+//	go test -run XXX -bench Progress -benchtime 5x
+func BenchmarkProgress(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			forceProgress = on
+			defer func() { forceProgress = false }()
+			benchCommand(b, "inspect", "-o", "json")
+		})
+	}
+}

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
@@ -268,11 +270,20 @@ func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o lo
 		o.Image = c.image
 	}
 	o.Platform = c.platform
-	o.Limits = load.DefaultLimits
-	for _, kv := range c.limits {
-		o.Limits.Set(kv) // checked by parse
-	}
+	o.Limits = c.loadLimits()
+	var done func()
+	o.Progress, done = c.startProgress(arg)
+	defer done()
 	return load.Open(ctx, arg, stdin, o)
+}
+
+// loadLimits are the default limits changed by --limit.
+func (c *common) loadLimits() load.Limits {
+	l := load.DefaultLimits
+	for _, kv := range c.limits {
+		l.Set(kv) // checked by parse
+	}
+	return l
 }
 
 // warn prints a warning on stderr, one escaped line.
@@ -280,6 +291,24 @@ func (c *common) warn(format string, args ...any) {
 	fmt.Fprintf(c.stderr, "strata: warning: %s\n", load.Printable(fmt.Sprintf(format, args...)))
 }
 
+// render gives table options with the stable layout; renderFor fits tables to stdout when it
+// is a terminal.
 func (c *common) render() render.Options {
 	return render.Options{NoTrunc: c.noTrunc, Quiet: c.quiet, Null: c.null}
+}
+
+// renderFor is render fitted to stdout when it is a terminal (and --no-trunc is not given):
+// COLUMNS when set to a number, else the terminal's width.
+func (c *common) renderFor(stdout io.Writer) render.Options {
+	o := c.render()
+	fd, tty := terminal(stdout)
+	if !tty || c.noTrunc {
+		return o
+	}
+	width := 80
+	if w, _, err := term.GetSize(fd); err == nil && w > 0 {
+		width = w
+	}
+	o.Width = render.Width(os.Getenv("COLUMNS"), width)
+	return o
 }

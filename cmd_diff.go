@@ -60,7 +60,7 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if c.output == "json" {
 		err = render.JSON(stdout, r)
 	} else {
-		err = render.Diff(stdout, r, c.render())
+		err = render.Diff(stdout, r, c.renderFor(stdout))
 	}
 	if err == nil && r.Different() {
 		return errDifferent

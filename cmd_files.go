@@ -77,7 +77,7 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if c.output == "json" {
 			return render.JSONList(stdout, "tree", rows)
 		}
-		return render.Tree(stdout, rows, c.render())
+		return render.Tree(stdout, rows, c.renderFor(stdout))
 	}
 	if *depth >= 0 {
 		list = files.MaxDepth(list, roots, *depth)
@@ -88,7 +88,7 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if c.output == "json" {
 		return render.JSONList(stdout, "files", list)
 	}
-	return render.Files(stdout, list, c.render())
+	return render.Files(stdout, list, c.renderFor(stdout))
 }
 
 // rootsOf cleans path arguments and drops those inside another.

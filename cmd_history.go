@@ -28,5 +28,5 @@ func runHistory(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if c.output == "json" {
 		return render.JSONList(stdout, "history", rows)
 	}
-	return render.History(stdout, rows, c.render())
+	return render.History(stdout, rows, c.renderFor(stdout))
 }

@@ -20,11 +20,11 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	o := load.Options{Image: c.image, Platform: c.platform, Limits: load.DefaultLimits}
-	for _, kv := range c.limits {
-		o.Limits.Set(kv) // checked by parse
-	}
+	o := load.Options{Image: c.image, Platform: c.platform, Limits: c.loadLimits()}
+	var done func()
+	o.Progress, done = c.startProgress(args[0])
 	listed, closer, err := load.List(ctx, args[0], stdin, o)
+	done()
 	if err != nil {
 		return err
 	}
@@ -33,5 +33,5 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if c.output == "json" {
 		return render.JSONList(stdout, "images", rows)
 	}
-	return render.Images(stdout, rows, c.render())
+	return render.Images(stdout, rows, c.renderFor(stdout))
 }

@@ -43,5 +43,5 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if c.output == "json" {
 		return render.JSON(stdout, r)
 	}
-	return render.Inspect(stdout, r, c.render())
+	return render.Inspect(stdout, r, c.renderFor(stdout))
 }

@@ -35,6 +35,7 @@ type parseOpts struct {
 	hash      bool   // read every byte and compute both digests
 	hashFiles string // digest algorithm for every regular file's content (streamed input, read once)
 	budget    *budget
+	progress  *Progress
 }
 
 // parseBlob indexes the tar headers of a layer blob of storedSize bytes. When r is an

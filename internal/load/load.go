@@ -32,6 +32,8 @@ type Options struct {
 	// docker import records): a read of every byte, so only when asked (always with Verify).
 	RootfsDigest bool
 	Limits       Limits
+	// Progress, when set, counts the input bytes read and names the member being read.
+	Progress *Progress
 
 	collect *[]candidate // List: every selectable candidate, instead of choosing one
 	configs *configCache // each distinct config parsed once (set by resolve)
@@ -66,7 +68,7 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	src := image.Source{Path: arg, Compression: CompressionNone}
 	bud := newBudget(ctx, opts.Limits)
 	stream := func(r io.Reader, closer io.Closer) (*image.Image, io.Closer, error) {
-		st, comp, err := openStream(bufio.NewReaderSize(r, 1<<20), opts, bud)
+		st, comp, err := openStream(bufio.NewReaderSize(opts.Progress.reader(r), 1<<20), opts, bud)
 		if err != nil {
 			return nil, closer, err
 		}
@@ -98,6 +100,7 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if err != nil {
 		return nil, nil, err
 	}
+	opts.Progress.setTotal(fi.Size())
 	if !fi.Mode().IsRegular() {
 		// A pipe, FIFO or device (/dev/stdin, <(…)): read once, as a stream.
 		opts = streamed
@@ -116,10 +119,11 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if err := checkTar(head); err != nil {
 		return nil, f, err
 	}
-	st, err := indexTar(f, fi.Size(), opts.Limits, bud)
+	st, err := indexTar(opts.Progress.readerAt(f), fi.Size(), opts.Limits, bud)
 	if err != nil {
 		return nil, f, err
 	}
+	opts.Progress.locateIn(st)
 	img, err := resolve(st, src, false, opts)
 	return img, f, err
 }
@@ -162,7 +166,7 @@ func openStream(br *bufio.Reader, opts Options, bud *budget) (store, string, err
 		tarHash = sha256.New()
 		r = io.TeeReader(r, tarHash)
 	}
-	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles, budget: bud})
+	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles, budget: bud, progress: opts.Progress})
 	if err != nil {
 		return nil, comp, err
 	}

@@ -31,6 +31,7 @@ func indexStream(r io.Reader, opts parseOpts) (*streamStore, error) {
 	tr := tar.NewReader(pos)
 	root, err := scanOuter(tr, pos, opts.lim, opts.hashFiles, func(hdr *tar.Header, m *member, body io.Reader) error {
 		s.members[m.name] = m
+		opts.progress.setMember(m.name)
 		if m.sparse {
 			s.forget(m.name)
 			s.failed[m.name] = errSparseMember

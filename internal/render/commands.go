@@ -35,9 +35,9 @@ func History(w io.Writer, rows []history.Row, o Options) error {
 		if !r.Created.IsZero() {
 			created = r.Created.UTC().Format("2006-01-02 15:04:05")
 		}
-		out = append(out, []string{layer, created, clip(r.CreatedBy, 60, o.NoTrunc), Size(r.Size), clip(r.Comment, 30, o.NoTrunc)})
+		out = append(out, []string{layer, created, o.clip(r.CreatedBy, 60), Size(r.Size), o.clip(r.Comment, 30)})
 	}
-	return table(w, []string{"LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"}, out)
+	return tableFit(w, o.Width, []string{"LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"}, out, 2, 4)
 }
 
 // Files prints a file listing, `ls -l` style, with a DIGEST column when the files carry
@@ -153,7 +153,7 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 			wasted = Size(l.Wasted)
 		}
 		row := []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), Size(l.Size), Size(l.TarSize),
-			strconv.Itoa(l.Files), wasted, clip(l.CreatedBy, 60, o.NoTrunc)}
+			strconv.Itoa(l.Files), wasted, o.clip(l.CreatedBy, 60)}
 		if r.Verify != nil {
 			row = append(row[:6], "ok", row[6])
 		}
@@ -163,7 +163,7 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	if r.Verify != nil {
 		header = []string{"LAYER", "DIFF ID", "SIZE", "STORED", "FILES", "WASTED", "VERIFIED", "CREATED BY"}
 	}
-	if err := table(w, header, rows); err != nil {
+	if err := tableFit(w, o.Width, header, rows, len(header)-1); err != nil {
 		return err
 	}
 	if len(r.Wasted) == 0 {

@@ -47,7 +47,7 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 			}
 			row := []string{c.Kind, c.Type.String(), signedSize(c.SizeDelta), strings.Join(c.Reasons, ","), name}
 			if kind == "C" {
-				row = append(row[:4], clip(changedValues(c), 64, o.NoTrunc), name)
+				row = append(row[:4], o.clip(changedValues(c), 64), name)
 			}
 			rows = append(rows, row)
 		}
@@ -59,7 +59,11 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		if kind == "C" {
 			header = []string{"", "TYPE", "SIZE", "WHY", "OLD → NEW", "PATH"}
 		}
-		if err := table(w, header, rows); err != nil {
+		flex := []int{}
+		if kind == "C" {
+			flex = []int{4}
+		}
+		if err := tableFit(w, o.Width, header, rows, flex...); err != nil {
 			return err
 		}
 		if n > len(rows) {
@@ -72,7 +76,7 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		for _, c := range r.Config {
 			rows = append(rows, []string{c.Field, value(c.Old, o), value(c.New, o)})
 		}
-		if err := table(w, []string{"CONFIG", "OLD", "NEW"}, rows); err != nil {
+		if err := tableFit(w, o.Width, []string{"CONFIG", "OLD", "NEW"}, rows, 1, 2); err != nil {
 			return err
 		}
 	}
@@ -81,12 +85,12 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		fmt.Fprintf(w, "Layers: %d shared, %d only in old, %d only in new (%s)\n", l.Shared, len(l.OnlyOld), len(l.OnlyNew), signedSize(l.SizeDelta))
 		var rows [][]string
 		for _, x := range l.OnlyOld {
-			rows = append(rows, []string{"-", strconv.Itoa(x.Index), Size(x.Size), clip(x.CreatedBy, 60, o.NoTrunc)})
+			rows = append(rows, []string{"-", strconv.Itoa(x.Index), Size(x.Size), o.clip(x.CreatedBy, 60)})
 		}
 		for _, x := range l.OnlyNew {
-			rows = append(rows, []string{"+", strconv.Itoa(x.Index), Size(x.Size), clip(x.CreatedBy, 60, o.NoTrunc)})
+			rows = append(rows, []string{"+", strconv.Itoa(x.Index), Size(x.Size), o.clip(x.CreatedBy, 60)})
 		}
-		if err := table(w, []string{"", "LAYER", "SIZE", "CREATED BY"}, rows); err != nil {
+		if err := tableFit(w, o.Width, []string{"", "LAYER", "SIZE", "CREATED BY"}, rows, 3); err != nil {
 			return err
 		}
 	}
@@ -124,13 +128,13 @@ func value(v any, o Options) string {
 	case nil:
 		return "-"
 	case string:
-		return clip(x, 40, o.NoTrunc)
+		return o.clip(x, 40)
 	case []string:
-		return clip(quoteList(x), 40, o.NoTrunc)
+		return o.clip(quoteList(x), 40)
 	case image.Time:
 		return x.UTC().Format(time.RFC3339)
 	}
-	return clip(fmt.Sprint(v), 40, o.NoTrunc)
+	return o.clip(fmt.Sprint(v), 40)
 }
 
 // changedValues says how a changed path's type, mode, owner, size and link target went

@@ -36,5 +36,5 @@ func Images(w io.Writer, rows []images.Image, o Options) error {
 		}
 		out = append(out, []string{tags, id, plat, created, strconv.Itoa(r.Layers), Size(r.Size), Size(r.TarSize)})
 	}
-	return table(w, []string{"TAGS", "IMAGE ID", "PLATFORM", "CREATED", "LAYERS", "SIZE", "STORED"}, out)
+	return tableFit(w, o.Width, []string{"TAGS", "IMAGE ID", "PLATFORM", "CREATED", "LAYERS", "SIZE", "STORED"}, out, 0)
 }

@@ -20,6 +20,10 @@ type Options struct {
 	NoTrunc bool // print digests and commands whole
 	Quiet   bool // print only identifiers
 	Null    bool // with Quiet: identifiers raw, each ended by a NUL byte, not escaped
+	// Width fits tables to a terminal of this many columns by shrinking their free-text
+	// columns (CREATED BY, COMMENT, config values); 0 keeps the stable layout of piped output,
+	// where those columns are clipped at fixed widths.
+	Width int
 }
 
 // SchemaVersion is the version of the JSON contract; every document states it first, as

@@ -67,3 +67,47 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+func TestTableFit(t *testing.T) {
+	header := []string{"N", "CREATED BY", "SIZE"}
+	rows := [][]string{{"1", "/bin/sh -c echo a very long command indeed", "1kB"}, {"2", "short", "2B"}}
+	for _, c := range []struct {
+		width int
+		want  string
+	}{
+		// Not fitted: as table.
+		{0, "N   CREATED BY                                   SIZE\n1   /bin/sh -c echo a very long command indeed   1kB\n2   short                                        2B\n"},
+		// 30 columns: N (1) + 3 + CREATED BY + 3 + SIZE (4) = 30 leaves 19 for CREATED BY.
+		{30, "N   CREATED BY            SIZE\n1   /bin/sh -c echo a …   1kB\n2   short                 2B\n"},
+		// Never narrower than minFlex (10): the table stays wider than 5.
+		{5, "N   CREATED BY   SIZE\n1   /bin/sh -…   1kB\n2   short        2B\n"},
+	} {
+		var got bytes.Buffer
+		if err := tableFit(&got, c.width, header, rows, 1); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(c.want, got.String()); diff != "" {
+			t.Errorf("width %d (-want +got):\n%s", c.width, diff)
+		}
+	}
+}
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain/path":        "plain/path",
+		"evil\x1b[31mRED":   `evil\u001b[31mRED`,
+		"two\nlines":        `two\u000alines`,
+		"tab\there":         `tab\u0009here`,
+		"bidi\u202egnp.exe": `bidi\u202egnp.exe`,
+		"bad\xffutf8":       `bad\xffutf8`,
+		"c1\u009bcsi":       `c1\u009bcsi`,
+		"日本語 héllo wörld":   "日本語 héllo wörld",
+	} {
+		if got := Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+		if got := Escape(Escape(in)); got != want {
+			t.Errorf("Escape(Escape(%q)) = %q, want %q", in, got, want)
+		}
+	}
+}
