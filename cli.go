@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/spf13/pflag"
@@ -28,6 +29,9 @@ type common struct {
 	image      string
 	platform   string
 	limits     []string
+	insecure   bool
+	timeout    time.Duration
+	retries    int
 	formats    []string // the -o formats a command takes, when more than table and json
 
 	synopsis string
@@ -66,12 +70,16 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag or an image-ID prefix (strata images lists them)")
 	fs.StringVar(&c.platform, "platform", "", "pick a `platform` of a multi-platform index: OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
 	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
+	fs.BoolVar(&c.insecure, "insecure", false, "reach a registry over plain HTTP (loopback and private addresses always are)")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "registry input: give up on a request whose connection or response headers take longer than `duration`")
+	fs.IntVar(&c.retries, "retries", 4, "registry input: retry a request answered 429 or 5xx (waiting as Retry-After says, 60 s in all at most) up to `N` times")
 	return fs, c
 }
 
 // commonFlags are the flags newFlags defines, listed apart from a command's own in --help.
 var commonFlags = map[string]bool{"output": true, "no-trunc": true, "quiet": true, "null": true,
-	"no-progress": true, "image": true, "platform": true, "limit": true}
+	"no-progress": true, "image": true, "platform": true, "limit": true,
+	"insecure": true, "timeout": true, "retries": true}
 
 // about sets the sentence saying what the command does and its examples, for --help.
 func (c *common) about(summary string, examples ...string) {
@@ -274,6 +282,10 @@ func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o lo
 	var done func()
 	o.Progress, done = c.startProgress(arg)
 	defer done()
+	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries = c.insecure, c.timeout, c.retries
+	if c.retries == 0 {
+		o.Remote.Retries = -1
+	}
 	return load.Open(ctx, arg, stdin, o)
 }
 

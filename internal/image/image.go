@@ -22,6 +22,7 @@ const (
 	FormatRootfs           Format = "rootfs"             // docker export or any root-filesystem tarball
 	FormatDir              Format = "dir"                // containers/image dir: layout directory (skopeo, podman save --format docker-dir)
 	FormatDirArchive       Format = "dir-archive"        // tar of a dir: layout
+	FormatRegistry         Format = "registry"           // read from a registry (docker://REF, or a reference that is no path)
 )
 
 // Source says where an image came from.

@@ -13,7 +13,9 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/image"
@@ -34,6 +36,7 @@ type Options struct {
 	Limits       Limits
 	// Progress, when set, counts the input bytes read and names the member being read.
 	Progress *Progress
+	Remote   RemoteOptions // registry input: transport, credentials, retries
 
 	collect *[]candidate // List: every selectable candidate, instead of choosing one
 	configs *configCache // each distinct config parsed once (set by resolve)
@@ -79,8 +82,19 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if arg == Stdin {
 		return stream(stdin, nil)
 	}
+	if strings.HasPrefix(arg, RegistryScheme) {
+		img, err := resolveRemote(arg, opts, bud)
+		return img, nil, err
+	}
 	fi, err := os.Stat(arg)
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) && looksLikeReference(arg) {
+			img, rerr := resolveRemote(arg, opts, bud)
+			if rerr != nil {
+				return nil, nil, notFileNorImage(arg, rerr)
+			}
+			return img, nil, nil
+		}
 		return nil, nil, err
 	}
 	streamed := opts

@@ -1,0 +1,423 @@
+package load
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// ErrRegistry classes a failure of the registry a reference names: unreachable, refused,
+// unauthorized, not found, or serving something other than what it promised.
+var ErrRegistry = errors.New("registry")
+
+// RegistryScheme is skopeo's prefix that makes an argument a registry reference always.
+const RegistryScheme = "docker://"
+
+// maxRemoteJobs bounds the layers streamed from a registry at once.
+const maxRemoteJobs = 4
+
+// looksLikeReference reports whether arg, which names no existing path, is to be looked up in
+// a registry: it parses as a reference and says so by a tag, a digest, or a registry host
+// (a first component with a dot or a port, or localhost). A bare word such as "missing.tar"
+// or "build/app" is a missing file, not a Docker Hub repository.
+func looksLikeReference(arg string) bool {
+	if arg == "" || strings.HasPrefix(arg, "/") || strings.HasPrefix(arg, ".") || strings.ContainsAny(arg, " \\") {
+		return false
+	}
+	if _, err := name.ParseReference(arg); err != nil {
+		return false
+	}
+	if strings.Contains(arg, "@") {
+		return true
+	}
+	first, rest, slash := strings.Cut(arg, "/")
+	if slash && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		return true
+	}
+	last := arg
+	if slash {
+		last = rest[strings.LastIndex(rest, "/")+1:]
+	}
+	return strings.Contains(last, ":")
+}
+
+// remoteStore serves a registry image as if it were an OCI image layout: index.json names
+// the one manifest the reference (and --platform) selects; blobs/sha256/<hex> are fetched
+// from the registry on demand, streamed and never written to disk.
+type remoteStore struct {
+	ctx  context.Context
+	ref  name.Reference
+	repo name.Repository
+	pull *remote.Puller // one authenticated transport per repository, shared by every fetch
+	lim  Limits
+	bud  *budget
+
+	index     []byte            // the synthesized index.json
+	manifests map[string][]byte // fetched manifests by hex digest
+	sizes     map[string]int64  // declared blob sizes by hex digest, from the manifest
+
+	mu sync.Mutex
+}
+
+// remoteOptions turns RemoteOptions into go-containerregistry options. ggcr's own retries
+// are turned off: retryTransport retries, bounded, and honours Retry-After.
+func remoteOptions(ctx context.Context, ro RemoteOptions) []remote.Option {
+	keychain := ro.Keychain
+	if keychain == nil {
+		keychain = authn.DefaultKeychain
+	}
+	base := ro.Transport
+	if base == nil {
+		base = newHTTPTransport(ro)
+	}
+	return []remote.Option{
+		remote.WithContext(ctx),
+		remote.WithAuthFromKeychain(keychain),
+		remote.WithTransport(newRetryTransport(base, ro)),
+		remote.WithRetryStatusCodes(),
+		remote.WithRetryPredicate(func(error) bool { return false }),
+		remote.WithUserAgent("strata"),
+	}
+}
+
+// openRemote reads the manifest (and, for an index, the one platform chosen) and returns a
+// store for the rest. At most two requests for a single-platform image: the manifest here,
+// the config when the resolver asks for it.
+func openRemote(arg string, opts Options, bud *budget) (*remoteStore, error) {
+	refName := strings.TrimPrefix(arg, RegistryScheme)
+	var nopts []name.Option
+	if opts.Remote.Insecure {
+		nopts = append(nopts, name.Insecure)
+	}
+	ref, err := name.ParseReference(refName, nopts...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: not a valid reference: %v", ErrRegistry, err)
+	}
+	s := &remoteStore{
+		ctx: bud.ctx, ref: ref, repo: ref.Context(), lim: opts.Limits, bud: bud,
+		manifests: map[string][]byte{},
+		sizes:     map[string]int64{},
+	}
+	pull, err := remote.NewPuller(remoteOptions(bud.ctx, opts.Remote)...)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrRegistry, err)
+	}
+	s.pull = pull
+	raw, desc, err := s.manifest(ref)
+	if err != nil {
+		return nil, err
+	}
+	if desc.MediaType.IsIndex() {
+		raw, desc, err = s.pickPlatform(raw, opts.Platform)
+		if err != nil {
+			return nil, err
+		}
+	}
+	switch desc.MediaType {
+	case types.DockerManifestSchema2, types.OCIManifestSchema1:
+	case types.DockerManifestSchema1, types.DockerManifestSchema1Signed:
+		return nil, fmt.Errorf("%w: %s is a Docker schema 1 manifest (deprecated, no config): convert it first, e.g. skopeo copy --format v2s2", ErrUnknownFormat, ref)
+	default:
+		return nil, fmt.Errorf("%w: %s: manifest media type %q is not an image", ErrUnknownFormat, ref, desc.MediaType)
+	}
+	var m v1.Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%w: manifest %s is not valid JSON: %v", ErrMalformed, desc.Digest, err)
+	}
+	s.sizes[m.Config.Digest.Hex] = m.Config.Size
+	for _, l := range m.Layers {
+		s.sizes[l.Digest.Hex] = l.Size
+	}
+	d := v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size, Platform: desc.Platform}
+	if tag, ok := ref.(name.Tag); ok {
+		d.Annotations = map[string]string{annotationRefName: tag.String()}
+	}
+	s.index, err = json.Marshal(v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{d}})
+	return s, err
+}
+
+// manifest fetches the manifest ref names (raw bytes, digest checked) within the JSON limit.
+func (s *remoteStore) manifest(ref name.Reference) ([]byte, v1.Descriptor, error) {
+	desc, err := s.pull.Get(s.ctx, ref)
+	if err != nil {
+		return nil, v1.Descriptor{}, registryErr(ref.String(), "manifest", err)
+	}
+	if max := s.lim.MaxJSON; max > 0 && int64(len(desc.Manifest)) > max {
+		return nil, v1.Descriptor{}, limitErr("json", max, "manifest %s is %d bytes, more than %d allowed for a JSON document", ref, len(desc.Manifest), max)
+	}
+	if got := digestOf(desc.Manifest); got != desc.Digest.String() {
+		return nil, v1.Descriptor{}, fmt.Errorf("%w: manifest %s: its digest is %s, the registry says %s", ErrCorrupt, ref, got, desc.Digest)
+	}
+	if d, ok := ref.(name.Digest); ok && d.DigestStr() != desc.Digest.String() {
+		return nil, v1.Descriptor{}, fmt.Errorf("%w: manifest %s: the registry served %s", ErrCorrupt, ref, desc.Digest)
+	}
+	s.mu.Lock()
+	s.manifests[desc.Digest.Hex] = desc.Manifest
+	s.mu.Unlock()
+	return desc.Manifest, desc.Descriptor, nil
+}
+
+// pickPlatform chooses one image of an index: --platform when given, else the machine's
+// own platform when the index has it; otherwise it refuses, listing what the index holds.
+func (s *remoteStore) pickPlatform(raw []byte, want string) ([]byte, v1.Descriptor, error) {
+	var idx v1.IndexManifest
+	if err := json.Unmarshal(raw, &idx); err != nil {
+		return nil, v1.Descriptor{}, fmt.Errorf("%w: index %s is not valid JSON: %v", ErrMalformed, s.ref, err)
+	}
+	var images []v1.Descriptor
+	var listed []string
+	for _, d := range idx.Manifests {
+		if d.Annotations[annotationRefType] == "attestation-manifest" || d.Platform == nil || d.Platform.OS == "unknown" {
+			continue
+		}
+		images = append(images, d)
+		listed = append(listed, platformString(d.Platform))
+	}
+	sort.Strings(listed)
+	wanted := want
+	if wanted == "" {
+		wanted = runtime.GOOS + "/" + runtime.GOARCH
+	}
+	var match []v1.Descriptor
+	for _, d := range images {
+		if matchPlatform(wanted, platformString(d.Platform)) {
+			match = append(match, d)
+		}
+	}
+	if len(match) == 0 {
+		if want == "" {
+			return nil, v1.Descriptor{}, &hinted{
+				err:  fmt.Errorf("%w: %s is an index without this machine's platform (%s)", ErrAmbiguous, s.ref, wanted),
+				hint: "pick one with --platform: " + strings.Join(listed, ", "),
+			}
+		}
+		return nil, v1.Descriptor{}, &hinted{
+			err:  fmt.Errorf("%w matches %s in %s", ErrNoMatch, want, s.ref),
+			hint: "the index holds: " + strings.Join(listed, ", "),
+		}
+	}
+	if len(match) > 1 && want == "" {
+		// linux/arm64 offered as v8 and without a variant, say: the first, as Docker does.
+		match = match[:1]
+	}
+	if len(match) > 1 {
+		return nil, v1.Descriptor{}, &hinted{
+			err:  fmt.Errorf("%w: %d images of %s match %s", ErrAmbiguous, len(match), s.ref, want),
+			hint: "be more precise with --platform: " + strings.Join(listed, ", "),
+		}
+	}
+	child := match[0]
+	raw, desc, err := s.manifest(s.repo.Digest(child.Digest.String()))
+	if err != nil {
+		return nil, v1.Descriptor{}, err
+	}
+	desc.Platform = child.Platform
+	if desc.MediaType.IsIndex() {
+		return nil, v1.Descriptor{}, fmt.Errorf("%w: %s: nested indexes are not read from a registry", ErrUnknownFormat, s.ref)
+	}
+	return raw, desc, nil
+}
+
+// registryErr says what the registry answered when asked for what of ref.
+func registryErr(ref, what string, err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w: %s %s: %v", ErrRegistry, what, ref, err)
+	}
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	return fmt.Errorf("%w: %s: %s", ErrRegistry, what, msg)
+}
+
+func (s *remoteStore) has(name string) bool {
+	switch name {
+	case "index.json", "oci-layout":
+		return true
+	}
+	return s.hexOf(name) != ""
+}
+
+// hexOf returns the hex digest a blobs/sha256/<hex> member names, or "".
+func (s *remoteStore) hexOf(member string) string {
+	hex, ok := strings.CutPrefix(memberName(member), "blobs/sha256/")
+	if !ok || len(hex) != 64 || !isHex(hex) {
+		return ""
+	}
+	return hex
+}
+
+func (s *remoteStore) small(member string, max int64) ([]byte, error) {
+	switch member {
+	case "index.json":
+		return s.index, nil
+	case "oci-layout":
+		return []byte(`{"imageLayoutVersion":"1.0.0"}`), nil
+	}
+	hex := s.hexOf(member)
+	if hex == "" {
+		return nil, fmt.Errorf("%w: %s", ErrMissing, member)
+	}
+	s.mu.Lock()
+	raw, ok := s.manifests[hex]
+	s.mu.Unlock()
+	if ok {
+		return raw, nil
+	}
+	if size := s.sizes[hex]; max > 0 && size > max {
+		return nil, limitErr("json", max, "%s is %d bytes, more than %d allowed for a JSON document", member, size, max)
+	}
+	rc, err := s.fetch(hex)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if max > 0 {
+		r = io.LimitReader(rc, max+1)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if max > 0 && int64(len(b)) > max {
+		return nil, limitErr("json", max, "%s is more than %d bytes allowed for a JSON document", member, max)
+	}
+	return b, nil
+}
+
+// fetch streams blob hex from the registry. The reader fails at its end unless the bytes
+// have the digest and the size the manifest declares.
+func (s *remoteStore) fetch(hex string) (io.ReadCloser, error) {
+	ref := s.repo.Digest("sha256:" + hex)
+	l, err := s.pull.Layer(s.ctx, ref)
+	if err != nil {
+		return nil, registryErr(ref.String(), "blob", err)
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, registryErr(ref.String(), "blob", err)
+	}
+	size, ok := s.sizes[hex]
+	if !ok {
+		size = -1
+	}
+	return &checkedBlob{rc: rc, ref: ref.String(), size: size}, nil
+}
+
+// checkedBlob turns go-containerregistry's verification failures and short or long blobs
+// into strata's classes of bad input.
+type checkedBlob struct {
+	rc   io.ReadCloser
+	ref  string
+	size int64 // declared, or -1
+	n    int64
+}
+
+func (b *checkedBlob) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	if b.size >= 0 && b.n > b.size {
+		return n, fmt.Errorf("%w: blob %s is longer than the %d bytes its descriptor declares", ErrCorrupt, b.ref, b.size)
+	}
+	switch {
+	case err == io.EOF:
+		if b.size >= 0 && b.n < b.size {
+			return n, fmt.Errorf("%w: blob %s ends after %d of the %d bytes its descriptor declares", ErrTruncated, b.ref, b.n, b.size)
+		}
+	case err != nil:
+		if strings.Contains(err.Error(), "error verifying") || strings.Contains(err.Error(), "digest") {
+			return n, fmt.Errorf("%w: blob %s: %v", ErrCorrupt, b.ref, err)
+		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			return n, fmt.Errorf("%w: blob %s ends after %d bytes: %v", ErrTruncated, b.ref, b.n, err)
+		}
+		return n, registryErr(b.ref, "blob", err)
+	}
+	return n, err
+}
+
+func (b *checkedBlob) Close() error { return b.rc.Close() }
+
+func (s *remoteStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
+	opts.budget = s.bud
+	return parseAll(names, s.bud, func(member string) (*blob, error) {
+		hex := s.hexOf(member)
+		if hex == "" {
+			return nil, fmt.Errorf("%w: %s", ErrMissing, member)
+		}
+		rc, err := s.fetch(hex)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		b, err := parseBlob(rc, s.sizes[hex], opts)
+		if err != nil {
+			return nil, err
+		}
+		// Read to the end, so the digest and the size are checked.
+		if _, err := io.Copy(io.Discard, rc); err != nil {
+			return nil, err
+		}
+		return b, nil
+	})
+}
+
+func (s *remoteStore) opener(member, compression string, lim Limits) func() (io.ReadCloser, error) {
+	hex := s.hexOf(member)
+	if hex == "" {
+		return nil
+	}
+	return func() (io.ReadCloser, error) {
+		rc, err := s.fetch(hex)
+		if err != nil {
+			return nil, err
+		}
+		dr, err := decompress(rc, compression, lim, nil)
+		if err != nil {
+			rc.Close()
+			return nil, err
+		}
+		return struct {
+			io.Reader
+			io.Closer
+		}{dr, closers{dr, rc}}, nil
+	}
+}
+
+func (s *remoteStore) readerAt(string) io.ReaderAt { return nil }
+
+func (s *remoteStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), io.ReaderAt, error) {
+	return nil, nil, nil, fmt.Errorf("%w: a registry image is not a root filesystem", ErrUnknownFormat)
+}
+
+// resolveRemote reads the image a registry reference names into the model.
+func resolveRemote(arg string, opts Options, bud *budget) (*image.Image, error) {
+	st, err := openRemote(arg, opts, bud)
+	if err != nil {
+		return nil, err
+	}
+	src := image.Source{Path: arg, Format: image.FormatRegistry, Compression: CompressionNone}
+	opts.configs = &configCache{}
+	return resolveOCI(st, src, opts)
+}
+
+// notFileNorImage says both why arg is not a file and what the registry said.
+func notFileNorImage(arg string, regErr error) error {
+	var h *hinted
+	if errors.As(regErr, &h) {
+		return regErr
+	}
+	return fmt.Errorf("%w: no such file or directory, and as a registry reference: %w", ErrMissing, regErr)
+}
