@@ -123,19 +123,28 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 		imgs = append(imgs, img)
 	}
 	newImg := imgs[len(imgs)-1]
+	// One logged merge feeds inspect and the index, which only read it: built side by side.
 	fs := fstree.MergeLogged(newImg.Layers)
+	var x *explore.Index
+	var xerr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if len(args) == 1 {
+			x, xerr = explore.Of(newImg, fs)
+		}
+	}()
 	r, err := inspect.Of(newImg, fs, inspect.Options{})
+	<-done
+	if err == nil {
+		err = xerr
+	}
 	if err != nil {
 		closeAll()
 		return tui.Data{}, nil, err
 	}
 	d := tui.Data{Title: args[len(args)-1], Report: r}
 	if len(args) == 1 {
-		x, err := explore.Of(newImg, fs)
-		if err != nil {
-			closeAll()
-			return tui.Data{}, nil, err
-		}
 		d.Index = x
 		d.Open = func(p string, layer int) (io.ReadCloser, error) {
 			return openFile(func(int) *image.Image { return newImg }, x, p, layer)
@@ -147,7 +156,7 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 		closeAll()
 		return tui.Data{}, nil, err
 	}
-	x := explore.OfDiff(fstree.Merge(imgs[0].Layers), fs, res)
+	x = explore.OfDiff(fstree.Merge(imgs[0].Layers), fs, res)
 	d.Index, d.Diff, d.OldTitle = x, res, args[0]
 	d.Open = func(p string, layer int) (io.ReadCloser, error) {
 		return openFile(func(l int) *image.Image { return imgs[l] }, x, p, layer)

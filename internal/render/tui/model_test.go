@@ -305,3 +305,29 @@ func TestHostileNames(t *testing.T) {
 		t.Errorf("printable: %q", got)
 	}
 }
+
+// TestFilter: a substring, a name glob and a path glob keep the matches and their
+// ancestors, opened.
+func TestFilter(t *testing.T) {
+	img := openImage(t, "docker/kitchen.tar")
+	for _, c := range []struct {
+		q    string
+		want []string
+	}{
+		{"ORIG", []string{"/opt", "/opt/app", "/opt/app/data", "/opt/app/data/orig.txt"}},
+		{"*.conf", []string{"/etc", "/etc/app", "/etc/app/app.conf"}},
+		{"/opt/**/child.txt", []string{"/opt", "/opt/app", "/opt/app/swap", "/opt/app/swap/new", "/opt/app/swap/new/child.txt",
+			"/opt/app/swap2", "/opt/app/swap2/new", "/opt/app/swap2/new/child.txt"}},
+		{"/etc/*", []string{"/etc", "/etc/app", "/etc/group", "/etc/passwd"}},
+	} {
+		m := New(data(t, img, "kitchen"), Options{})
+		press(m, append([]string{"/"}, append(strings.Split(c.q, ""), "enter")...)...)
+		var got []string
+		for _, r := range rowsOf(m) {
+			got = append(got, fields(r)[2])
+		}
+		if d := cmp.Diff(c.want, got); d != "" {
+			t.Errorf("filter %q (-want +got):\n%s", c.q, d)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -273,22 +274,38 @@ func (t *tree) reveal(i int32) {
 	}
 }
 
-// filter keeps the nodes whose name matches q (a glob when it has *, ? or [, else a
-// case-insensitive substring) with their ancestors, which it opens. One pass over the
-// names, run once the user stops typing. An empty q removes the filter.
+// filter keeps the nodes that match q, with their ancestors, which it opens: with a "/",
+// q is a glob over the whole path ("**" crosses directories: /etc/**/*.conf); else a glob
+// over the name when it has *, ? or [ (*.so); else a case-insensitive substring of the name.
+// One pass over the names, run once the user stops typing. An empty q removes the filter.
 func (t *tree) filter(q string) error {
 	if q == "" {
 		t.keep = nil
 		t.rebuild()
 		return nil
 	}
-	glob := strings.ContainsAny(q, "*?[")
-	if glob {
+	var match func(i int, name string) bool
+	switch {
+	case strings.Contains(q, "/"):
+		re, err := globRegexp(q)
+		if err != nil {
+			return fmt.Errorf("bad pattern %q", q)
+		}
+		paths := make([]string, len(t.x.Nodes)) // by node, built parent first (pre-order)
+		paths[0] = ""
+		match = func(i int, name string) bool {
+			paths[i] = paths[t.x.Nodes[i].Parent] + "/" + name
+			return re.MatchString(paths[i])
+		}
+	case strings.ContainsAny(q, "*?["):
 		if _, err := path.Match(q, ""); err != nil {
 			return fmt.Errorf("bad pattern %q", q)
 		}
+		match = func(_ int, name string) bool { ok, _ := path.Match(q, name); return ok }
+	default:
+		lq := strings.ToLower(q)
+		match = func(_ int, name string) bool { return containsFold(name, lq) }
 	}
-	lq := strings.ToLower(q)
 	keep := t.keep
 	if keep == nil {
 		keep = make([]bool, len(t.x.Nodes))
@@ -296,14 +313,7 @@ func (t *tree) filter(q string) error {
 		clear(keep)
 	}
 	for i := 1; i < len(t.x.Nodes); i++ {
-		name := t.x.Nodes[i].Name
-		var ok bool
-		if glob {
-			ok, _ = path.Match(q, name)
-		} else {
-			ok = containsFold(name, lq)
-		}
-		if !ok {
+		if !match(i, t.x.Nodes[i].Name) {
 			continue
 		}
 		keep[i] = true
@@ -315,6 +325,46 @@ func (t *tree) filter(q string) error {
 	t.keep = keep
 	t.rebuild()
 	return nil
+}
+
+// globRegexp compiles a path glob: ** any run of characters, * and ? within one component,
+// [...] a class; anchored at both ends.
+func globRegexp(g string) (*regexp.Regexp, error) {
+	var b strings.Builder
+	b.WriteString("^")
+	for i := 0; i < len(g); i++ {
+		switch c := g[i]; c {
+		case '*':
+			if i+1 < len(g) && g[i+1] == '*' {
+				i++
+				if i+1 < len(g) && g[i+1] == '/' { // "**/": zero or more directories
+					i++
+					b.WriteString("(?:.*/)?")
+				} else {
+					b.WriteString(".*")
+				}
+			} else {
+				b.WriteString("[^/]*")
+			}
+		case '?':
+			b.WriteString("[^/]")
+		case '[':
+			j := strings.IndexByte(g[i:], ']')
+			if j < 0 {
+				return nil, fmt.Errorf("unclosed [")
+			}
+			class := g[i+1 : i+j]
+			if strings.HasPrefix(class, "!") {
+				class = "^" + class[1:]
+			}
+			b.WriteString("[" + class + "]")
+			i += j
+		default:
+			b.WriteString(regexp.QuoteMeta(string(c)))
+		}
+	}
+	b.WriteString("$")
+	return regexp.Compile(b.String())
 }
 
 // containsFold reports whether s contains the lower-case lq, ignoring ASCII case without
