@@ -96,27 +96,17 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 }
 
 // readTar indexes the entries of the tar stream r and returns r as read so far, and whether
-// it ended without the end-of-archive blocks. When r is an io.ReadSeeker, bodies are
-// skipped by seeking.
+// it ended without the end-of-archive blocks. An uncompressed member of a seekable file is
+// read at random, bodies skipped.
 func readTar(r io.Reader, lim Limits, hashFiles string) ([]image.Entry, io.Reader, bool, error) {
-	pos := newPositioner(r)
-	var tr *tar.Reader
-	if s, ok := r.(io.ReadSeeker); ok {
-		tr = tar.NewReader(&seekingPositioner{positioner: pos, s: s})
-	} else {
-		tr = tar.NewReader(pos)
-	}
-	if hashFiles != "" {
-		tr = tar.NewReader(pos) // every byte is read: no seeking
-	}
-	b, err := scanOuter(tr, pos, lim, hashFiles, nil)
+	b, err := scanOuter(newTarScan(r), lim, hashFiles, nil)
 	if err != nil {
 		return nil, nil, false, err
 	}
 	if b.err != nil {
 		return nil, nil, false, b.err
 	}
-	return b.entries, pos, b.noEnd, nil
+	return b.entries, r, b.noEnd, nil
 }
 
 // entryErr names the entry an error concerns.
@@ -145,7 +135,8 @@ func classify(err error) error {
 		return err
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: unexpected end of data", ErrTruncated)
-	case errors.Is(err, tar.ErrHeader), errors.Is(err, tar.ErrFieldTooLong),
+	case errors.Is(err, tar.ErrHeader), errors.Is(err, tar.ErrFieldTooLong), errors.Is(err, errSparseTooLong),
+		errors.Is(err, errMissData), errors.Is(err, errUnrefData),
 		strings.HasPrefix(err.Error(), "archive/tar: "): // also its unexported sparse-map errors
 		return fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
@@ -171,32 +162,4 @@ func peek(r io.Reader, n int) ([]byte, io.Reader, error) {
 		return nil, nil, err
 	}
 	return buf[:k], io.MultiReader(bytes.NewReader(buf[:k]), r), nil
-}
-
-// positioner tracks how far a reader has been read (or seeked).
-type positioner struct {
-	r   io.Reader
-	pos int64
-}
-
-func newPositioner(r io.Reader) *positioner { return &positioner{r: r} }
-
-func (p *positioner) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	p.pos += int64(n)
-	return n, err
-}
-
-// seekingPositioner is a positioner over a seeker, so archive/tar skips bodies by seeking.
-type seekingPositioner struct {
-	*positioner
-	s io.Seeker
-}
-
-func (p *seekingPositioner) Seek(off int64, whence int) (int64, error) {
-	n, err := p.s.Seek(off, whence)
-	if err == nil {
-		p.pos = n
-	}
-	return n, err
 }

@@ -2,6 +2,7 @@ package load
 
 import (
 	"archive/tar"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -29,16 +30,15 @@ func headerOnly(flag byte) bool {
 //
 // With a hashFiles algorithm, the content of every regular file is hashed as it passes (entries get a
 // Digest); visit then receives the body through the hasher and need not read it all.
-func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, visit func(hdr *tar.Header, m *member, body io.Reader) error) (*blob, error) {
+func scanOuter(tr *tarScan, lim Limits, hashFiles string, visit func(hdr *tar.Header, m *member, body io.Reader) error) (*blob, error) {
 	root := entryIndex{lim: lim}
 	var rootErr error
-	var end int64
 	var last string // the member being read when the stream fails
 	var noEnd bool  // a layer that ends after a complete entry, without the marker
 	for n := 0; ; n++ {
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			if pos.pos-end < 512 {
+			if !tr.zeros {
 				if visit == nil {
 					// A layer: its last entry is complete (archive/tar read all its data);
 					// whether the stream itself ended cleanly is for the caller to say.
@@ -51,12 +51,14 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 		}
 		if err != nil {
 			err = classify(err)
-			at := last
-			if hdr != nil {
-				at = hdr.Name
+			var he *headerError
+			if errors.As(err, &he) && last != "" {
+				// A header that cannot be read belongs to no member yet: say where it is.
+				err = fmt.Errorf("%w (after %s)", err, Printable(last))
 			}
+			at := last
 			switch {
-			case at == "":
+			case at == "" || he != nil:
 				return nil, err
 			case visit != nil:
 				return nil, memberErr(memberName(at), err)
@@ -72,7 +74,7 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 		}
 		added := root.count
 		if rootErr == nil {
-			rootErr = root.add(hdr, pos.pos)
+			rootErr = root.add(hdr, tr.Offset())
 			if rootErr != nil {
 				rootErr = entryErr(hdr, rootErr)
 			}
@@ -86,31 +88,27 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 			body = io.TeeReader(tr, h)
 		}
 		name := memberName(hdr.Name)
-		m := &member{name: name, typeflag: hdr.Typeflag, off: pos.pos, size: hdr.Size}
-		end = m.off
+		m := &member{name: name, typeflag: hdr.Typeflag, off: tr.Offset(), size: hdr.Size}
 		switch {
 		case hdr.Typeflag == tar.TypeSymlink || hdr.Typeflag == tar.TypeLink:
 			m.link = linkTarget(name, hdr.Typeflag, hdr.Linkname)
 			m.size = 0
 		case isSparse(hdr):
-			// hdr.Size is the logical size; the stored size is not exposed: archive/tar
-			// checks the member itself as it skips it.
+			// hdr.Size is the logical size; the scanner checks the map against the stored
+			// bytes as it skips them, without reading a hole.
 			m.sparse = true
 		case headerOnly(hdr.Typeflag):
 			m.size = 0
-		default:
-			// Regular files, and every type archive/tar does not know to be header-only,
-			// carry hdr.Size bytes of data.
-			end = m.off + (m.size+511)&^511
 		}
 		if visit != nil {
 			if err := visit(hdr, m, body); err != nil {
 				return nil, err
 			}
 		}
-		if h != nil || m.sparse {
-			// Hashing reads the body; a sparse body is always read, so that archive/tar
-			// checks its map against the data whatever else is asked.
+		if h != nil {
+			if m.sparse && lim.MaxSparse > 0 && hdr.Size > lim.MaxSparse {
+				return nil, entryErr(hdr, limitErr("sparse", lim.MaxSparse, "sparse file of %d bytes (holes included) to hash, more than %d", hdr.Size, lim.MaxSparse))
+			}
 			if _, err := io.Copy(io.Discard, body); err != nil {
 				return nil, entryErr(hdr, classify(err))
 			}
@@ -122,5 +120,5 @@ func scanOuter(tr *tar.Reader, pos *positioner, lim Limits, hashFiles string, vi
 	if rootErr != nil {
 		return &blob{err: rootErr}, nil
 	}
-	return &blob{compression: CompressionNone, entries: root.all(), storedSize: pos.pos, noEnd: noEnd}, nil
+	return &blob{compression: CompressionNone, entries: root.all(), storedSize: tr.Offset(), noEnd: noEnd}, nil
 }

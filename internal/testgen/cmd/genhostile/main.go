@@ -20,7 +20,17 @@ import (
 func main() {
 	out := flag.String("out", "", "directory to write the inputs into")
 	members := flag.Bool("members", false, "write an endless tar stream of empty members to stdout")
+	large := flag.Int("large", 0, "write a docker save of testgen.Large with this many files (888 MB) to stdout instead")
 	flag.Parse()
+	if *large > 0 {
+		w := bufio.NewWriterSize(os.Stdout, 1<<20)
+		img := testgen.Large(testgen.LargeOpts{TotalBytes: 888 << 20, Files: *large, Layers: 6, Compressible: true})
+		if err := testgen.WriteDockerArchive(w, img); err != nil || w.Flush() != nil {
+			fmt.Fprintln(os.Stderr, "genhostile:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*out, *members); err != nil {
 		fmt.Fprintln(os.Stderr, "genhostile:", err)
 		os.Exit(1)
