@@ -205,7 +205,7 @@ func (e *evaluator) configChecks(a *ConfigAssertion) []configCheck {
 		env[k] = v
 	}
 	if len(a.Env) > 0 {
-		add("env", "environment variables", fmt.Sprintf("%d variables", len(env)), kvNames(a.Env), kvFindings("variable", a.Env, env))
+		add("env", "environment variables", count(len(env), "variable"), kvNames(a.Env), kvFindings("variable", a.Env, env))
 	}
 	if len(a.AbsentEnv) > 0 {
 		var fs []Finding
@@ -214,10 +214,10 @@ func (e *evaluator) configChecks(a *ConfigAssertion) []configCheck {
 				fs = append(fs, Finding{Message: fmt.Sprintf("variable %s is set", k)})
 			}
 		}
-		add("absent_env", "environment variables not set", fmt.Sprintf("%d variables", len(env)), "unset "+strings.Join(a.AbsentEnv, ", "), fs)
+		add("absent_env", "environment variables not set", count(len(env), "variable"), "unset "+strings.Join(a.AbsentEnv, ", "), fs)
 	}
 	if len(a.Labels) > 0 {
-		add("labels", "labels", fmt.Sprintf("%d labels", len(c.Labels)), kvNames(a.Labels), kvFindings("label", a.Labels, c.Labels))
+		add("labels", "labels", count(len(c.Labels), "label"), kvNames(a.Labels), kvFindings("label", a.Labels, c.Labels))
 	}
 	if a.Entrypoint != nil {
 		add("entrypoint", "entrypoint", list(c.Entrypoint), list(*a.Entrypoint), listFindings("entrypoint", c.Entrypoint, *a.Entrypoint))

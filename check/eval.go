@@ -311,6 +311,14 @@ func (e *evaluator) sizeRules(r *Rules) {
 	}
 }
 
+// count writes "1 label", "2 labels".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 func pct(f float64) string { return fmt.Sprintf("%.2f%%", 100*f) }
 
 func userBytes(rep *inspect.Report) int64 {
@@ -542,7 +550,7 @@ func (e *evaluator) configRules(r *Rules) {
 					fs = append(fs, Finding{Message: fmt.Sprintf("label %s=%q does not match %q", k, v, re.String())})
 				}
 			}
-			res.Value = fmt.Sprintf("%d labels", len(c.Labels))
+			res.Value = count(len(c.Labels), "label")
 		}
 		e.finish(&res, fs, err)
 		e.add(res)
@@ -565,7 +573,7 @@ func (e *evaluator) configRules(r *Rules) {
 					}
 				}
 			}
-			res.Value = fmt.Sprintf("%d variables", len(c.Env))
+			res.Value = count(len(c.Env), "variable")
 		}
 		e.finish(&res, fs, err)
 		e.add(res)
