@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -30,16 +29,6 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 	opts.configs = &configCache{}
 	hasManifest := st.has("manifest.json")
 	hasIndex := st.has("index.json")
-	if opts.collect != nil && hasManifest && hasIndex {
-		// Listing: the index names every platform; manifest.json only those Docker wrote.
-		src.Format = image.FormatDockerArchiveOCI
-		img, err := resolveOCI(st, src, opts)
-		if errors.Is(err, errCollected) && len(*opts.collect) > 0 {
-			return img, err
-		}
-		*opts.collect = nil
-		return resolveDocker(st, src, opts)
-	}
 	switch {
 	case hasManifest && hasIndex:
 		// Docker 25+ and containerd (ctr images export): manifest.json beside an OCI index.
@@ -226,6 +215,15 @@ func resolveDockerOCI(st store, src image.Source, opts Options) (*image.Image, e
 		return nil, err
 	}
 	cands := w.cands
+	// An index name that is a RepoTag in other words (docker.io/library/app:1 for app:1) is
+	// spelled as manifest.json spells it, for every platform.
+	var repoTags []string
+	for _, d := range docker {
+		repoTags = append(repoTags, d.tags...)
+	}
+	for i := range cands {
+		cands[i].tags, cands[i].tagSet = respell(cands[i].tags, repoTags), nil
+	}
 	listed := make([]bool, len(cands)) // by manifest.json too
 	for _, d := range docker {
 		matched := false
@@ -241,9 +239,10 @@ func resolveDockerOCI(st store, src image.Source, opts Options) (*image.Image, e
 			listed = append(listed, true)
 		}
 	}
-	if opts.Platform == "" {
+	if opts.Platform == "" && opts.collect == nil {
 		// Without --platform, the images manifest.json lists, as docker load takes them: a
-		// multi-platform index's other platforms are there to pick with --platform.
+		// multi-platform index's other platforms are there to pick with --platform (and are
+		// listed by strata images).
 		var loaded []candidate
 		for i, c := range cands {
 			if listed[i] {
@@ -253,6 +252,27 @@ func resolveDockerOCI(st store, src image.Source, opts Options) (*image.Image, e
 		cands = loaded
 	}
 	return w.pick(cands, opts)
+}
+
+// respell replaces each tag naming the same reference as one of canon by that spelling,
+// once.
+func respell(tags, canon []string) []string {
+	if len(canon) == 0 {
+		return tags
+	}
+	var out []string
+	for _, t := range tags {
+		for _, c := range canon {
+			if c == t || matchRef(t, []string{c}, "") {
+				t = c
+				break
+			}
+		}
+		if !matchRef(t, out, "") {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // preferTags returns first, then each of more that names a reference none before it names.
