@@ -245,3 +245,51 @@ func TestCheckGitHubCommands(t *testing.T) {
 		t.Errorf("last line %q", last)
 	}
 }
+
+// Exit codes are told apart: 0 all pass, 1 a rule failed or could not be evaluated, 2 a
+// usage error, bad rules or an unreadable image (with nothing on stdout).
+func TestCheckExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, s string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yaml", "max_size: 1MB\nrequire_non_root_user: true\n")
+	badKey := write("bad.yaml", "max_size: 1MB\nmax_sise: 2MB\n")
+	notYAML := write("notyaml.yaml", "max_size: [1MB\n")
+	cst := write("cst.yaml", "schemaVersion: 2.0.0\ncommandTests:\n  - name: x\n    command: true\n")
+	garbage := write("garbage.tar", "this is not an image archive at all, not even close")
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--rules", good, "testdata/docker/kitchen.tar"}, exitOK},
+		{[]string{"--rule", "max_layers=17", "testdata/docker/kitchen.tar"}, exitOK},
+		{[]string{"--cst", cst, "testdata/docker/kitchen.tar"}, exitOK}, // a skipped command test is no failure
+		{[]string{"--rules", good, "testdata/docker/small.tar"}, exitDiff},        // root
+		{[]string{"--rules", good, "testdata/synth/rootfs.tar"}, exitDiff},        // no config: ERROR
+		{[]string{"--rule", "max_layers=16", "testdata/docker/kitchen.tar"}, exitDiff},
+		{[]string{"--rules", badKey, "testdata/docker/kitchen.tar"}, exitError},
+		{[]string{"--rules", notYAML, "testdata/docker/kitchen.tar"}, exitError},
+		{[]string{"--rules", filepath.Join(dir, "missing.yaml"), "testdata/docker/kitchen.tar"}, exitError},
+		{[]string{"--rules", good, garbage}, exitError},
+		{[]string{"--rules", good, filepath.Join(dir, "missing.tar")}, exitError},
+		{[]string{"--rule", "max_size", "testdata/docker/kitchen.tar"}, exitError},
+		{[]string{"--rules", good, "-o", "yaml", "testdata/docker/kitchen.tar"}, exitError},
+		{[]string{"--rules", good}, exitError},
+		{[]string{"testdata/docker/kitchen.tar"}, exitError}, // no rules (the test runs in the package dir, which has none)
+		{[]string{"--baseline", filepath.Join(dir, "missing.lock.json"), "testdata/docker/kitchen.tar"}, exitError},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append([]string{"check"}, c.args...), nil, &stdout, &stderr)
+		if got := exitCode(err, &stderr); got != c.want {
+			t.Errorf("check %v: exit %d, want %d; stderr: %s", c.args, got, c.want, stderr.String())
+		}
+		if c.want == exitError && (stdout.Len() != 0 || !strings.HasPrefix(stderr.String(), "strata: error: ")) {
+			t.Errorf("check %v: stdout %q, stderr %q; want nothing and one error line", c.args, stdout.String(), stderr.String())
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -294,16 +295,20 @@ func validPermissions(s string) bool {
 }
 
 // Override applies one --rule KEY=VALUE: VALUE is YAML (a scalar, [a, b] or {k: v}). KEY may
-// be a dotted path into a mapping (baseline.max_layer_growth).
+// name one key of a mapping rule after a dot (baseline.max_layer_growth,
+// required_labels.org.opencontainers.image.source: everything after the first dot).
 func (s *Set) Override(kv string) error {
 	key, value, ok := strings.Cut(kv, "=")
 	name := "--rule " + kv
 	if !ok || key == "" {
 		return &RulesError{File: "--rule", Msg: fmt.Sprintf("%q: want KEY=VALUE", kv)}
 	}
-	parts := strings.Split(key, ".")
+	parts := strings.SplitN(key, ".", 2)
 	var doc strings.Builder
 	for i, p := range parts {
+		if i > 0 {
+			p = strconv.Quote(p)
+		}
 		fmt.Fprintf(&doc, "%s%s:", strings.Repeat("  ", i), p)
 		if i < len(parts)-1 {
 			doc.WriteString("\n")
