@@ -268,9 +268,9 @@ func TestCheckExitCodes(t *testing.T) {
 	}{
 		{[]string{"--rules", good, "testdata/docker/kitchen.tar"}, exitOK},
 		{[]string{"--rule", "max_layers=17", "testdata/docker/kitchen.tar"}, exitOK},
-		{[]string{"--cst", cst, "testdata/docker/kitchen.tar"}, exitOK}, // a skipped command test is no failure
-		{[]string{"--rules", good, "testdata/docker/small.tar"}, exitDiff},        // root
-		{[]string{"--rules", good, "testdata/synth/rootfs.tar"}, exitDiff},        // no config: ERROR
+		{[]string{"--cst", cst, "testdata/docker/kitchen.tar"}, exitOK},    // a skipped command test is no failure
+		{[]string{"--rules", good, "testdata/docker/small.tar"}, exitDiff}, // root
+		{[]string{"--rules", good, "testdata/synth/rootfs.tar"}, exitDiff}, // no config: ERROR
 		{[]string{"--rule", "max_layers=16", "testdata/docker/kitchen.tar"}, exitDiff},
 		{[]string{"--rules", badKey, "testdata/docker/kitchen.tar"}, exitError},
 		{[]string{"--rules", notYAML, "testdata/docker/kitchen.tar"}, exitError},
