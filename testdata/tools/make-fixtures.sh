@@ -186,6 +186,23 @@ CTR_DIGEST=$("${CTR[@]}" images ls | awk '$1 == "localhost/strata-tools/app:1" {
 "${CTR[@]}" images export app.ctr.tar localhost/strata-tools/app:1
 "${CTR[@]}" images export --platform linux/amd64 app.ctr-platform.tar localhost/strata-tools/app:1
 "${CTR[@]}" images export --skip-manifest-json app.ctr-skip-manifest.tar localhost/strata-tools/app:1
+# Docker's gzip media types, as a containerd-store Docker keeps them: skopeo writes a v2s2
+# manifest with gzip layers to dir:, whose files become an OCI layout for ctr to import.
+skopeo --insecure-policy copy -q --format v2s2 --dest-compress docker-archive:app.docker.tar "dir:$WORK/v2gz"
+mkdir -p "$WORK/v2gz-oci/blobs/sha256"
+for f in "$WORK"/v2gz/*; do
+  case $(basename "$f") in manifest.json|version) ;; *) cp "$f" "$WORK/v2gz-oci/blobs/sha256/";; esac
+done
+GZ_MAN=$(sha256sum "$WORK/v2gz/manifest.json" | cut -c1-64)
+cp "$WORK/v2gz/manifest.json" "$WORK/v2gz-oci/blobs/sha256/$GZ_MAN"
+printf '{"imageLayoutVersion":"1.0.0"}' > "$WORK/v2gz-oci/oci-layout"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","digest":"sha256:%s","size":%d,"annotations":{"io.containerd.image.name":"localhost/strata-tools/app-gzip:1"}}]}' \
+  "$GZ_MAN" "$(stat -c %s "$WORK/v2gz/manifest.json")" > "$WORK/v2gz-oci/index.json"
+tar -C "$WORK/v2gz-oci" -cf "$WORK/v2gz-oci.tar" .
+"${CTR[@]}" images import --no-unpack "$WORK/v2gz-oci.tar" >/dev/null
+"${CTR[@]}" images ls > app-gzip.ctr-images-ls.txt
+"${CTR[@]}" content get "sha256:$GZ_MAN" > app-gzip.ctr-manifest.json
+"${CTR[@]}" images export app-gzip.ctr.tar localhost/strata-tools/app-gzip:1
 CTR_PLATFORM_SAME=0
 if cmp -s app.ctr.tar app.ctr-platform.tar; then
   CTR_PLATFORM_SAME=1 # containerd 1.6 writes the same bytes: keep one
@@ -254,6 +271,9 @@ row app.ctr-images-ls.txt "\`ctr images ls\` after \`ctr images import --no-unpa
 row app.ctr-manifest.json "\`ctr content get <digest ctr images ls shows>\`: the image's manifest as containerd stores it"
 row app.ctr.tar "\`ctr images export app.ctr.tar localhost/strata-tools/app:1\`$( [ $CTR_PLATFORM_SAME = 1 ] && echo '; with \`--platform linux/amd64\` ctr writes the same bytes (checked with cmp)')"
 [ -f app.ctr-platform.tar ] && row app.ctr-platform.tar "\`ctr images export --platform linux/amd64\`"
+row app-gzip.ctr.tar "\`ctr images export\` of localhost/strata-tools/app-gzip:1: app with Docker's gzip media types (\`skopeo copy --format v2s2 --dest-compress … dir:\`, its files laid out as an OCI layout for \`ctr images import\`)"
+row app-gzip.ctr-manifest.json "\`ctr content get\` of its manifest"
+row app-gzip.ctr-images-ls.txt "\`ctr images ls\` after importing it"
 row app.ctr-skip-manifest.tar "\`ctr images export --skip-manifest-json\`: manifest.json has RepoTags null; the name is only in index.json's annotations"
 row app.umoci "\`skopeo copy docker-archive:app.docker.tar oci:app.umoci:app\` then \`umoci insert --image app.umoci:app note.txt /app/note.txt\`: the new layer has no end-of-archive blocks (nor the last entry's padding)"
 row app.umoci.tar "\`tar -C app.umoci -cf app.umoci.tar .\`"
