@@ -79,3 +79,23 @@ func BenchmarkWrite(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncode is the data block alone: JSON, gzip, base64.
+func BenchmarkEncode(b *testing.B) {
+	p := benchImage(b)
+	img := openImage(b, p, inspect.EqualityHash)
+	im, err := NewImage(img, inspect.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := DataOf(Report{Image: im})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Encode(d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

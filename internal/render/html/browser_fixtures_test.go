@@ -1,12 +1,16 @@
 package html
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/load"
 )
 
 // checkLayerChart compares the chart's bars with inspect's layers: one bar per layer, its
@@ -111,6 +115,24 @@ func checkExplorer(tb *tab, im *Image, query string) {
 
 func TestBrowserFixtures(t *testing.T) {
 	browser(t)
+	t.Run("verified", func(t *testing.T) {
+		img, err := load.Open(context.Background(), filepath.Join(fixtures, "small.tar"), nil, load.Options{Verify: true, Limits: load.DefaultLimits})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer img.Close()
+		im, err := NewImage(img, inspect.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, _ := writePage(t, Report{Image: im}, "verified")
+		tb := open(t, p)
+		got := evalAs[string](tb, `[...document.querySelectorAll('header table.kv tr')].find(r => r.firstChild.textContent === 'verification').lastChild.textContent`)
+		if want := fmt.Sprintf("✔ verified: config digest and %d layer diff_id", len(img.Layers)); !strings.HasPrefix(got, want) {
+			t.Errorf("verification %q, want it to start %q", got, want)
+		}
+		tb.checkClean()
+	})
 	for _, c := range []struct{ file, query string }{
 		{"base.tar", "busybox"},
 		{"small.tar", "bin"},

@@ -3,6 +3,7 @@ package html
 import (
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -87,6 +88,15 @@ func TestBrowserLarge(t *testing.T) {
 	if s := evalAs[string](tb, `document.querySelector('[data-stat="sensitive"] .v').textContent`); s != "1" {
 		t.Errorf("sensitive count %q, want 1 (/root/.ssh/id_rsa)", s)
 	}
+	// A glob on names, compared with path.Match.
+	tb.do(clickSel(`#explorer button.collapse`))
+	const glob = "file00[0-4]?.dat"
+	search(tb, glob)
+	want := searchRows(im.Index, im.Index.Layers-1, func(name string) bool { ok, _ := path.Match(glob, name); return ok })
+	if got := rowCount(tb); got != len(want) || len(want) < 10 {
+		t.Errorf("glob %q: %d rows, want %d (and at least 10)", glob, got, len(want))
+	}
+	search(tb, "")
 	checkExplorer(tb, im, "f00")
 	tb.screenshot("large")
 	tb.checkClean()
