@@ -99,6 +99,9 @@ func eachContent(l *image.Layer, entries []*image.Entry, fn func(e *image.Entry,
 	sparse := false
 	for _, e := range entries {
 		sparse = sparse || e.Sparse
+		if err := checkSparse(e); err != nil {
+			return err
+		}
 	}
 	if l.ReaderAt != nil && !sparse { // a sparse file's stored bytes are not its content
 		for _, e := range entries {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -39,6 +40,9 @@ func sniffCompression(b []byte) string {
 			return m.name
 		}
 	}
+	if zstdSkippable(b) {
+		return CompressionZstd
+	}
 	return CompressionNone
 }
 
@@ -57,7 +61,7 @@ func decompress(r io.Reader, alg string, lim Limits, bud *budget) (io.ReadCloser
 	case CompressionGzip:
 		zr, err := gzip.NewReader(r)
 		if err != nil {
-			return nil, fmt.Errorf("%w: gzip header: %v", ErrCorrupt, err)
+			return nil, decoderErr(CompressionGzip, err)
 		}
 		rc = zr
 	case CompressionZstd:
@@ -66,7 +70,7 @@ func decompress(r io.Reader, alg string, lim Limits, bud *budget) (io.ReadCloser
 		zr, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 			zstd.WithDecoderMaxWindow(maxWindow), zstd.WithDecoderMaxMemory(maxWindow))
 		if err != nil {
-			return nil, fmt.Errorf("%w: zstd header: %v", ErrCorrupt, err)
+			return nil, decoderErr(CompressionZstd, err)
 		}
 		rc = zstdCloser{zr}
 	case CompressionXz:
@@ -76,7 +80,7 @@ func decompress(r io.Reader, alg string, lim Limits, bud *budget) (io.ReadCloser
 			return nil, fmt.Errorf("%w: xz stream asks for a dictionary over %d MiB", ErrLimit, maxWindow>>20)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%w: xz header: %v", ErrCorrupt, err)
+			return nil, decoderErr(CompressionXz, err)
 		}
 		rc = io.NopCloser(zr)
 	case CompressionBzip2:
@@ -128,7 +132,7 @@ func (c *corruptReader) Read(p []byte) (int, error) {
 		case errors.Is(err, xz.ErrMemlimit), errors.Is(err, zstd.ErrWindowSizeExceeded), errors.Is(err, zstd.ErrDecoderSizeExceeded):
 			return n, fmt.Errorf("%w: %s stream asks for a window over %d MiB", ErrLimit, c.alg, maxWindow>>20)
 		}
-		return n, fmt.Errorf("%w: %s: %v", ErrCorrupt, c.alg, err)
+		return n, decoderErr(c.alg, err)
 	}
 	return n, err
 }
@@ -145,4 +149,17 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// decoderErr classes a decoder's error as corrupt, naming the algorithm once (decoders'
+// messages often start with it already: "gzip: invalid header").
+func decoderErr(alg string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), alg+": ")
+	return fmt.Errorf("%w: %s: %s", ErrCorrupt, alg, msg)
+}
+
+// zstdSkippable reports whether b starts with a zstd skippable frame (magic 0x184D2A50 to
+// 0x184D2A5F, little-endian), which a zstd stream may begin with (pzstd, seekable zstd).
+func zstdSkippable(b []byte) bool {
+	return len(b) >= 4 && b[0]&0xf0 == 0x50 && b[1] == 0x2a && b[2] == 0x4d && b[3] == 0x18
 }

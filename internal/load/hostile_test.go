@@ -8,6 +8,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/testgen"
 )
 
@@ -407,5 +410,101 @@ func TestPipePathIsAStream(t *testing.T) {
 	img.Close()
 	if len(img.Layers) != 2 {
 		t.Errorf("%d layers, want 2", len(img.Layers))
+	}
+}
+
+// Smaller findings: a leading zstd skippable frame is zstd; a decoder's error names its
+// algorithm once; a bad header checksum is blamed on the header, not on the member before;
+// a PAX size of 2^63-1 is a classed truncation, not a negative seek.
+func TestSmallerFindings(t *testing.T) {
+	b := archiveBytes(t, goodImage())
+	t.Run("zstd skippable frame", func(t *testing.T) {
+		frame := append([]byte{0x5e, 0x2a, 0x4d, 0x18, 4, 0, 0, 0}, "skip"...)
+		z := append(frame, fzCompress(b, testgen.Zstd)...)
+		openBoth(t, z, Options{}, func(t *testing.T, err error) {
+			if err != nil {
+				t.Fatalf("zstd stream with a leading skippable frame refused: %v", err)
+			}
+		})
+	})
+	t.Run("gzip named once", func(t *testing.T) {
+		bad := append(gz(b), "garbage after the member"...)
+		openBoth(t, bad, Options{}, func(t *testing.T, err error) {
+			if err == nil || strings.Contains(err.Error(), "gzip: gzip:") || !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v, want %v naming gzip once", err, ErrCorrupt)
+			}
+		})
+	})
+	t.Run("bad checksum", func(t *testing.T) {
+		good := testgen.RawHeader{Name: "first", Size: fmt.Sprintf("%011o", 2)}
+		in := append(append(good.Block(), pad512("ok")...), testgen.RawHeader{Name: "second", BadSum: true}.Block()...)
+		in = append(in, testgen.EndOfArchive()...)
+		openBoth(t, in, Options{}, func(t *testing.T, err error) {
+			var e *Error
+			if !errors.As(err, &e) || !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error %v, want %v", err, ErrCorrupt)
+			}
+			if e.Member == "first" || !strings.Contains(err.Error(), "tar header at offset 1024") {
+				t.Errorf("error %q (member %q) blames the member before the bad header", err, e.Member)
+			}
+		})
+	})
+	t.Run("PAX size 2^63-1", func(t *testing.T) {
+		in := append(testgen.PAXMember(testgen.RawHeader{Name: "manifest.json"}, [][2]string{{"size", "9223372036854775807"}}, nil), testgen.EndOfArchive()...)
+		openBoth(t, in, Options{}, func(t *testing.T, err error) {
+			checkOpenErr(t, "open", err)
+			if !errors.Is(err, ErrTruncated) || strings.Contains(err.Error(), "negative") {
+				t.Errorf("error %v, want %v", err, ErrTruncated)
+			}
+		})
+	})
+}
+
+// Class 1: a sparse file claiming a petabyte of holes is indexed without reading a hole;
+// hashing its content (streamed input) is bounded by the sparse limit.
+func TestSparseHolesNotRead(t *testing.T) {
+	layer := testgen.SparseHoles("big", 1<<50)
+	b := rawArchive(t, testgen.RawArchive{Layers: []testgen.RawLayer{{Blob: layer}}, Images: [][]int{{0}}})
+	before := ops.holes.Load()
+	openBoth(t, b, Options{}, func(t *testing.T, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	img, err := Open(context.Background(), Stdin, bytes.NewReader(layer), Options{}) // as a rootfs
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := img.Layers[0].Entries[0]; e.Size != 1<<50 || !e.Sparse {
+		t.Errorf("entry %+v, want a sparse file of 1 PiB", e)
+	}
+	if n := ops.holes.Load() - before; n != 0 {
+		t.Errorf("%d bytes of holes materialised to index the archive", n)
+	}
+	_, err = Open(context.Background(), Stdin, bytes.NewReader(b), Options{HashFiles: "sha256"})
+	wantLimit(t, err, "sparse")
+	// Content reads of a seekable input (--hash, cat, diff) are bounded too.
+	file := filepath.Join(t.TempDir(), "sparse.tar")
+	os.WriteFile(file, b, 0o644)
+	img, err = Open(context.Background(), file, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	l := img.Layers[0]
+	_, err = content.Digests([]content.Ref{{Layer: l, Entry: &l.Entries[0]}}, "sha256")
+	var se *content.SparseLimitError
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "--limit sparse=") {
+		t.Errorf("hashing a 1 PiB sparse file: error %v, want the sparse limit", err)
+	}
+	// Under the limit, the content is hashed, holes included.
+	small := testgen.SparseHoles("f", 1<<20)
+	img, err = Open(context.Background(), Stdin, bytes.NewReader(small), Options{HashFiles: "sha256"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(append(make([]byte, 1<<20-1), 'x'))
+	if got := img.Layers[0].Entries[0].Digest(); got != "sha256:"+hex.EncodeToString(want[:]) {
+		t.Errorf("digest %s, want sha256:%x", got, want)
 	}
 }

@@ -51,6 +51,7 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
+	content.SetMaxSparse(opts.Limits.MaxSparse)
 	if opts.HashFiles != "" {
 		if _, err := content.NewHash(opts.HashFiles); err != nil {
 			return nil, err

@@ -11,4 +11,5 @@ var ops struct {
 	blobs     atomic.Int64 // layer blobs parsed (parseBlob)
 	configs   atomic.Int64 // image configs parsed (parseConfig)
 	inflated  atomic.Int64 // bytes output by decompressors
+	holes     atomic.Int64 // bytes of sparse holes materialised (read as zeros)
 }

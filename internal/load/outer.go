@@ -50,9 +50,10 @@ func scanOuter(tr *tarScan, lim Limits, hashFiles string, visit func(hdr *tar.He
 			break
 		}
 		if err != nil {
-			err = classify(err)
 			var he *headerError
-			if errors.As(err, &he) && last != "" {
+			errors.As(err, &he)
+			err = classify(err)
+			if he != nil && last != "" {
 				// A header that cannot be read belongs to no member yet: say where it is.
 				err = fmt.Errorf("%w (after %s)", err, Printable(last))
 			}

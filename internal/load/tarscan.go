@@ -510,6 +510,7 @@ func (t *tarScan) readSparse(b []byte) (int, error) {
 		k := min(int64(len(b)), d.off-t.lpos)
 		clear(b[:k])
 		t.lpos += k
+		ops.holes.Add(k)
 		return int(k), nil
 	}
 	k := min(int64(len(b)), d.end()-t.lpos)
