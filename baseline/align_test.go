@@ -193,3 +193,53 @@ func TestCauses(t *testing.T) {
 		t.Errorf("causes (-want +got):\n%s", diff)
 	}
 }
+
+// TestBaseAnnotations: the base named by manifest annotations (no history row: the layer
+// count stays unknown) is held by name and digest.
+func TestBaseAnnotations(t *testing.T) {
+	A := synth{"FROM base", digestOf("A"), []string{"/bin/sh=busybox"}}
+	B := synth{"/bin/sh -c make", digestOf("B"), []string{"/app/bin=binary"}}
+	annotated := func(tag, name, digest string) *image.Image {
+		img := synthImage(tag, A, B)
+		img.Annotations = map[string]string{keyBaseName: name, keyBaseDigest: digest}
+		return img
+	}
+	d1, d2 := digestOf("base 1"), digestOf("base 2")
+	old := annotated("app:1", "docker.io/library/alpine:3.19", d1)
+	lk, err := Of(old, fstree.Merge(old.Layers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Base{Name: "docker.io/library/alpine:3.19", Digest: d1}, lk.Base); diff != "" {
+		t.Errorf("lock base (-want +got):\n%s", diff)
+	}
+	for _, tt := range []struct {
+		name, digest string
+		policy       Policy
+		want         []string
+	}{
+		{"docker.io/library/alpine:3.19", d1, Policy{}, nil},
+		{"docker.io/library/alpine:3.19", d2, Policy{}, []string{"baseline.base: base image changed: " + d1 + " → " + d2 + " (org.opencontainers.image.base.digest)"}},
+		{"docker.io/library/alpine:3.20", d2, Policy{}, []string{"baseline.base: base image changed: docker.io/library/alpine:3.19 → docker.io/library/alpine:3.20 (org.opencontainers.image.base.name), " + d1 + " → " + d2 + " (org.opencontainers.image.base.digest)"}},
+		{"", "", Policy{}, []string{"baseline.base: base image changed: docker.io/library/alpine:3.19 → none (org.opencontainers.image.base.name), " + d1 + " → none (org.opencontainers.image.base.digest)"}},
+		{"docker.io/library/alpine:3.20", d2, Policy{AllowBaseChange: true}, nil},
+		// base_layers: 1 holds layer 0 too; here it is unchanged.
+		{"docker.io/library/alpine:3.19", d1, Policy{BaseLayers: ptr(1)}, nil},
+	} {
+		img := annotated("app:2", tt.name, tt.digest)
+		c, err := Compare(lk, img, fstree.Merge(img.Layers), tt.policy)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, failures(c)); diff != "" {
+			t.Errorf("%s %s: failures (-want +got):\n%s", tt.name, tt.digest, diff)
+		}
+	}
+	// No base recorded: the rule is skipped, saying how to set it.
+	plain := synthImage("app:1", A, B)
+	lk, _ = Of(plain, fstree.Merge(plain.Layers))
+	c, _ := Compare(lk, plain, fstree.Merge(plain.Layers), Policy{})
+	if v := c.Verdicts[0]; v.Rule != RuleBase || !v.Skipped || v.Failed {
+		t.Errorf("base verdict without a base: %+v", v)
+	}
+}

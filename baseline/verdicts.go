@@ -40,7 +40,7 @@ func allow(vs []Verdict, allowed bool, key string) []Verdict {
 func baseVerdicts(c *Comparison, lk *Lock, img *image.Image, p Policy) []Verdict {
 	now := baseOf(img)
 	base := c.BaseLayers
-	if base == 0 && lk.Base.Name == "" && lk.Base.Digest == "" && now.Name == "" && now.Digest == "" {
+	if base == 0 && lk.Base.Name == "" && lk.Base.Digest == "" {
 		v := pass(RuleBase, "base layers unknown: set baseline.base_layers, run strata baseline --base-layers N, or LABEL "+keyBaseName+" right after FROM")
 		v.Skipped = true
 		return []Verdict{v}
@@ -69,11 +69,17 @@ func baseVerdicts(c *Comparison, lk *Lock, img *image.Image, p Policy) []Verdict
 	if p.BaseLayers == nil && lk.Base.From == "history" && now.From == "history" && now.Layers != base {
 		vs = append(vs, fail(RuleBase, -1, "", fmt.Sprintf("the base now has %d layers, the lock's %d", now.Layers, base), nil))
 	}
-	switch {
-	case lk.Base.Digest != now.Digest && (lk.Base.Digest != "" || now.Digest != ""):
-		vs = append(vs, fail(RuleBase, -1, "", fmt.Sprintf("base image digest changed: %s → %s (%s)", orNone(lk.Base.Digest), orNone(now.Digest), keyBaseDigest), nil))
-	case lk.Base.Name != now.Name && (lk.Base.Name != "" || now.Name != ""):
-		vs = append(vs, fail(RuleBase, -1, "", fmt.Sprintf("base image changed: %s → %s (%s)", orNone(lk.Base.Name), orNone(now.Name), keyBaseName), nil))
+	// What the image says of its base against what the lock recorded (nothing recorded:
+	// nothing to hold it to).
+	var said []string
+	if lk.Base.Name != "" && now.Name != lk.Base.Name {
+		said = append(said, fmt.Sprintf("%s → %s (%s)", load.Printable(lk.Base.Name), orNone(now.Name), keyBaseName))
+	}
+	if lk.Base.Digest != "" && now.Digest != lk.Base.Digest {
+		said = append(said, fmt.Sprintf("%s → %s (%s)", load.Printable(lk.Base.Digest), orNone(now.Digest), keyBaseDigest))
+	}
+	if len(said) > 0 {
+		vs = append(vs, fail(RuleBase, -1, "", "base image changed: "+strings.Join(said, ", "), nil))
 	}
 	if len(vs) == 0 {
 		what := fmt.Sprintf("the %d base layer(s) are unchanged", base)
