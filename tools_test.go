@@ -367,20 +367,36 @@ func TestExportDiffMatchesPodman(t *testing.T) {
 }
 
 // An export diffed against a sibling image (same base layer, other top layers) is refused,
-// naming the layer it lacks; --force compares anyway.
+// naming the layer it lacks; --force compares anyway. Docker's and podman's containers alike.
 func TestExportAgainstSiblingIsRefused(t *testing.T) {
-	var out, errb bytes.Buffer
-	err := run(context.Background(), []string{"diff", tools("sibling.docker.tar"), tools("app-ctr.export.tar")}, nil, &out, &errb)
-	if err == nil || !strings.Contains(err.Error(), "the export lacks the one file that layer 1 of the image") || !strings.Contains(err.Error(), "(/srv/sibling/file)") {
-		t.Fatalf("err = %v, want a refusal naming layer 1 and /srv/sibling/file", err)
+	d := filepath.Join("testdata", "docker")
+	for _, c := range []struct{ image, export, says string }{
+		{tools("sibling.docker.tar"), tools("app-ctr.export.tar"), "the export lacks the one file that layer 1 of the image (/bin/sh -c mkdir -p /srv/sibling"},
+		{filepath.Join(d, "small.tar"), filepath.Join(d, "ctr-basic.export.tar"), "the export lacks all 4 files that layer 1 of the image"},
+		{filepath.Join(d, "kitchen.tar"), filepath.Join(d, "ctr-noop.export.tar"), "the export lacks the one file that layer 1 of the image"},
+	} {
+		t.Run(filepath.Base(c.image)+" "+filepath.Base(c.export), func(t *testing.T) {
+			var out, errb bytes.Buffer
+			err := run(context.Background(), []string{"diff", c.image, c.export}, nil, &out, &errb)
+			if err == nil || !strings.Contains(err.Error(), c.says) || !strings.Contains(err.Error(), "--force compares anyway") {
+				t.Fatalf("err = %v, want a refusal saying %q", err, c.says)
+			}
+			if out.Len() != 0 {
+				t.Errorf("refused, yet printed:\n%s", out.String())
+			}
+			var forced strataDiff
+			strataJSON(t, &forced, nil, "diff", "--force", c.image, c.export)
+			if len(forced.Changes) == 0 {
+				t.Error("--force: no changes between a sibling image and the export")
+			}
+		})
 	}
-	if out.Len() != 0 {
-		t.Errorf("refused, yet printed:\n%s", out.String())
+	var docker struct {
+		RuntimeBy string `json:"runtime_by"`
 	}
-	var forced strataDiff
-	strataJSON(t, &forced, nil, "diff", "--force", tools("sibling.docker.tar"), tools("app-ctr.export.tar"))
-	if len(forced.Changes) == 0 {
-		t.Error("--force: no changes between a sibling image and the export")
+	strataJSON(t, &docker, nil, "diff", filepath.Join(d, "kitchen.tar"), filepath.Join(d, "ctr-basic.export.tar"))
+	if docker.RuntimeBy != "docker" {
+		t.Errorf("a Docker container's export: runtime_by = %q, want docker", docker.RuntimeBy)
 	}
 }
 
