@@ -59,6 +59,7 @@ type entryIndex struct {
 	count   int
 	lim     Limits
 	paths   pathArena
+	tree    pathBytes
 }
 
 // pathArena holds entry paths back to back in large strings, so that a path costs its bytes
@@ -102,7 +103,10 @@ func (x *entryIndex) last() *image.Entry {
 	return &x.entries[len(x.entries)-1]
 }
 
-func (x *entryIndex) push(e image.Entry) {
+func (x *entryIndex) push(e image.Entry) error {
+	if max := x.lim.MaxPathBytes; max > 0 && x.tree.add(e.Path, e.Whiteout != image.NotWhiteout) > max {
+		return limitErr("path-bytes", max, "the layer's paths and the parent directories they imply exceed %d bytes", max)
+	}
 	if len(x.entries) == cap(x.entries) {
 		if len(x.entries) >= entryChunk {
 			x.done = append(x.done, x.entries)
@@ -116,6 +120,7 @@ func (x *entryIndex) push(e image.Entry) {
 	e.Path = x.paths.intern(e.Path)
 	x.entries = append(x.entries, e)
 	x.count++
+	return nil
 }
 
 // add normalises hdr, whose content starts at offset in the uncompressed stream.
@@ -163,8 +168,7 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		e.Path = path.Clean(dir)
 		e.Whiteout = image.WhiteoutOpaque
 		e.Type = image.TypeDir
-		x.push(e)
-		return nil
+		return x.push(e)
 	case strings.HasPrefix(base, whiteoutPrefix):
 		target := base[len(whiteoutPrefix):]
 		if target == "" || target == "." || target == ".." {
@@ -173,8 +177,7 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 		e.Path = path.Join(dir, target)
 		e.Whiteout = image.WhiteoutDelete
 		e.Type = image.TypeFile
-		x.push(e)
-		return nil
+		return x.push(e)
 	}
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeRegA, tar.TypeCont, tar.TypeGNUSparse:
@@ -208,6 +211,5 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 	if p == "/" && e.Type != image.TypeDir {
 		return fmt.Errorf("%w: root entry is a %s", ErrMalformed, e.Type)
 	}
-	x.push(e)
-	return nil
+	return x.push(e)
 }

@@ -122,7 +122,17 @@ type entryError struct {
 	err  error
 }
 
-func (e *entryError) Error() string { return fmt.Sprintf("entry %s: %v", e.name, e.err) }
+func (e *entryError) Error() string { return fmt.Sprintf("entry %s: %v", clipName(e.name), e.err) }
+
+// clipName shortens a name too long to read in a one-line error (a path can be 64 KB),
+// keeping its start and end.
+func clipName(name string) string {
+	const head, tail = 120, 60
+	if len(name) <= head+tail+32 {
+		return name
+	}
+	return fmt.Sprintf("%s…(%d bytes)…%s", name[:head], len(name), name[len(name)-tail:])
+}
 func (e *entryError) Unwrap() error { return e.err }
 
 // classify gives plain I/O and tar errors an error class.

@@ -20,6 +20,7 @@ var limitSetters = map[string]func(*Limits, int64){
 	"image-entries": func(l *Limits, n int64) { l.MaxImageEntries = int(n) },
 	"images":        func(l *Limits, n int64) { l.MaxImages = int(n) },
 	"sparse":        func(l *Limits, n int64) { l.MaxSparse = n },
+	"path-bytes":    func(l *Limits, n int64) { l.MaxPathBytes = n },
 }
 
 // LimitKeys lists the keys Set accepts.

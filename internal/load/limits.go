@@ -3,9 +3,12 @@ package load
 // Limits bound the work and memory an input can demand. The zero value of a field means
 // "no limit"; DefaultLimits are generous enough for real images.
 type Limits struct {
-	MaxEntries      int   // tar entries in one layer, and members of the archive
-	MaxPathLen      int   // bytes in one entry path
-	MaxPathDepth    int   // components in one entry path
+	MaxEntries   int // tar entries in one layer, and members of the archive
+	MaxPathLen   int // bytes in one entry path
+	MaxPathDepth int // components in one entry path
+	// MaxPathBytes bounds the bytes of the paths a layer's entries and the directories they
+	// imply add up to (see pathBytes), per layer and over an image's layers.
+	MaxPathBytes    int64
 	MaxJSON         int64 // bytes of one manifest, index or config document
 	MaxUncompressed int64 // bytes all compressed streams of one input may inflate to, together
 	MaxRatio        int64 // inflated:compressed ratio of the input, enforced once past RatioFloor bytes
@@ -23,6 +26,7 @@ var DefaultLimits = Limits{
 	MaxEntries:      1_000_000,
 	MaxPathLen:      64 << 10,
 	MaxPathDepth:    8192,
+	MaxPathBytes:    256 << 20,
 	MaxJSON:         64 << 20,
 	MaxUncompressed: 1 << 40,
 	MaxRatio:        2000,

@@ -344,6 +344,9 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 	if err := opts.Limits.checkImageEntries(blobs); err != nil {
 		return err
 	}
+	if err := checkPathBytes(blobs, members, opts.Limits); err != nil {
+		return err
+	}
 	for i, b := range blobs {
 		if b.noEnd && (descs[i].Size <= 0 || descs[i].Size != b.storedSize) {
 			why := "and the archive declares no size to check it against"
