@@ -29,6 +29,10 @@ type Options struct {
 	Force    bool // compare an export with an image it does not seem to come from
 }
 
+// atPeak, when set (by tests), is called when Compare holds the most memory: both merged
+// trees, every candidate path and every change.
+var atPeak func()
+
 // ErrMismatch means the export does not look like it comes from the image.
 var ErrMismatch = errors.New("inputs do not match")
 
@@ -64,31 +68,31 @@ type Summary struct {
 // Entry is one side of a changed path.
 type Entry struct {
 	Type    image.Type `json:"type"`
+	Layer   int32      `json:"layer"` // the providing layer; -1 for a directory no layer wrote
 	Size    int64      `json:"size"`
 	Mode    string     `json:"mode"`
 	UID     int        `json:"uid"`
 	GID     int        `json:"gid"`
 	ModTime image.Time `json:"mtime"`
 	Link    string     `json:"link"`
-	Layer   int        `json:"layer"`
-	Digest  string     `json:"digest,omitempty"`
+	Digest  *string    `json:"digest"` // sha256 of the content when diff read it to compare; null otherwise
 }
 
 // Change is one added (A), changed (C) or deleted (D) path. A collapsed subtree is one
 // change at its root; Entries counts the paths it stands for.
 type Change struct {
-	Path      string     `json:"path"`
-	Kind      string     `json:"kind"`
-	Type      image.Type `json:"type"`
-	Old       *Entry     `json:"old"`
-	New       *Entry     `json:"new"`
-	SizeDelta int64      `json:"size_delta"`
-	Reasons   []string   `json:"reasons"`
+	Path string     `json:"path"`
+	Kind string     `json:"kind"`
+	Type image.Type `json:"type"`
 	// Entries counts the paths the row stands for (1 unless a subtree was folded into it);
 	// Paths lists those below its own path, in tree order ([] when none), so that a
 	// consumer sees every changed path without --expand.
-	Entries int      `json:"entries"`
-	Paths   []string `json:"paths"`
+	Entries   int32    `json:"entries"`
+	Old       *Entry   `json:"old"`
+	New       *Entry   `json:"new"`
+	SizeDelta int64    `json:"size_delta"`
+	Reasons   []string `json:"reasons"`
+	Paths     []string `json:"paths"`
 }
 
 // side is one input, merged.
@@ -196,14 +200,31 @@ func resolve(s *side, n *fstree.Node) effective {
 }
 
 func entryOf(s *side, n *fstree.Node) *Entry {
+	e := &Entry{}
+	fillEntry(e, s, n)
+	return e
+}
+
+// entry is entryOf, allocated in the walk's slabs (a diff of a million paths makes a million
+// entries).
+func (w *walk) entry(s *side, n *fstree.Node) *Entry {
+	if len(w.slab) == cap(w.slab) {
+		w.slab = make([]Entry, 0, 1024)
+	}
+	w.slab = append(w.slab, Entry{})
+	e := &w.slab[len(w.slab)-1]
+	fillEntry(e, s, n)
+	return e
+}
+
+func fillEntry(e *Entry, s *side, n *fstree.Node) {
 	ef := resolve(s, n)
-	e := &Entry{Type: image.TypeDir, Mode: image.Mode(ef.e.Mode), UID: ef.e.UID, GID: ef.e.GID, Layer: int(n.Layer), Size: ef.e.Size}
+	*e = Entry{Type: image.TypeDir, Mode: image.Mode(ef.e.Mode), UID: ef.e.UID, GID: ef.e.GID, Layer: n.Layer, Size: ef.e.Size}
 	if n.Entry != nil {
 		e.Type = n.Entry.Type
 		e.Link = n.Entry.Link()
 		e.ModTime = image.Time{Time: ef.e.ModTime()}
 	}
-	return e
 }
 
 // pair is a path present on both sides whose content may need comparing.
@@ -216,28 +237,91 @@ type pair struct {
 // path on both sides that is a change if it has reasons (or, in an export, a changed
 // descendant). Its path is built only if it becomes a change.
 type candidate struct {
-	on, nn  *fstree.Node
-	parent  int32 // the candidate of the parent directory; -1 under the root
-	kind    byte  // 'A', 'D', 'C'
-	skip    bool  // a runtime path: never a change of its own
-	child   bool  // a descendant is a change
-	reasons []string
+	on, nn *fstree.Node
+	parent int32  // the candidate of the parent directory; -1 under the root
+	bits   uint32 // skipBit, childBit, and 1 + the index of the reasons in walk.why (0 for none)
+}
+
+const (
+	skipBit    = 1 << 31 // a runtime path: never a change of its own
+	childBit   = 1 << 30 // a descendant is a change
+	subtreeBit = 1 << 29 // a path on one side only, standing for its whole subtree
+	whyMask    = subtreeBit - 1
+)
+
+func (c *candidate) skip() bool    { return c.bits&skipBit != 0 }
+func (c *candidate) child() bool   { return c.bits&childBit != 0 }
+func (c *candidate) why() uint32   { return c.bits & whyMask }
+func (c *candidate) subtree() bool { return c.bits&subtreeBit != 0 }
+
+// node is the candidate's node on whichever side has it.
+func (c *candidate) node() *fstree.Node {
+	if c.on != nil {
+		return c.on
+	}
+	return c.nn
+}
+
+// below calls fn for every node under nd, in pre-order, with its path (buf extended; valid
+// during the call) and what fn returned for its parent (parent for nd's children).
+func below(nd *fstree.Node, buf []byte, parent int32, fn func(nd *fstree.Node, p []byte, parent int32) int32) {
+	for c := nd.FirstChild(); c != nil; c = c.NextSibling() {
+		p := append(append(buf, '/'), c.Name()...)
+		id := fn(c, p, parent)
+		if c.FirstChild() != nil {
+			below(c, p, id, fn)
+		}
+	}
+}
+
+// kind is 'A' (new side only), 'D' (old side only) or 'C' (both).
+func (c *candidate) kind() byte {
+	switch {
+	case c.on == nil:
+		return 'A'
+	case c.nn == nil:
+		return 'D'
+	}
+	return 'C'
+}
+
+// reasons returns the candidate's reasons (nil for none).
+func (w *walk) reasons(c *candidate) []string {
+	if c.why() == 0 {
+		return nil
+	}
+	return w.why[c.why()-1]
+}
+
+// setReasons gives the candidate reasons.
+func (w *walk) setReasons(c *candidate, rs []string) {
+	switch {
+	case len(rs) == 0:
+		c.bits &^= whyMask
+	case c.why() == 0:
+		w.why = append(w.why, rs)
+		c.bits |= uint32(len(w.why)) & whyMask
+	default:
+		w.why[c.why()-1] = rs
+	}
 }
 
 // walk compares two merged trees side by side, directory by directory: each directory's
 // sorted children are merged like two sorted lists, so the whole comparison is linear in the
 // paths of both trees (plus building the paths of what changed).
 type walk struct {
-	o, n  *side
-	mode  Mode
-	rt    runtime
-	rtMax int
-	// shallow finds the candidates at runtime paths' depth by path
-	shallow map[string]int32 // the deepest runtime path, in components
+	o, n    *side
+	mode    Mode
+	rt      runtime
+	rtMax   int              // the deepest runtime path, in components
+	shallow map[string]int32 // the candidates within the runtime paths' depth, by path
 	opts    Options
 	cands   []candidate
 	pairs   []pair
 	sums    map[*image.Entry]string // content digests of the pairs
+	why     [][]string              // the candidates' reasons
+	slab    []Entry                 // where the entries of changes are allocated
+	paths   pathArena               // where the paths of changes are held
 }
 
 func (w *walk) compare() error {
@@ -287,21 +371,25 @@ func (w *walk) dir(on, nn *fstree.Node, prefix string, depth int, parent int32) 
 		if p != "" {
 			w.shallow[p] = id
 		}
-		c := candidate{on: a, nn: b, parent: parent, skip: skip}
-		switch {
-		case b == nil:
-			c.kind = 'D'
-		case a == nil:
-			c.kind = 'A'
-		default:
-			c.kind = 'C'
+		c := candidate{on: a, nn: b, parent: parent}
+		if skip {
+			c.bits |= skipBit
+		}
+		if a != nil && b != nil {
 			if !skip {
 				oe, ne := resolve(w.o, a), resolve(w.n, b)
-				c.reasons = metaReasons(a, b, oe, ne, w.mode, w.opts)
+				w.setReasons(&c, metaReasons(a, b, oe, ne, w.mode, w.opts))
 				if oe.typ == image.TypeFile && ne.typ == image.TypeFile && oe.e.Size == ne.e.Size && !sameBlob(oe, ne) {
 					w.pairs = append(w.pairs, pair{c: int(id), o: oe, n: ne})
 				}
 			}
+		}
+		if (a == nil || b == nil) && depth+1 > w.rtMax {
+			// Everything below a path on one side only is on that side only: one candidate
+			// stands for the subtree, expanded when changes are built.
+			c.bits |= subtreeBit
+			w.cands = append(w.cands, c)
+			continue
 		}
 		w.cands = append(w.cands, c)
 		if (a != nil && a.IsDir()) || (b != nil && b.IsDir()) {
@@ -334,7 +422,7 @@ func (w *walk) compareContent() error {
 	for _, p := range w.pairs {
 		if sums[p.o.e] != sums[p.n.e] {
 			c := &w.cands[p.c]
-			c.reasons = addReason(c.reasons, "content")
+			w.setReasons(c, addReason(w.reasons(c), "content"))
 		}
 	}
 	return nil
@@ -342,7 +430,7 @@ func (w *walk) compareContent() error {
 
 // real reports whether a candidate is a change of its own.
 func (c *candidate) real() bool {
-	return !c.skip && (c.kind != 'C' || len(c.reasons) > 0)
+	return !c.skip() && (c.kind() != 'C' || c.why() != 0)
 }
 
 // markParents marks C every directory above a change that is not a change itself (on both
@@ -351,92 +439,161 @@ func (c *candidate) real() bool {
 func (w *walk) markParents() {
 	for i := len(w.cands) - 1; i >= 0; i-- {
 		c := &w.cands[i]
-		if (c.real() || c.child) && c.parent >= 0 {
-			w.cands[c.parent].child = true
+		if (c.real() || c.child()) && c.parent >= 0 {
+			w.cands[c.parent].bits |= childBit
 		}
 	}
 }
 
-// eachPath calls fn for every candidate, in pre-order, with its path (valid during the call).
-func (w *walk) eachPath(fn func(c *candidate, p []byte)) {
-	plen := make([]int32, len(w.cands))
-	var buf []byte
-	for i := range w.cands {
-		c := &w.cands[i]
-		buf = w.pathOf(buf, plen, i)
-		fn(c, buf)
-	}
+// ancestry follows the candidates in pre-order: the stack holds the chain of directories
+// above the current one, each with its path's length in buf and its change (-1 for none),
+// so a candidate's path and parent change cost its own name, whatever its depth.
+type ancestry struct {
+	stack []ancestor
+	buf   []byte
 }
 
-// pathOf extends buf, which holds the path of the candidate before i, to i's path, given the
-// path lengths of the candidates before i. In pre-order a candidate's parent's path is
-// always a prefix of buf.
-func (w *walk) pathOf(buf []byte, plen []int32, i int) []byte {
+type ancestor struct{ cand, plen, change int32 }
+
+// next moves to candidate i and returns its path (valid until the next call) and its parent
+// directory's change.
+func (a *ancestry) next(w *walk, i int) ([]byte, int32) {
 	c := &w.cands[i]
+	for len(a.stack) > 0 && a.stack[len(a.stack)-1].cand != c.parent {
+		a.stack = a.stack[:len(a.stack)-1]
+	}
+	a.buf = a.buf[:0]
+	parent := int32(-1)
+	if len(a.stack) > 0 {
+		top := a.stack[len(a.stack)-1]
+		a.buf, parent = a.buf[:top.plen], top.change
+	}
 	nd := c.on
 	if nd == nil {
 		nd = c.nn
 	}
-	if c.parent >= 0 {
-		buf = buf[:plen[c.parent]]
-	} else {
-		buf = buf[:0]
+	a.buf = append(append(a.buf, '/'), nd.Name()...)
+	a.stack = append(a.stack, ancestor{cand: int32(i), plen: int32(len(a.buf)), change: -1})
+	return a.buf, parent
+}
+
+// mark records that the current candidate became change ch.
+func (a *ancestry) mark(ch int32) { a.stack[len(a.stack)-1].change = ch }
+
+// eachPath calls fn for every path of either tree, in pre-order, with its nodes (on or nn
+// nil for a path on one side only) and its path (valid during the call).
+func (w *walk) eachPath(fn func(on, nn *fstree.Node, p []byte)) {
+	var a ancestry
+	for i := range w.cands {
+		c := &w.cands[i]
+		p, _ := a.next(w, i)
+		fn(c.on, c.nn, p)
+		if c.subtree() {
+			old := c.on != nil
+			below(c.node(), p, 0, func(nd *fstree.Node, p []byte, _ int32) int32 {
+				if old {
+					fn(nd, nil, p)
+				} else {
+					fn(nil, nd, p)
+				}
+				return 0
+			})
+		}
 	}
-	buf = append(append(buf, '/'), nd.Name()...)
-	plen[i] = int32(len(buf))
-	return buf
 }
 
 // changes builds the changes in pre-order, with each one's parent directory's change (an
-// index into them, or -1 when the parent is not a change). Paths are built in one buffer as
-// the candidates come, in pre-order: a candidate's parent's path is always its prefix.
+// index into them, or -1 when the parent is not a change).
 func (w *walk) changes() ([]Change, []int32) {
-	at := make([]int32, len(w.cands))
-	plen := make([]int32, len(w.cands))
-	var buf []byte
-	var out []Change
-	var parents []int32
+	n := 0
+	for i := range w.cands {
+		if c := &w.cands[i]; c.real() || (c.child() && c.kind() == 'C' && w.mode == ModeExport) {
+			n++
+			if c.subtree() {
+				c.node().Each(func(*fstree.Node) { n++ })
+			}
+		}
+	}
+	var a ancestry
+	out := make([]Change, 0, n)
+	parents := make([]int32, 0, n)
 	for i := range w.cands {
 		c := &w.cands[i]
-		buf = w.pathOf(buf, plen, i)
-		at[i] = -1
+		buf, parent := a.next(w, i)
 		var ch Change
 		switch {
 		case c.real():
 			ch = w.change(c)
-		case c.child && c.kind == 'C' && w.mode == ModeExport:
-			ne := entryOf(w.n, c.nn)
-			ch = Change{Kind: "C", Type: ne.Type, Old: entryOf(w.o, c.on), New: ne, Reasons: []string{"child"}}
+		case c.child() && c.kind() == 'C' && w.mode == ModeExport:
+			ne := w.entry(w.n, c.nn)
+			ch = Change{Kind: "C", Type: ne.Type, Old: w.entry(w.o, c.on), New: ne, Reasons: []string{"child"}}
 		default:
 			continue
 		}
-		ch.Path = string(buf)
-		at[i] = int32(len(out))
-		parent := int32(-1)
-		if c.parent >= 0 {
-			parent = at[c.parent]
+		switch {
+		case c.on != nil && c.on.Entry != nil:
+			ch.Path = c.on.Entry.Path // the same bytes: an entry's path is its node's
+		case c.nn != nil && c.nn.Entry != nil:
+			ch.Path = c.nn.Entry.Path
+		default:
+			ch.Path = w.paths.intern(buf)
 		}
+		a.mark(int32(len(out)))
 		out = append(out, ch)
 		parents = append(parents, parent)
+		if c.subtree() && c.real() {
+			w.expand(c, buf, int32(len(out)-1), &out, &parents)
+		}
+		if atPeak != nil && i == len(w.cands)-1 {
+			atPeak() // the candidates are still needed here: this is the peak
+		}
 	}
 	return out, parents
 }
 
+// expand adds a change for every path below a one-sided candidate's node, its root's change
+// being change root.
+func (w *walk) expand(c *candidate, p []byte, root int32, out *[]Change, parents *[]int32) {
+	s, kind := w.o, "D"
+	if c.on == nil {
+		s, kind = w.n, "A"
+	}
+	below(c.node(), p, root, func(nd *fstree.Node, p []byte, parent int32) int32 {
+		e := w.entry(s, nd)
+		ch := Change{Kind: kind, Type: e.Type, Reasons: []string{}}
+		if kind == "D" {
+			ch.Old, ch.SizeDelta = e, -fileSize(s, nd)
+		} else {
+			ch.New, ch.SizeDelta = e, fileSize(s, nd)
+		}
+		if nd.Entry != nil {
+			ch.Path = nd.Entry.Path
+		} else {
+			ch.Path = w.paths.intern(p)
+		}
+		*out = append(*out, ch)
+		*parents = append(*parents, parent)
+		return int32(len(*out) - 1)
+	})
+}
+
 func (w *walk) change(c *candidate) Change {
-	switch c.kind {
+	switch c.kind() {
 	case 'D':
-		oe := entryOf(w.o, c.on)
+		oe := w.entry(w.o, c.on)
 		return Change{Kind: "D", Type: oe.Type, Old: oe, SizeDelta: -fileSize(w.o, c.on), Reasons: []string{}}
 	case 'A':
-		ne := entryOf(w.n, c.nn)
+		ne := w.entry(w.n, c.nn)
 		return Change{Kind: "A", Type: ne.Type, New: ne, SizeDelta: fileSize(w.n, c.nn), Reasons: []string{}}
 	}
-	ne := entryOf(w.n, c.nn)
-	ch := Change{Kind: "C", Type: ne.Type, Old: entryOf(w.o, c.on), New: ne,
-		SizeDelta: fileSize(w.n, c.nn) - fileSize(w.o, c.on), Reasons: c.reasons}
+	ne := w.entry(w.n, c.nn)
+	ch := Change{Kind: "C", Type: ne.Type, Old: w.entry(w.o, c.on), New: ne,
+		SizeDelta: fileSize(w.n, c.nn) - fileSize(w.o, c.on), Reasons: w.reasons(c)}
 	if w.sums != nil {
 		oe, nf := resolve(w.o, c.on), resolve(w.n, c.nn)
-		ch.Old.Digest, ch.New.Digest = w.sums[oe.e], w.sums[nf.e]
+		if od, nd := w.sums[oe.e], w.sums[nf.e]; od != "" && nd != "" {
+			ch.Old.Digest, ch.New.Digest = &od, &nd
+		}
 	}
 	return ch
 }
@@ -534,6 +691,21 @@ func fileSize(s *side, n *fstree.Node) int64 {
 	return 0
 }
 
+// pathArena holds paths back to back in large strings, so that a path costs its bytes and no
+// allocation of its own. A strings.Builder only appends, and a full one is replaced, not
+// grown: strings handed out never change.
+type pathArena struct{ b strings.Builder }
+
+func (a *pathArena) intern(p []byte) string {
+	if a.b.Cap()-a.b.Len() < len(p) {
+		a.b = strings.Builder{}
+		a.b.Grow(max(64<<10, len(p)))
+	}
+	start := a.b.Len()
+	a.b.Write(p)
+	return a.b.String()[start:]
+}
+
 // collapse folds subtrees: a deleted directory is one D at its root (always, as docker diff
 // prints it); an added one is one A at its root in image mode. Expand keeps every path.
 // parents[i] is the change of changes[i]'s parent directory (-1 if none): a change folds
@@ -548,22 +720,25 @@ func collapse(changes []Change, parents []int32, mode Mode, opts Options) []Chan
 		return changes
 	}
 	folds := func(k string) bool { return k == "D" || (k == "A" && mode == ModeImages) }
+	// root[i] is the row changes[i] folds into, as an index into out; out is built in place
+	// (a row never moves after a later change).
 	root := make([]int32, len(changes))
-	at := make([]int32, len(changes))
-	var out []Change
+	kinds := make([]string, len(changes))
+	out := changes[:0]
 	for i := range changes {
-		c := &changes[i]
-		root[i] = int32(i)
-		if p := parents[i]; p >= 0 && folds(c.Kind) && changes[p].Kind == c.Kind {
+		c := changes[i]
+		kinds[i] = c.Kind
+		if p := parents[i]; p >= 0 && folds(c.Kind) && kinds[p] == c.Kind {
 			root[i] = root[p]
-			r := &out[at[root[i]]]
+			r := &out[root[i]]
 			r.Entries++
 			r.SizeDelta += c.SizeDelta
 			r.Paths = append(r.Paths, c.Path)
 			continue
 		}
-		at[i] = int32(len(out))
-		out = append(out, *c)
+		root[i] = int32(len(out))
+		out = append(out, c)
 	}
+	clear(changes[len(out):])
 	return out
 }

@@ -62,8 +62,15 @@ func checkExportMatches(o *side, w *walk, opts Options) error {
 	touched := 0
 	for i := range w.cands {
 		c := &w.cands[i]
-		if c.real() && c.kind != 'A' && c.on.Entry != nil && c.on.Entry.Type != image.TypeDir {
+		if c.real() && c.kind() != 'A' && c.on.Entry != nil && c.on.Entry.Type != image.TypeDir {
 			touched++
+		}
+		if c.subtree() && c.kind() == 'D' {
+			c.on.Each(func(nd *fstree.Node) {
+				if nd.Entry != nil && nd.Entry.Type != image.TypeDir {
+					touched++
+				}
+			})
 		}
 	}
 	if touched*2 > files {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
 )
 
@@ -48,18 +49,17 @@ func checkLayersPresent(w *walk, opts Options) error {
 		dirs     []dir
 	}
 	layers := make([]layerPaths, len(o.img.Layers))
-	w.eachPath(func(c *candidate, p []byte) {
-		nd := c.on
+	w.eachPath(func(nd, nn *fstree.Node, p []byte) {
 		if nd == nil || nd.Entry == nil || nd.Layer < 0 || int(nd.Layer) >= len(layers) || skip(p) {
 			return
 		}
 		lp := &layers[nd.Layer]
 		if nd.Entry.Type == image.TypeDir {
-			lp.dirs = append(lp.dirs, dir{string(p), c.nn != nil})
+			lp.dirs = append(lp.dirs, dir{string(p), nn != nil})
 			return
 		}
 		lp.files++
-		lp.present = lp.present || c.nn != nil
+		lp.present = lp.present || nn != nil
 		if len(lp.examples) < 3 {
 			lp.examples = append(lp.examples, string(p))
 		}

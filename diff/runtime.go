@@ -73,8 +73,8 @@ func (w *walk) podmanParents() {
 		if d == "/" || !ok || w.rt.paths[d] {
 			continue
 		}
-		if c := &w.cands[id]; c.kind == 'C' && !c.real() {
-			c.reasons = []string{"runtime"}
+		if c := &w.cands[id]; c.kind() == 'C' && !c.real() {
+			w.setReasons(c, []string{"runtime"})
 		}
 	}
 }

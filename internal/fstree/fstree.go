@@ -457,6 +457,14 @@ func ComparePaths(a, b string) int {
 	return 0
 }
 
+// Each calls fn for every node below n, in no particular order.
+func (n *Node) Each(fn func(n *Node)) {
+	for c := n.first; c != nil; c = c.next {
+		fn(c)
+		c.Each(fn)
+	}
+}
+
 // Each calls fn for every visible node but the root, in no particular order (cheaper than Walk).
 func (fs *FS) Each(fn func(n *Node)) {
 	var visit func(n *Node)

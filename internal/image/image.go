@@ -256,10 +256,22 @@ func (t Time) MarshalJSON() ([]byte, error) {
 }
 
 // Mode formats permission bits as the contract's 4-digit octal string.
-func Mode(m uint32) string {
+// The strings are made once: a listing of a million entries allocates none.
+func Mode(m uint32) string { return modeStrings[m&07777] }
+
+var modeStrings = func() (t [010000]string) {
 	const digits = "01234567"
-	return string([]byte{digits[m>>9&7], digits[m>>6&7], digits[m>>3&7], digits[m&7]})
-}
+	var all [len(t) * 4]byte
+	for m := range t {
+		b := all[m*4 : m*4+4]
+		b[0], b[1], b[2], b[3] = digits[m>>9&7], digits[m>>6&7], digits[m>>3&7], digits[m&7]
+	}
+	s := string(all[:])
+	for m := range t {
+		t[m] = s[m*4 : m*4+4]
+	}
+	return t
+}()
 
 // Equal reports whether two entries hold the same facts (for go-cmp, which cannot see the
 // unexported rare facts otherwise).

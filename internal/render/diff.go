@@ -43,7 +43,7 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 			}
 			name := c.Path
 			if c.Entries > 1 {
-				name += " (" + Count(c.Entries, "entry") + ")"
+				name += " (" + Count(int(c.Entries), "entry") + ")"
 			}
 			row := []string{c.Kind, c.Type.String(), signedSize(c.SizeDelta), strings.Join(c.Reasons, ","), name}
 			if kind == "C" {
