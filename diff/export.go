@@ -26,7 +26,7 @@ type Flattened struct {
 	// ImportSize is the size `docker import` of the export reports (its regular-file bytes);
 	// ImportDiffID the diff_id it gets (sha256 of the export tar), when it could be computed.
 	ImportSize   int64    `json:"import_size"`
-	ImportDiffID string   `json:"import_diff_id,omitempty"`
+	ImportDiffID string   `json:"import_diff_id"` // "" when it could not be computed (a streamed export)
 	Volumes      []Volume `json:"volumes"`
 }
 

@@ -18,10 +18,10 @@ type File struct {
 	UID      int        `json:"uid"`
 	GID      int        `json:"gid"`
 	Link     string     `json:"link"`
-	Layer    int        `json:"layer"`              // the layer providing this version
-	Digest   string     `json:"digest,omitempty"`   // with --hash: "<alg>:<hex>" of the content (a hardlink's target's)
-	Whiteout string     `json:"whiteout,omitempty"` // raw layer listings: "delete" or "opaque"
-	Escapes  bool       `json:"escapes,omitempty"`  // the raw name climbed out of the root with ".."
+	Layer    int        `json:"layer"`    // the layer providing this version
+	Digest   string     `json:"digest"`   // with --hash: "<alg>:<hex>" of the content (a hardlink's target's); "" otherwise
+	Whiteout string     `json:"whiteout"` // raw layer listings: "delete" or "opaque"; "" otherwise
+	Escapes  bool       `json:"escapes"`  // the raw name climbed out of the root with ".."
 }
 
 // Merged lists the visible files of the merged filesystem, sorted by path component by

@@ -14,7 +14,7 @@ import (
 type Report struct {
 	Source       image.Source `json:"source"`
 	ID           string       `json:"id"`
-	Digest       string       `json:"digest,omitempty"` // manifest digest, when the archive has one
+	Digest       string       `json:"digest"` // manifest digest, when the archive has one; "" otherwise
 	RepoTags     []string     `json:"repo_tags"`
 	Created      image.Time   `json:"created"`
 	OS           string       `json:"os"`
@@ -28,7 +28,7 @@ type Report struct {
 	WastedBytes  int64        `json:"wasted_bytes"`
 	Wasted       []Waste      `json:"wasted"`
 	Hidden       []Hidden     `json:"hidden"`
-	Verify       *Verify      `json:"verify,omitempty"` // with --verify
+	Verify       *Verify      `json:"verify"` // with --verify; null otherwise
 	// Escaping lists entries whose raw names climb out of the root with "..": strata reports
 	// them clamped at the root; an extracting tool might write outside its target.
 	Escaping []EntryRef `json:"escaping_paths"`
@@ -43,8 +43,8 @@ type EntryRef struct {
 // Verify reports what --verify recomputed. Every value here was computed from the bytes
 // and matched the archive's claims (a mismatch is an error, not a report).
 type Verify struct {
-	Config   string          `json:"config"`             // sha256 of the config: the image ID
-	Manifest string          `json:"manifest,omitempty"` // manifest digest, checked against the index
+	Config   string          `json:"config"`   // sha256 of the config: the image ID
+	Manifest string          `json:"manifest"` // manifest digest, checked against the index; "" when the archive records none
 	Layers   []VerifiedLayer `json:"layers"`
 }
 
@@ -65,10 +65,10 @@ type Config struct {
 	ExposedPorts []string          `json:"exposed_ports"`
 	Volumes      []string          `json:"volumes"`
 	Labels       map[string]string `json:"labels"`
-	StopSignal   string            `json:"stop_signal,omitempty"`
-	Shell        []string          `json:"shell,omitempty"`
-	OnBuild      []string          `json:"on_build,omitempty"`
-	Healthcheck  *v1.HealthConfig  `json:"healthcheck,omitempty"`
+	StopSignal   string            `json:"stop_signal"`
+	Shell        []string          `json:"shell"`
+	OnBuild      []string          `json:"on_build"`
+	Healthcheck  *v1.HealthConfig  `json:"healthcheck"` // null when the image has none
 }
 
 // Layer is one layer's summary.
@@ -114,7 +114,7 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 		Wasted:   []Waste{},
 		Hidden:   []Hidden{},
 		Escaping: []EntryRef{},
-		Config:   Config{Env: []string{}, Entrypoint: []string{}, Cmd: []string{}, ExposedPorts: []string{}, Volumes: []string{}, Labels: map[string]string{}},
+		Config:   Config{Env: []string{}, Entrypoint: []string{}, Cmd: []string{}, ExposedPorts: []string{}, Volumes: []string{}, Labels: map[string]string{}, Shell: []string{}, OnBuild: []string{}},
 	}
 	if c := img.Config; c != nil {
 		r.Created = image.Time{Time: c.Created.Time}
@@ -178,7 +178,7 @@ func configOf(c v1.Config) Config {
 	out := Config{
 		User: c.User, Env: nonNil(c.Env), Entrypoint: nonNil(c.Entrypoint), Cmd: nonNil(c.Cmd),
 		WorkingDir: c.WorkingDir, ExposedPorts: keys(c.ExposedPorts), Volumes: keys(c.Volumes),
-		Labels: c.Labels, StopSignal: c.StopSignal, Shell: c.Shell, OnBuild: c.OnBuild, Healthcheck: c.Healthcheck,
+		Labels: c.Labels, StopSignal: c.StopSignal, Shell: nonNil(c.Shell), OnBuild: nonNil(c.OnBuild), Healthcheck: c.Healthcheck,
 	}
 	if out.Labels == nil {
 		out.Labels = map[string]string{}

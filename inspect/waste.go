@@ -29,6 +29,9 @@ type Waste struct {
 	HiddenCreatedBy string        `json:"hidden_by_created_by"`
 	Reason          fstree.Reason `json:"reason"`
 	Sensitive       bool          `json:"sensitive"`
+	// Paths lists, for a row that stands for a deleted or opaque directory, every wasted file
+	// below it (the rows --expand prints), in tree order; [] for a row of one file.
+	Paths []string `json:"paths"`
 }
 
 // waste accounts for every hidden regular-file version with content. Hidden versions that a
@@ -80,7 +83,7 @@ func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
 			Path: h.Entry.Path, Size: h.Entry.Size, Files: 1,
 			Layer: h.Layer, CreatedBy: img.Layers[h.Layer].CreatedBy(),
 			HiddenBy: h.By, HiddenCreatedBy: img.Layers[h.By].CreatedBy(), Reason: reason,
-			Sensitive: Sensitive(h.Entry.Path),
+			Sensitive: Sensitive(h.Entry.Path), Paths: []string{},
 		}
 		if !expand && h.Hider != nil && isBelow(h.Entry.Path, h.Hider.Path) {
 			k := key{h.Hider, h.Layer}
@@ -88,12 +91,17 @@ func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
 				out[i].Size += w.Size
 				out[i].Files++
 				out[i].Sensitive = out[i].Sensitive || w.Sensitive
+				out[i].Paths = append(out[i].Paths, h.Entry.Path)
 				continue
 			}
 			groups[k] = len(out)
 			w.Path = h.Hider.Path
+			w.Paths = []string{h.Entry.Path}
 		}
 		out = append(out, w)
+	}
+	for _, w := range out {
+		sort.Slice(w.Paths, func(i, j int) bool { return fstree.ComparePaths(w.Paths[i], w.Paths[j]) < 0 })
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
