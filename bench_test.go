@@ -9,7 +9,9 @@ import (
 	"path"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -229,20 +231,42 @@ func BenchmarkDiff(b *testing.B) {
 	})
 }
 
-// BenchmarkProgress is BenchmarkInspect with the progress display counting and drawing (to a
-// discarded stderr, as if it were a terminal), against it off: the cost of --progress.
+// BenchmarkProgress measures what the progress display costs: inspect of the large image,
+// from the file and from its gzip, with the display off and on (counting every read and
+// drawing to a discarded stderr, as if it were a terminal), alternately in each iteration so
+// that a loaded machine slows both alike. It reports the process CPU time of each and the
+// overhead in percent.
 //
 //	go test -run XXX -bench Progress -benchtime 5x
 func BenchmarkProgress(b *testing.B) {
-	for _, on := range []bool{false, true} {
-		name := "off"
-		if on {
-			name = "on"
-		}
-		b.Run(name, func(b *testing.B) {
-			forceProgress = on
-			defer func() { forceProgress = false }()
-			benchCommand(b, "inspect", "-o", "json")
+	in := benchInputs(b)
+	for _, input := range []string{"tar", "gzip"} {
+		b.Run(input, func(b *testing.B) {
+			var cpu [2]time.Duration
+			for i := 0; i < b.N; i++ {
+				for j, on := range []bool{false, true} {
+					forceProgress = on
+					t0 := cpuTime(b)
+					if err := run(context.Background(), []string{"inspect", "-o", "json", in[input]}, nil, io.Discard, io.Discard); err != nil {
+						b.Fatal(err)
+					}
+					cpu[j] += cpuTime(b) - t0
+				}
+			}
+			forceProgress = false
+			off, on := cpu[0].Seconds()*1000/float64(b.N), cpu[1].Seconds()*1000/float64(b.N)
+			b.ReportMetric(off, "off-cpu-ms/op")
+			b.ReportMetric(on, "on-cpu-ms/op")
+			b.ReportMetric(100*(on-off)/off, "%overhead")
 		})
 	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -101,7 +101,7 @@ func (c *common) help(fs *pflag.FlagSet) string {
 		b.WriteString(wrap(c.summary, 80, "", ""))
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "Usage:\n  %s\n", c.synopsis)
+	b.WriteString("Usage:\n" + wrap(c.synopsis, 80, "  ", "      "))
 	if own := flagUsages(fs, 80, false); own != "" {
 		b.WriteString("\nFlags:\n" + own)
 	}

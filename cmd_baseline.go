@@ -3,45 +3,35 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-
-	"github.com/spf13/pflag"
 
 	"github.com/strata-dev/strata/baseline"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/load"
 )
 
-const baselineHelp = `Usage: strata baseline [flags] IMAGE
+const baselineAbout = `Records what IMAGE is — per layer its diff_id, created_by, size, file count, a
+content fingerprint that ignores timestamps, its largest files and directories; the config;
+the setuid files and the hidden secret-looking files — as a small versioned JSON lock
+(schema 1). 'strata check --baseline LOCK' later holds a new build against it, without the
+old image.`
 
-Records what IMAGE is — per layer its diff_id, created_by, size, file count, a content
-fingerprint that ignores timestamps, its largest files and directories; the config; the
-setuid files and the hidden secret-looking files — as a small versioned JSON lock (schema 1).
-'strata check --baseline LOCK' later holds a new build against it, without the old image.
-
-Examples:
-  strata baseline app.tar > strata.lock.json
-  docker save app:1 | strata baseline - > strata.lock.json
-  strata baseline --base-layers 3 --write strata.lock.json app.tar
-  strata check --baseline strata.lock.json app-next.tar
-
-Flags:
-`
+var baselineExamples = []string{
+	"strata baseline app.tar > strata.lock.json",
+	"docker save app:1 | strata baseline - > strata.lock.json",
+	"strata baseline --base-layers 3 --write strata.lock.json app.tar",
+	"strata check --baseline strata.lock.json app-next.tar",
+}
 
 func runBaseline(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("baseline", "strata baseline [flags] IMAGE", stderr)
 	write := fs.StringP("write", "w", "", "write the lock to FILE (replaced only once complete) instead of standard output")
 	baseLayers := fs.Int("base-layers", -1, "record that the bottom N layers are the base image's (default: from an org.opencontainers.image.base.* LABEL row of the history, else unknown)")
-	fs.Usage = func() {}
+	c.about(baselineAbout, baselineExamples...)
 	args, err := parse(fs, c, args, 1)
-	if errors.Is(err, pflag.ErrHelp) {
-		fmt.Fprint(stdout, baselineHelp+fs.FlagUsages())
-		return err
-	}
 	if err != nil {
 		return err
 	}

@@ -22,21 +22,26 @@ const usage = `strata inspects container image archives without a Docker daemon.
 Usage:
   strata inspect IMAGE     identity, config, layers, sizes, wasted space
   strata history IMAGE     docker history, from the archive
-  strata files IMAGE       files of the merged filesystem (--layer N: one layer, raw)
-  strata diff OLD NEW      what changed between two images, or what a container changed
-                           (NEW a docker export of a container of image OLD)
-  strata explore IMAGE     interactive explorer: layers, files as of a layer, waste (NEW: a diff)
-  strata cat IMAGE PATH    one file's content (--layer N: as of layer N, even if deleted later)
-  strata images ARCHIVE    the images and platforms an archive holds (for --image and
-                           --platform)
+  strata files IMAGE [PATH...]
+                           files of the merged filesystem (--layer N: one layer,
+                           raw; --tree: sizes summed per directory)
+  strata diff OLD NEW      what changed between two images, or what a container
+                           changed (NEW a docker export of a container of OLD)
+  strata explore IMAGE     interactive explorer: layers, files as of a layer,
+                           waste (with NEW: a diff)
+  strata cat IMAGE PATH    one file's content (--layer N: as of layer N, even if
+                           a later layer deleted it)
+  strata images ARCHIVE    the images and platforms an archive holds (what
+                           --image and --platform pick from)
   strata baseline IMAGE    write the lock (JSON) a later build is held against
-  strata check IMAGE       hold an image to CI rules (.strata.yaml, .dive-ci, --cst, --baseline)
+  strata check IMAGE       hold an image to CI rules (.strata.yaml, .dive-ci,
+                           --cst, --baseline)
   strata report IMAGE [NEW] -o report.html
-                           one self-contained HTML page: layers, treemap, explorer, waste
-                           (with NEW: a diff report)
+                           one self-contained HTML page: layers, treemap,
+                           explorer, waste (with NEW: a diff report)
 
-IMAGE is a docker save or docker export tarball, an OCI archive or layout directory,
-any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
+IMAGE is a docker save or docker export tarball, an OCI archive or layout
+directory, any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
 
 Examples:
   strata inspect app.tar
@@ -50,7 +55,8 @@ Examples:
   strata baseline app.tar > strata.lock.json
   strata report -o report.html app.tar
 
-Exit codes: 0 ok, 1 differences found or check failed, 2 usage error or unreadable input.
+Exit codes: 0 ok, 1 differences found or check failed, 2 usage error or
+unreadable input.
 Run 'strata help COMMAND' (or 'strata COMMAND --help') for a command's flags.
 `
 

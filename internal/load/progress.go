@@ -11,8 +11,9 @@ import (
 // nil *Progress counts nothing and costs nothing. Directories (OCI layouts) are not counted.
 type Progress struct {
 	read   atomic.Int64
+	_      [56]byte // read is written by every read: keep the rest off its cache line
 	total  atomic.Int64
-	off    atomic.Int64 // offset of the latest random read, for locate
+	off    atomic.Int64 // offset of a recent random read, for locate
 	member atomic.Pointer[string]
 	locate atomic.Pointer[func(off int64) string]
 }
@@ -98,9 +99,12 @@ type progressReaderAt struct {
 	p  *Progress
 }
 
+// ReadAt counts with one atomic add a call; the offset, for Member, is recorded only when
+// the count crosses a 256 KiB boundary (a header-only pass makes many small reads).
 func (c *progressReaderAt) ReadAt(b []byte, off int64) (int, error) {
 	n, err := c.ra.ReadAt(b, off)
-	c.p.read.Add(int64(n))
-	c.p.off.Store(off)
+	if v := c.p.read.Add(int64(n)); v>>18 != (v-int64(n))>>18 {
+		c.p.off.Store(off)
+	}
 	return n, err
 }
