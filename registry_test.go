@@ -32,6 +32,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/strata-dev/strata/internal/load"
 )
 
 // testRegistry is go-containerregistry's in-memory registry on 127.0.0.1, with a hook that
@@ -530,5 +531,26 @@ func TestRegistryIndex(t *testing.T) {
 		if code != 2 || !strings.Contains(errb.String(), "strata: hint: pick one with --platform: linux/s390x") {
 			t.Errorf("%s without the machine's platform: exit %d, %q; want 2 and a hint listing linux/s390x", mt, code, errb.String())
 		}
+	}
+}
+
+// TestRegistryProgress: a progress display sees every blob byte fetched, of a known total.
+func TestRegistryProgress(t *testing.T) {
+	reg := newTestRegistry(t)
+	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
+	var p load.Progress
+	img, err := load.Open(context.Background(), reg.ref("small:1"), strings.NewReader(""), load.Options{Progress: &p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	var want int64
+	for _, l := range img.Layers {
+		want += l.TarSize
+	}
+	// The config is fetched (and counted in the total) but not through the layer reader.
+	cfg := int64(len(img.RawConfig))
+	if p.Total() != want+cfg || p.Read() != want {
+		t.Errorf("progress read %d of %d, want %d of %d (layers, and layers plus config)", p.Read(), p.Total(), want, want+cfg)
 	}
 }

@@ -65,6 +65,7 @@ type remoteStore struct {
 	pull *remote.Puller // one authenticated transport per repository, shared by every fetch
 	lim  Limits
 	bud  *budget
+	prog *Progress // counts the blob bytes fetched for a progress display; nil counts nothing
 
 	index     []byte            // the synthesized index.json
 	manifests map[string][]byte // fetched manifests by hex digest
@@ -108,7 +109,7 @@ func openRemote(arg string, opts Options, bud *budget) (*remoteStore, error) {
 		return nil, fmt.Errorf("%w: not a valid reference: %v", ErrRegistry, err)
 	}
 	s := &remoteStore{
-		ctx: bud.ctx, ref: ref, repo: ref.Context(), lim: opts.Limits, bud: bud,
+		ctx: bud.ctx, ref: ref, repo: ref.Context(), lim: opts.Limits, bud: bud, prog: opts.Progress,
 		manifests: map[string][]byte{},
 		sizes:     map[string]int64{},
 	}
@@ -139,9 +140,14 @@ func openRemote(arg string, opts Options, bud *budget) (*remoteStore, error) {
 		return nil, fmt.Errorf("%w: manifest %s is not valid JSON: %v", ErrMalformed, desc.Digest, err)
 	}
 	s.sizes[m.Config.Digest.Hex] = m.Config.Size
+	total := m.Config.Size
 	for _, l := range m.Layers {
+		if _, dup := s.sizes[l.Digest.Hex]; !dup {
+			total += l.Size
+		}
 		s.sizes[l.Digest.Hex] = l.Size
 	}
+	s.prog.setTotal(total)
 	d := v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size, Platform: desc.Platform}
 	if tag, ok := ref.(name.Tag); ok {
 		d.Annotations = map[string]string{annotationRefName: tag.String()}
@@ -362,12 +368,14 @@ func (s *remoteStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 			return nil, err
 		}
 		defer rc.Close()
-		b, err := parseBlob(rc, s.sizes[hex], opts)
+		s.prog.setMember(memberName(member))
+		r := s.prog.reader(rc)
+		b, err := parseBlob(r, s.sizes[hex], opts)
 		if err != nil {
 			return nil, err
 		}
 		// Read to the end, so the digest and the size are checked.
-		if _, err := io.Copy(io.Discard, rc); err != nil {
+		if _, err := io.Copy(io.Discard, r); err != nil {
 			return nil, err
 		}
 		return b, nil
