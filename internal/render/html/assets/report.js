@@ -564,6 +564,12 @@ function treemap(img, model, onReveal) {
     }
     canvas.dataset.dir = model.path(cur);
     canvas.dataset.boxes = boxes.length;
+    // What was drawn where, for tests and tools: {x, y, w, h, node, kind, sensitive}.
+    canvas.drawn = boxes.map(([x, y, w, h, it]) => ({
+      x, y, w, h, node: it.node != null ? it.node : it.hiddenHere != null ? it.hiddenHere : -1,
+      kind: it.other ? 'other' : it.hiddenHere != null ? 'hidden-below' : model.at(it.node, L) < 0 ? 'hidden' : 'live',
+      sensitive: it.node != null && hasSensitive[it.node] === 1,
+    }));
     crumbs.replaceChildren();
     const chain = [];
     for (let i = cur; i >= 0; i = i === 0 ? -1 : model.parent[i]) chain.unshift(i);
