@@ -484,3 +484,11 @@ func causeText(cs []Cause, sign int) string {
 	}
 	return ": " + strings.Join(parts, ", ")
 }
+
+// Command shows a created_by as a failure line does: its Dockerfile instruction, whitespace
+// collapsed, control characters escaped, at most 72 runes ("RUN apt-get install -y llvm").
+func Command(createdBy string) string { return shortCmd(createdBy) }
+
+// Shown returns the causes a failure line names: a directory is left out when the files
+// named below it explain most of its change.
+func (lc LayerClass) Shown() []Cause { return shownCauses(lc.Causes, 0) }
