@@ -33,7 +33,7 @@ var baselineExamples = []string{
 
 func runBaseline(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("baseline", "strata baseline [flags] IMAGE", stderr)
-	write := fs.StringP("write", "w", "", "write the lock to FILE (replaced only once complete) instead of standard output")
+	write := fs.StringP("write", "w", "", "write the lock to `FILE` (replaced only once complete) instead of standard output")
 	baseLayers := fs.Int("base-layers", -1, "record that the bottom N layers are the base image's (default: from an org.opencontainers.image.base.* LABEL row of the history, else unknown)")
 	against := fs.String("against", "", "hold IMAGE against the lock `FILE` and show each layer's class instead of writing a lock")
 	c.about(baselineAbout, baselineExamples...)
