@@ -10,9 +10,10 @@ import (
 // every parent directory it implies (a file 8,000 directories deep implies 8,000 paths, whose
 // lengths add up to 8,000 times its own). A merge or a listing can hand out each of them, so
 // memory and output follow this count, not the bytes stored in the tar. Entries are counted
-// in archive order, a parent once per run of entries under it (exact for a layer written in
-// tree order, as every engine writes them; more for a shuffled one, never less than the
-// tree's paths hold, up to a factor of two for paths re-created after a type change).
+// in archive order: each entry's own path, and a parent once per run of entries under it
+// (exact for a layer written in tree order, as every engine writes them; more for a
+// shuffled one). A merge makes at most twice the counted bytes of paths (a parent made again
+// after a type change is not counted; FuzzPathBytes checks the bound).
 // Whiteouts are counted apart from the others, as the merge applies them first.
 type pathBytes struct {
 	prev, prevWhiteout string
@@ -31,15 +32,15 @@ func (c *pathBytes) add(p string, whiteout bool) int64 {
 	return c.total
 }
 
-// newPathBytes is the bytes of the paths p implies (its parents and itself) that prev did
-// not already imply.
+// newPathBytes is the bytes of p's own path (its node is made again even if it is there: a
+// duplicate replaces it) and of the parents it implies that prev did not already imply.
 func newPathBytes(prev, p string) int64 {
 	n := 0
 	for n < len(p) && n < len(prev) && p[n] == prev[n] {
 		n++
 	}
 	if n == len(p) && (len(prev) == n || prev[n] == '/') {
-		return 0 // p is prev, or a directory prev implied
+		return int64(len(p)) // p is prev, or a directory prev implied: only its own node again
 	}
 	// The deepest directory both share ends at the last '/' within the common bytes (a
 	// component must match whole: "/ab" and "/ac" share only "/").

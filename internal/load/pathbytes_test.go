@@ -19,8 +19,8 @@ func TestNewPathBytes(t *testing.T) {
 		{"", "/a/b/c", 2 + 4 + 6},
 		{"/a/b/c", "/a/b/d", 6},
 		{"/a/b", "/a/b/c", 6},     // prev is the parent
-		{"/a/b/c", "/a/b", 0},     // a directory prev implied
-		{"/a/b", "/a/b", 0},       // the same path again
+		{"/a/b/c", "/a/b", 4},     // a directory prev implied: its own node only
+		{"/a/b", "/a/b", 4},       // the same path again (a duplicate replaces the node)
 		{"/ab/c", "/ac/d", 3 + 5}, // "/ab" and "/ac" share only the root
 		{"/abc", "/ab", 3},        // a prefix of bytes, not of components
 		{"/ab", "/abc/d", 4 + 6},  // likewise
