@@ -27,6 +27,7 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	out.Usage, out.DefValue = "write the page to `file` (replaced only once complete); - or none: standard output", ""
 	verify := fs.Bool("verify", false, "recompute every layer's diff_id and blob digest and check them against the archive (reads every byte)")
 	var dopts diff.Options
+	expand := fs.Bool("expand", false, "list each wasted file of a deleted directory, and in a diff every path under an added or deleted directory, instead of one row for the directory")
 	fs.BoolVar(&dopts.Semantic, "semantic", false, "diff: ignore timestamps and history-only differences")
 	fs.BoolVar(&dopts.Force, "force", false, "diff: compare an export with an image it does not seem to come from")
 	for _, f := range []string{"no-trunc", "quiet", "null", "no-progress"} {
@@ -36,6 +37,8 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
+	dopts.Expand = *expand
+	iopts := inspect.Options{Expand: *expand}
 	if len(args) == 2 && args[0] == load.Stdin && args[1] == load.Stdin {
 		return &usageError{"only one of OLD and NEW can be - (standard input)"}
 	}
@@ -46,7 +49,7 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return err
 		}
 		defer img.Close()
-		if r.Image, err = html.NewImage(img, inspect.Options{}); err != nil {
+		if r.Image, err = html.NewImage(img, iopts); err != nil {
 			return err
 		}
 	} else {
@@ -62,10 +65,10 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if r.Diff, err = diff.Compare(imgs[0], imgs[1], dopts); err != nil {
 			return err
 		}
-		if r.Old, err = html.NewImage(imgs[0], inspect.Options{}); err != nil {
+		if r.Old, err = html.NewImage(imgs[0], iopts); err != nil {
 			return err
 		}
-		if r.New, err = html.NewImage(imgs[1], inspect.Options{}); err != nil {
+		if r.New, err = html.NewImage(imgs[1], iopts); err != nil {
 			return err
 		}
 	}
