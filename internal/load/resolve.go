@@ -458,9 +458,12 @@ func choose(cands []candidate, opts Options) (candidate, error) {
 		sort.Strings(s)
 		return strings.Join(s, "; ")
 	}
-	if opts.collect != nil {
+	if opts.collect != nil && len(out) > 0 {
 		*opts.collect = out
 		return candidate{}, errCollected
+	}
+	if opts.collect != nil && opts.Image == "" && opts.Platform == "" {
+		return candidate{}, errCollected // nothing to list (and nothing to choose from)
 	}
 	switch {
 	case len(out) == 1:
