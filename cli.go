@@ -32,6 +32,7 @@ type common struct {
 	insecure   bool
 	timeout    time.Duration
 	retries    int
+	cache      string
 	formats    []string // the -o formats a command takes, when more than table and json
 
 	synopsis string
@@ -73,13 +74,14 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.BoolVar(&c.insecure, "insecure", false, "reach a registry over plain HTTP (loopback and private addresses always are)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "registry input: give up on a request whose connection or response headers take longer than `duration`")
 	fs.IntVar(&c.retries, "retries", 4, "registry input: retry a request answered 429 or 5xx (waiting as Retry-After says, 60 s in all at most) up to `N` times")
+	fs.StringVar(&c.cache, "cache", os.Getenv("STRATA_CACHE"), "registry input: keep per-layer entry indexes in `dir` (default $STRATA_CACHE; off when empty), so images sharing layers fetch only their new ones")
 	return fs, c
 }
 
 // commonFlags are the flags newFlags defines, listed apart from a command's own in --help.
 var commonFlags = map[string]bool{"output": true, "no-trunc": true, "quiet": true, "null": true,
 	"no-progress": true, "image": true, "platform": true, "limit": true,
-	"insecure": true, "timeout": true, "retries": true}
+	"insecure": true, "timeout": true, "retries": true, "cache": true}
 
 // about sets the sentence saying what the command does and its examples, for --help.
 func (c *common) about(summary string, examples ...string) {
@@ -282,7 +284,7 @@ func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o lo
 	var done func()
 	o.Progress, done = c.startProgress(arg)
 	defer done()
-	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries = c.insecure, c.timeout, c.retries
+	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries, o.Remote.Cache = c.insecure, c.timeout, c.retries, c.cache
 	if c.retries == 0 {
 		o.Remote.Retries = -1
 	}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -553,4 +554,89 @@ func TestRegistryProgress(t *testing.T) {
 	if p.Total() != want+cfg || p.Read() != want {
 		t.Errorf("progress read %d of %d, want %d of %d (layers, and layers plus config)", p.Read(), p.Total(), want, want+cfg)
 	}
+}
+
+// TestRegistryCache: with --cache, a second image sharing the base layer fetches only its
+// own layers; a corrupt cache file is ignored, the blob fetched again and the file rewritten.
+func TestRegistryCache(t *testing.T) {
+	reg := newTestRegistry(t)
+	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
+	reg.pushArchive(t, "testdata/docker/small2.tar", "small2:1")
+	cache := t.TempDir()
+	blobGETs := func() []string {
+		var out []string
+		for _, r := range reg.fetches() {
+			if strings.HasPrefix(r, "GET ") && strings.Contains(r, "/blobs/") {
+				out = append(out, r[strings.LastIndex(r, "/")+1:])
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	img, err := tarball.ImageFromPath("testdata/docker/small2.tar", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgName, err := img.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := cf.RootFS.DiffIDs // small2's layers
+	want := strataDoc(t, nil, "inspect", "testdata/docker/small2.tar")
+	delete(want, "source")
+	delete(want, "repo_tags")
+	delete(want, "digest")
+	check := func(what string, wantFetched []string) {
+		t.Helper()
+		got := strataDoc(t, []string{"source", "repo_tags", "digest"}, "inspect", "--cache", cache, reg.ref("small2:1"))
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: inspect differs from the archive's (-want +got):\n%s", what, diff)
+		}
+		sort.Strings(wantFetched)
+		if diff := cmp.Diff(wantFetched, blobGETs()); diff != "" {
+			t.Errorf("%s: blobs fetched (-want +got):\n%s", what, diff)
+		}
+	}
+	strataDoc(t, nil, "inspect", "--cache", cache, reg.ref("small:1"))
+	reg.fetches()
+	base, err := tarball.ImageFromPath("testdata/docker/small.tar", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bcf, err := base.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	shared := map[v1.Hash]bool{}
+	for _, id := range bcf.RootFS.DiffIDs {
+		shared[id] = true
+	}
+	var own []string // small2 is FROM small: it shares small's layers
+	for _, id := range ids {
+		if !shared[id] {
+			own = append(own, id.String())
+		}
+	}
+	if len(own) == 0 || len(own) == len(ids) {
+		t.Fatalf("small2 shares %d of %d layers with small; the test needs some of each", len(ids)-len(own), len(ids))
+	}
+	check("small2 after small", append([]string{cfgName.String()}, own...))
+	check("small2 again", []string{cfgName.String()})
+
+	// Corrupt the base layer's index: ignored, fetched again, rewritten.
+	p := filepath.Join(cache, "layers", "sha256", ids[0].Hex)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	check("corrupt base index", []string{cfgName.String(), ids[0].String()})
+	check("rewritten", []string{cfgName.String()})
 }

@@ -59,13 +59,14 @@ func looksLikeReference(arg string) bool {
 // the one manifest the reference (and --platform) selects; blobs/sha256/<hex> are fetched
 // from the registry on demand, streamed and never written to disk.
 type remoteStore struct {
-	ctx  context.Context
-	ref  name.Reference
-	repo name.Repository
-	pull *remote.Puller // one authenticated transport per repository, shared by every fetch
-	lim  Limits
-	bud  *budget
-	prog *Progress // counts the blob bytes fetched for a progress display; nil counts nothing
+	ctx   context.Context
+	ref   name.Reference
+	repo  name.Repository
+	pull  *remote.Puller // one authenticated transport per repository, shared by every fetch
+	lim   Limits
+	bud   *budget
+	cache *layerCache // per-layer entry indexes (--cache); nil when off
+	prog  *Progress   // counts the blob bytes fetched for a progress display; nil counts nothing
 
 	index     []byte            // the synthesized index.json
 	manifests map[string][]byte // fetched manifests by hex digest
@@ -118,6 +119,9 @@ func openRemote(arg string, opts Options, bud *budget) (*remoteStore, error) {
 		return nil, fmt.Errorf("%w: %v", ErrRegistry, err)
 	}
 	s.pull = pull
+	if opts.Remote.Cache != "" {
+		s.cache = &layerCache{dir: opts.Remote.Cache}
+	}
 	raw, desc, err := s.manifest(ref)
 	if err != nil {
 		return nil, err
@@ -363,6 +367,13 @@ func (s *remoteStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 		if hex == "" {
 			return nil, fmt.Errorf("%w: %s", ErrMissing, member)
 		}
+		// The cache holds headers (and the file digests computed as the blob streamed): a
+		// question about every byte (--verify) fetches the blob.
+		if !opts.hash {
+			if b := s.cache.get(hex, opts.hashFiles, s.lim); b != nil {
+				return b, nil
+			}
+		}
 		rc, err := s.fetch(hex)
 		if err != nil {
 			return nil, err
@@ -378,6 +389,7 @@ func (s *remoteStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 		if _, err := io.Copy(io.Discard, r); err != nil {
 			return nil, err
 		}
+		s.cache.put(hex, opts.hashFiles, b)
 		return b, nil
 	})
 }

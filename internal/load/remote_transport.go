@@ -20,6 +20,8 @@ type RemoteOptions struct {
 	Retries  int           // further attempts after a 429, a 5xx or a reset connection (0: 4; <0: none)
 	// MaxWait bounds the total time spent waiting between attempts of one request (0: 60 s).
 	MaxWait time.Duration
+	// Cache is a directory for per-layer entry indexes keyed by layer digest ("" = none).
+	Cache string
 	// Keychain finds credentials; nil is authn.DefaultKeychain (Docker's config.json,
 	// $DOCKER_CONFIG, credential helpers).
 	Keychain authn.Keychain
