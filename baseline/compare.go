@@ -432,7 +432,7 @@ func causes(locked *Layer, l *image.Layer) []Cause {
 	}
 	fileFloor := int64(-1) // files larger than this would be listed by the lock
 	if len(locked.TopFiles) >= TopFiles {
-		fileFloor = locked.TopFiles[len(locked.TopFiles)-1].Size
+		fileFloor = smallest(len(locked.TopFiles), func(i int) int64 { return locked.TopFiles[i].Size })
 	}
 	for p, size := range files {
 		old, listed := lockFiles[p]
@@ -465,7 +465,7 @@ func causes(locked *Layer, l *image.Layer) []Cause {
 	}
 	dirFloor := int64(-1)
 	if len(locked.TopDirs) >= TopDirs {
-		dirFloor = locked.TopDirs[len(locked.TopDirs)-1].Size
+		dirFloor = smallest(len(locked.TopDirs), func(i int) int64 { return locked.TopDirs[i].Size })
 	}
 	for _, d := range heavyDirs(dirs, 2*TopDirs) {
 		if !lockDirs[d.Path] && d.Size > dirFloor {
@@ -473,6 +473,16 @@ func causes(locked *Layer, l *image.Layer) []Cause {
 		}
 	}
 	return rankCauses(out)
+}
+
+// smallest is the least of n sizes (a lock's lists are sorted, but a hand-edited one need
+// not be).
+func smallest(n int, size func(int) int64) int64 {
+	m := size(0)
+	for i := 1; i < n; i++ {
+		m = min(m, size(i))
+	}
+	return m
 }
 
 func growth(delta int64) string {
