@@ -143,6 +143,12 @@ func TestBrowserTreemapHidden(t *testing.T) {
 	if !below {
 		t.Error("no hidden-below box for the opaque /opt/lib")
 	}
+	// Clicking deleted content shows it in the explorer as of the last layer that had it.
+	clickBox(tb, "#treemap", byNode[x.Find("/data")])
+	got := evalAs[[]string](tb, `[document.querySelector('#explorer .detail .path').textContent, document.querySelector('#explorer select.layer').value]`)
+	if fmt.Sprint(got) != "[/data 0]" {
+		t.Errorf("after clicking the deleted /data the explorer shows [path layer] %v, want [/data 0]", got)
+	}
 	tb.screenshot("treemap-hidden")
 	tb.checkClean()
 }

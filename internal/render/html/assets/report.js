@@ -692,7 +692,9 @@ function treemap(img, model, onReveal) {
     if (it.other) { cur = it.parent; draw(); return; }
     const c = it.hiddenHere != null ? it.hiddenHere : it.node;
     const k = model.at(c, L);
-    if (c !== cur && model.isDir(c, k >= 0 ? k : model.vstart[c + 1] - 1) && k >= 0) { cur = c; draw(); } else onReveal(c);
+    if (c !== cur && model.isDir(c, k >= 0 ? k : model.vstart[c + 1] - 1) && k >= 0) { cur = c; draw(); return; }
+    // A deleted path is shown as of the last layer that had it.
+    onReveal(c, k >= 0 ? L : Math.max(0, model.vto[model.vstart[c + 1] - 1] - 1));
   });
   const sec = section('treemap', 'Filesystem by size',
     h('p', { class: 'muted', text: 'The final filesystem, coloured by the layer that provides each file; click a directory to enter it, a file to show it in the explorer.' }),
@@ -993,7 +995,7 @@ function imageView(img, label) {
   const times = [];
   const timed = (name, f) => { const t0 = performance.now(); const v = f(); times.push(name + '=' + (performance.now() - t0).toFixed(0)); return v; };
   ex = timed('explorer', () => explorer(img, model));
-  const tm = timed('treemap', () => treemap(img, model, (i) => reveal(i, r.layers.length - 1)));
+  const tm = timed('treemap', () => treemap(img, model, reveal));
   const secs = [timed('layers', () => layerChart(img, model, pick)), tm, ex, timed('waste', () => wasteSection(img, reveal)), timed('history', () => historySection(img)), configSection(img)];
   document.body.dataset.times = times.join(' ');
   if (label) for (const sct of secs) sct.id += '-' + label;
