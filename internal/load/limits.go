@@ -30,7 +30,7 @@ var DefaultLimits = Limits{
 	MaxJSON:         64 << 20,
 	MaxUncompressed: 1 << 40,
 	MaxRatio:        2000,
-	RatioFloor:      256 << 20,
+	RatioFloor:      64 << 20,
 	MaxLinkHops:     40,
 	MaxLayers:       256,
 	MaxImageEntries: 4_000_000,

@@ -50,6 +50,14 @@ func run(out string, members bool) error {
 	if out == "" {
 		return fmt.Errorf("-out or -members is required")
 	}
+	// classes 7 and 8: a small OCI layout, whose blobs the caller replaces by a symlink out
+	// of it or a FIFO
+	if err := testgen.WriteOCILayout(filepath.Join(out, "layout"), testgen.Image{
+		Tags:   []string{"app:1"},
+		Layers: []testgen.Layer{{Entries: []testgen.Entry{testgen.File("etc/motd", "hello\n")}}},
+	}); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
