@@ -57,7 +57,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if bl != nil {
 		hash = baseline.ContentHash // a streamed input's fingerprints need it
 	}
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: hash})
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: hash, Keep: set.ContentPaths()})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -39,7 +40,9 @@ type evaluator struct {
 	in      Input
 	content map[*image.Entry][]byte
 	readErr error
-	out     []Result
+	// unavailable are entries a streamed input did not keep.
+	unavailable map[*image.Entry]bool
+	out         []Result
 }
 
 // Run evaluates every rule of the set. It reads the content of the files rules name (and
@@ -674,31 +677,46 @@ func (e *evaluator) nonRoot(res *Result) ([]Finding, error) {
 
 // ---- content reads
 
-// prefetch reads, in one batch, the content of every file a rule will read.
-func (e *evaluator) prefetch() error {
+// ContentPaths lists the files whose content the set's rules read: a streamed input must
+// keep them as it passes (load.Options.Keep).
+func (s *Set) ContentPaths() []string {
 	var paths []string
-	r := &e.set.Rules
+	r := &s.Rules
 	if r.RequireNonRootUser != nil && *r.RequireNonRootUser {
 		paths = append(paths, "/etc/passwd")
 	}
 	for _, f := range r.Files {
 		if len(f.Contains)+len(f.Excludes) > 0 {
-			paths = append(paths, f.Path)
+			paths = append(paths, path.Clean(f.Path))
 		}
 	}
-	if e.set.CST != nil {
-		for _, t := range e.set.CST.FileContentTests {
-			paths = append(paths, t.Path)
+	if s.CST != nil {
+		for _, t := range s.CST.FileContentTests {
+			paths = append(paths, path.Clean(t.Path))
 		}
 	}
+	return paths
+}
+
+// prefetch reads, in one batch, the content of every file a rule will read.
+func (e *evaluator) prefetch() error {
 	var refs []content.Ref
-	for _, p := range paths {
+	for _, p := range e.set.ContentPaths() {
 		n, err := lookup(e.in.FS, p, true)
 		if err != nil || n == nil {
 			continue
 		}
 		if en, li := contentOf(n); en != nil && en.Size <= MaxContent {
-			refs = append(refs, content.Ref{Layer: e.in.Image.Layers[li], Entry: en})
+			l := e.in.Image.Layers[li]
+			if _, kept := l.Kept[en.Offset]; !kept && l.ReaderAt == nil && l.Open == nil {
+				// Streamed, and not kept as it passed (a symlink's target, say).
+				if e.unavailable == nil {
+					e.unavailable = map[*image.Entry]bool{}
+				}
+				e.unavailable[en] = true
+				continue
+			}
+			refs = append(refs, content.Ref{Layer: l, Entry: en})
 		}
 	}
 	if len(refs) == 0 {
@@ -733,8 +751,11 @@ func (e *evaluator) fileBytes(p string) ([]byte, error) {
 	if en.Size > MaxContent {
 		return nil, fmt.Errorf("%s is %d bytes: more than %d a content rule reads", p, en.Size, MaxContent)
 	}
+	if e.unavailable[en] {
+		return nil, fmt.Errorf("%s: its content was not kept as the streamed input passed (only the paths rules name are, as written: not a symlink's target nor a hardlink's); pass the archive as an uncompressed file", p)
+	}
 	if e.readErr != nil {
-		return nil, fmt.Errorf("%s: %v (pass the archive as an uncompressed file to read contents)", p, e.readErr)
+		return nil, fmt.Errorf("%s: %v (a streamed input keeps only the files rules name, as written: not a symlink's target)", p, e.readErr)
 	}
 	b, ok := e.content[en]
 	if !ok {

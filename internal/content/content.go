@@ -4,6 +4,7 @@ package content
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -96,6 +97,23 @@ func layerDigests(l *image.Layer, entries []*image.Entry, alg string) (map[*imag
 // eachContent calls fn with the content of each entry of the layer: at random when the
 // layer allows it, in one pass over the layer stream otherwise. Errors name the entry.
 func eachContent(l *image.Layer, entries []*image.Entry, fn func(e *image.Entry, r io.Reader) error) error {
+	if len(l.Kept) > 0 {
+		// Files kept while streaming are read from memory; the rest as below.
+		var rest []*image.Entry
+		for _, e := range entries {
+			b, ok := l.Kept[e.Offset]
+			if !ok || int64(len(b)) != e.Size {
+				rest = append(rest, e)
+				continue
+			}
+			if err := fn(e, bytes.NewReader(b)); err != nil {
+				return fmt.Errorf("entry %s: %w", e.Path, err)
+			}
+		}
+		if entries = rest; len(entries) == 0 {
+			return nil
+		}
+	}
 	sparse := false
 	for _, e := range entries {
 		sparse = sparse || e.Sparse

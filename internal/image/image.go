@@ -77,6 +77,9 @@ type Layer struct {
 	// ReaderAt reads the uncompressed layer at random (an entry's content is at its Offset);
 	// nil unless the layer is stored uncompressed in a seekable input. Safe for concurrent use.
 	ReaderAt io.ReaderAt `json:"-"`
+	// Kept holds the content of regular files a streamed input kept as it passed
+	// (load.Options.Keep), by entry Offset; nil otherwise.
+	Kept map[int64][]byte `json:"-"`
 }
 
 // CreatedBy is the history command that made the layer, or "".

@@ -27,13 +27,15 @@ type blob struct {
 	// (umoci insert writes such layers). Set only for uncompressed blobs: a compressed
 	// one is accepted when its compressed stream ends with a valid trailer.
 	noEnd bool
+	kept  map[int64][]byte // content kept while streaming (parseOpts.keep), by entry offset
 }
 
 // parseOpts say how much of a blob to read.
 type parseOpts struct {
 	lim       Limits
-	hash      bool   // read every byte and compute both digests
-	hashFiles string // digest algorithm for every regular file's content (streamed input, read once)
+	hash      bool    // read every byte and compute both digests
+	hashFiles string  // digest algorithm for every regular file's content (streamed input, read once)
+	keep      *keeper // regular files whose content a streamed input keeps (Options.Keep)
 	budget    *budget
 	progress  *Progress
 }
@@ -66,7 +68,7 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 		tarHash = sha256.New()
 		src = io.TeeReader(src, tarHash)
 	}
-	entries, pos, noEnd, err := readTar(src, opts.lim, opts.hashFiles)
+	entries, kept, pos, noEnd, err := readTar(src, opts.lim, opts.hashFiles, opts.keep)
 	if err != nil {
 		return nil, err
 	}
@@ -91,22 +93,22 @@ func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
 		b.storedDigest = "sha256:" + hex.EncodeToString(storedHash.Sum(nil))
 		b.tarDigest = "sha256:" + hex.EncodeToString(tarHash.Sum(nil))
 	}
-	b.entries = entries
+	b.entries, b.kept = entries, kept
 	return b, nil
 }
 
 // readTar indexes the entries of the tar stream r and returns r as read so far, and whether
 // it ended without the end-of-archive blocks. An uncompressed member of a seekable file is
 // read at random, bodies skipped.
-func readTar(r io.Reader, lim Limits, hashFiles string) ([]image.Entry, io.Reader, bool, error) {
-	b, err := scanOuter(newTarScan(r), lim, hashFiles, nil)
+func readTar(r io.Reader, lim Limits, hashFiles string, keep *keeper) ([]image.Entry, map[int64][]byte, io.Reader, bool, error) {
+	b, err := scanOuter(newTarScan(r), lim, hashFiles, keep, nil)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, nil, nil, false, err
 	}
 	if b.err != nil {
-		return nil, nil, false, b.err
+		return nil, nil, nil, false, b.err
 	}
-	return b.entries, r, b.noEnd, nil
+	return b.entries, b.kept, r, b.noEnd, nil
 }
 
 // entryErr names the entry an error concerns.

@@ -30,6 +30,10 @@ type Options struct {
 	// file's digest with while reading streamed input (stdin, a compressed file), which cannot
 	// be read again; seekable inputs are read on demand instead. "" computes none.
 	HashFiles string
+	// Keep names absolute paths whose regular-file content a streamed input keeps in memory
+	// as it passes, in every layer (Layer.Kept), so content rules can read them (at most 64
+	// MiB a file, 256 MiB in all); seekable inputs are read on demand instead.
+	Keep []string
 	// RootfsDigest computes a root filesystem tarball's diff_id (the sha256 of the tar, what
 	// docker import records): a read of every byte, so only when asked (always with Verify).
 	RootfsDigest bool
@@ -100,6 +104,7 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	}
 	streamed := opts
 	opts.HashFiles = "" // seekable inputs are read again on demand
+	opts.Keep = nil
 	if fi.IsDir() {
 		st, err := openDirStore(arg, opts.Limits, bud)
 		if err != nil {
@@ -181,7 +186,7 @@ func openStream(br *bufio.Reader, opts Options, bud *budget) (store, string, err
 		tarHash = sha256.New()
 		r = io.TeeReader(r, tarHash)
 	}
-	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles, budget: bud, progress: opts.Progress})
+	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles, keep: newKeeper(opts.Keep), budget: bud, progress: opts.Progress})
 	if err != nil {
 		return nil, comp, err
 	}

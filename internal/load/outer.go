@@ -2,6 +2,7 @@ package load
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
 	"hash"
@@ -30,8 +31,12 @@ func headerOnly(flag byte) bool {
 //
 // With a hashFiles algorithm, the content of every regular file is hashed as it passes (entries get a
 // Digest); visit then receives the body through the hasher and need not read it all.
-func scanOuter(tr *tarScan, lim Limits, hashFiles string, visit func(hdr *tar.Header, m *member, body io.Reader) error) (*blob, error) {
+//
+// With a keeper, the content of the regular files it wants is kept in the blob's kept, by
+// offset; visit then receives the kept bytes as the body.
+func scanOuter(tr *tarScan, lim Limits, hashFiles string, keep *keeper, visit func(hdr *tar.Header, m *member, body io.Reader) error) (*blob, error) {
 	root := entryIndex{lim: lim}
+	var kept map[int64][]byte
 	var rootErr error
 	var last string // the member being read when the stream fails
 	var noEnd bool  // a layer that ends after a complete entry, without the marker
@@ -88,6 +93,18 @@ func scanOuter(tr *tarScan, lim Limits, hashFiles string, visit func(hdr *tar.He
 			h, _ = content.NewHash(hashFiles) // checked by Open
 			body = io.TeeReader(tr, h)
 		}
+		if keep != nil && rootErr == nil && root.count > added && keep.wants(root.last()) {
+			e := root.last()
+			buf := make([]byte, e.Size)
+			if _, err := io.ReadFull(body, buf); err != nil {
+				return nil, entryErr(hdr, classify(err))
+			}
+			if kept == nil {
+				kept = map[int64][]byte{}
+			}
+			kept[e.Offset] = buf
+			body = bytes.NewReader(buf)
+		}
 		name := memberName(hdr.Name)
 		m := &member{name: name, typeflag: hdr.Typeflag, off: tr.Offset(), size: hdr.Size}
 		switch {
@@ -121,5 +138,5 @@ func scanOuter(tr *tarScan, lim Limits, hashFiles string, visit func(hdr *tar.He
 	if rootErr != nil {
 		return &blob{err: rootErr}, nil
 	}
-	return &blob{compression: CompressionNone, entries: root.all(), storedSize: tr.Offset(), noEnd: noEnd}, nil
+	return &blob{compression: CompressionNone, entries: root.all(), storedSize: tr.Offset(), noEnd: noEnd, kept: kept}, nil
 }

@@ -69,6 +69,7 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 		Entries:     b.entries,
 		Open:        open,
 		ReaderAt:    ra,
+		Kept:        b.kept,
 	}}}
 	if l := img.Layers[0]; b.tarDigest != "" {
 		// What docker import / podman import record: the sha256 of the tar as given. The
@@ -365,6 +366,7 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 			TarSize:     b.storedSize,
 			Entries:     b.entries,
 			Open:        st.opener(members[i], b.compression, opts.Limits),
+			Kept:        b.kept,
 		}
 		if b.compression == CompressionNone {
 			l.ReaderAt = st.readerAt(members[i])

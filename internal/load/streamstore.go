@@ -27,7 +27,7 @@ func indexStream(r io.Reader, opts parseOpts) (*streamStore, error) {
 		members: map[string]*member{}, data: map[string][]byte{},
 		parsed: map[string]*blob{}, failed: map[string]error{}, lim: opts.lim,
 	}
-	root, err := scanOuter(newTarScan(r), opts.lim, opts.hashFiles, func(hdr *tar.Header, m *member, body io.Reader) error {
+	root, err := scanOuter(newTarScan(r), opts.lim, opts.hashFiles, opts.keep, func(hdr *tar.Header, m *member, body io.Reader) error {
 		s.members[m.name] = m
 		opts.progress.setMember(m.name)
 		if m.sparse {

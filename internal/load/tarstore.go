@@ -25,7 +25,7 @@ type tarStore struct {
 // indexTar records the members of the seekable archive ra of size bytes.
 func indexTar(ra io.ReaderAt, size int64, lim Limits, bud *budget) (*tarStore, error) {
 	s := &tarStore{ra: ra, size: size, members: map[string]*member{}, lim: lim, bud: bud}
-	root, err := scanOuter(newTarScan(newSection(ra, 0, size)), lim, "", func(hdr *tar.Header, m *member, _ io.Reader) error {
+	root, err := scanOuter(newTarScan(newSection(ra, 0, size)), lim, "", nil, func(hdr *tar.Header, m *member, _ io.Reader) error {
 		if !m.sparse && m.size > size-m.off {
 			return memberErr(m.name, fmt.Errorf("%w: member claims %d bytes, the file ends %d bytes after its start", ErrTruncated, m.size, size-m.off))
 		}
