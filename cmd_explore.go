@@ -13,6 +13,7 @@ import (
 
 	"github.com/strata-dev/strata/diff"
 	"github.com/strata-dev/strata/explore"
+	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
@@ -44,6 +45,9 @@ func runExplore(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	args, err := parse(fs, c, args, -1)
 	if err != nil {
 		return err
+	}
+	if fs.Changed("output") {
+		return &usageError{"explore draws in the terminal and has no -o; for JSON use 'strata inspect', 'strata files' or 'strata diff'"}
 	}
 	if len(args) != 1 && len(args) != 2 {
 		return &usageError{fmt.Sprintf("explore takes one image or two (OLD NEW), got %d argument(s)", len(args))}
@@ -143,7 +147,7 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 		closeAll()
 		return tui.Data{}, nil, err
 	}
-	d := tui.Data{Title: args[len(args)-1], Report: r}
+	d := tui.Data{Title: args[len(args)-1], Report: r, History: history.Of(newImg)}
 	if len(args) == 1 {
 		d.Index = x
 		d.Open = func(p string, layer int) (io.ReadCloser, error) {

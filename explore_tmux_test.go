@@ -96,6 +96,12 @@ func TestExploreInTmux(t *testing.T) {
 		}
 		s.keys("Enter") // the first row: big.bin, added by layer 3
 		s.waitFor("Files as of layer 3", "/opt/app/big.bin  file 0644")
+		s.tmux("resize-window", "-t", "e2e", "-x", "90", "-y", "24")
+		screen = s.waitFor("Files as of layer 3")
+		lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
+		if len(lines) != 24 || !strings.HasPrefix(lines[22], "╰") || !strings.HasSuffix(lines[0], "╮") || len([]rune(lines[0])) != 90 {
+			t.Errorf("after a resize to 90×24 the frame is not laid out again:\n%s", screen)
+		}
 		s.keys("q")
 		s.waitFor("exit=0")
 	})

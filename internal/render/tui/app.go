@@ -15,15 +15,17 @@ import (
 
 	"github.com/strata-dev/strata/diff"
 	"github.com/strata-dev/strata/explore"
+	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/image"
 )
 
 // Data is what the explorer shows.
 type Data struct {
-	Title  string          // the image, as the user named it
-	Index  *explore.Index  // the paths, layer by layer
-	Report *inspect.Report // layers, waste, config (of NEW when comparing)
+	Title   string          // the image, as the user named it
+	Index   *explore.Index  // the paths, layer by layer
+	Report  *inspect.Report // layers, waste, config (of NEW when comparing)
+	History []history.Row   // docker history, newest first, empty-layer rows too (of NEW)
 	// Diff is set when comparing two images: the index then has two layers, 0 for OLD and
 	// 1 for NEW, whose marks are diff's; OldTitle names OLD.
 	Diff     *diff.Result

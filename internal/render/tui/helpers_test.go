@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-dev/strata/diff"
 	"github.com/strata-dev/strata/explore"
+	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
@@ -43,7 +44,7 @@ func data(t testing.TB, img *image.Image, title string) Data {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Data{Title: title, Index: x, Report: r, Open: func(p string, layer int) (io.ReadCloser, error) {
+	return Data{Title: title, Index: x, Report: r, History: history.Of(img), Open: func(p string, layer int) (io.ReadCloser, error) {
 		_, v, err := x.Lookup(p, layer, true)
 		if err != nil {
 			return nil, err

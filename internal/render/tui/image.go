@@ -60,9 +60,19 @@ func imageLines(d Data) []string {
 	}
 	add("Size:", fmt.Sprintf("%s (%d bytes, %d layers, %d files)", render.Size(r.Size), r.Size, len(r.Layers), r.Files))
 	add("Efficiency:", fmt.Sprintf("%.2f%% (%s wasted)", r.Efficiency*100, render.Size(r.WastedBytes)))
-	out = append(out, "", "History (layer: command):")
-	for _, l := range r.Layers {
-		out = append(out, fmt.Sprintf("%3d  %s", l.Index, oneLine(l.CreatedBy)))
+	out = append(out, "", "History, newest first (layer, size, command):")
+	if d.History == nil {
+		for k := len(r.Layers) - 1; k >= 0; k-- {
+			l := r.Layers[k]
+			out = append(out, fmt.Sprintf("%3d %8s  %s", l.Index, render.Size(l.Size), oneLine(l.CreatedBy)))
+		}
+	}
+	for _, h := range d.History {
+		layer := "  -"
+		if h.LayerIndex != nil {
+			layer = fmt.Sprintf("%3d", *h.LayerIndex)
+		}
+		out = append(out, fmt.Sprintf("%s %8s  %s", layer, render.Size(h.Size), oneLine(h.CreatedBy)))
 	}
 	out = append(out, "")
 	if r.Verify == nil {
