@@ -47,6 +47,19 @@ func (s *tmuxScreen) waitFor(want ...string) string {
 	return ""
 }
 
+// until polls the screen until ok holds, as waitFor does.
+func (s *tmuxScreen) until(what string, ok func(screen string) bool) {
+	s.t.Helper()
+	var screen string
+	for range 600 {
+		if screen = s.capture(); ok(screen) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.t.Fatalf("the screen never showed %s:\n%s", what, screen)
+}
+
 func (s *tmuxScreen) keys(keys ...string) {
 	s.tmux(append([]string{"send-keys", "-t", "e2e"}, keys...)...)
 }
@@ -79,10 +92,8 @@ func TestExploreInTmux(t *testing.T) {
 		s.keys("k") // layer 15: the one that deleted the key
 		s.waitFor("Files as of layer 15", "rm -f /root/.ssh/id_rsa")
 		s.keys("Tab", "/", "id_rsa", "Enter")
-		screen := s.waitFor("filter id_rsa")
-		if !strings.Contains(screen, "D      89B   4        id_rsa") {
-			t.Errorf("the filtered tree does not show the deleted key as D, 89B, from layer 4:\n%s", screen)
-		}
+		// The filtered tree shows the deleted key as D, 89 bytes, from layer 4.
+		screen := s.waitFor("filter id_rsa", "D      89B   4        id_rsa")
 		s.keys("G", "Enter")
 		s.waitFor("2 not-a-real-key", "as of layer 14")
 		s.keys("Escape") // alone: an escape followed at once by a key reads as alt+key
@@ -97,11 +108,11 @@ func TestExploreInTmux(t *testing.T) {
 		s.keys("Enter") // the first row: big.bin, added by layer 3
 		s.waitFor("Files as of layer 3", "/opt/app/big.bin  file 0644")
 		s.tmux("resize-window", "-t", "e2e", "-x", "90", "-y", "24")
-		screen = s.waitFor("Files as of layer 3")
-		lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
-		if len(lines) != 24 || !strings.HasPrefix(lines[22], "╰") || !strings.HasSuffix(lines[0], "╮") || len([]rune(lines[0])) != 90 {
-			t.Errorf("after a resize to 90×24 the frame is not laid out again:\n%s", screen)
-		}
+		s.until("the frame laid out again at 90×24", func(screen string) bool {
+			lines := strings.Split(strings.TrimRight(screen, "\n"), "\n")
+			return len(lines) == 24 && strings.HasPrefix(lines[22], "╰") && strings.HasSuffix(lines[22], "╯") &&
+				len([]rune(lines[0])) == 90 && strings.HasSuffix(lines[0], "╮") && strings.Contains(screen, "Files as of layer 3")
+		})
 		s.keys("q")
 		s.waitFor("exit=0")
 	})
