@@ -305,6 +305,11 @@ func (c *common) warn(format string, args ...any) {
 	fmt.Fprintf(c.stderr, "strata: warning: %s\n", load.Printable(fmt.Sprintf(format, args...)))
 }
 
+// hint prints a hint on stderr, one escaped line.
+func (c *common) hint(format string, args ...any) {
+	fmt.Fprintf(c.stderr, "strata: hint: %s\n", load.Printable(fmt.Sprintf(format, args...)))
+}
+
 // render gives table options with the stable layout; renderFor fits tables to stdout when it
 // is a terminal.
 func (c *common) render() render.Options {

@@ -14,17 +14,31 @@ func runHistory(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	c.about("Show an image's history as docker history does, newest first, with the layer each row made.",
 		"strata history app.tar",
 		"strata history --no-trunc app.tar     # whole commands",
-		"docker save app:1 | strata history -o json -")
+		"docker save app:1 | strata history -o json -",
+		"strata history --sizes registry.example/app:1   # read each layer for its size")
+	sizes := fs.Bool("sizes", false, "registry input: read each layer (once) for its size; without it only the manifest and config are fetched and sizes the --cache does not hold are unknown")
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err
 	}
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{})
+	// A local archive's layer headers are cheap to read; a registry image's layers are
+	// whole downloads, fetched only with --sizes.
+	opts := load.Options{Layers: load.SkipRemoteLayers}
+	if *sizes {
+		opts.Layers = load.ReadLayers
+	}
+	img, err := c.openWith(ctx, args[0], stdin, opts)
 	if err != nil {
 		return err
 	}
 	defer img.Close()
 	rows := history.Of(img)
+	for _, r := range rows {
+		if r.Size == nil {
+			c.hint("layer sizes need the layers: add --sizes (fetches each layer once) or --cache DIR")
+			break
+		}
+	}
 	if c.output == "json" {
 		return render.JSONList(stdout, "history", rows)
 	}

@@ -233,7 +233,7 @@ func TestRegistryMatchesArchive(t *testing.T) {
 		if !strings.HasPrefix(ref, "docker://") {
 			ref = reg.ref(ref)
 		}
-		for _, cmd := range [][]string{{"inspect"}, {"history"}, {"files"}, {"files", "--layer", "1"}, {"files", "--hash", "sha256"}, {"inspect", "--verify"}} {
+		for _, cmd := range [][]string{{"inspect"}, {"history", "--sizes"}, {"files"}, {"files", "--layer", "1"}, {"files", "--hash", "sha256"}, {"inspect", "--verify"}} {
 			want := strataDoc(t, c.drop, append(cmd, c.file)...)
 			start := time.Now()
 			got := strataDoc(t, c.drop, append(cmd, ref)...)
@@ -304,6 +304,99 @@ func TestRegistryRequests(t *testing.T) {
 		if n > 1 {
 			t.Errorf("inspect fetched %s %d times", r, n)
 		}
+	}
+}
+
+// TestRegistryHistory: history REF fetches the manifest and the config, nothing else; the
+// sizes it cannot know are null (and a hint says how to get them), never 0; --sizes and a
+// warm --cache give the archive's answer.
+func TestRegistryHistory(t *testing.T) {
+	reg := newTestRegistry(t)
+	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
+	img, err := tarball.ImageFromPath("testdata/docker/small.tar", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfgName, err := img.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReqs := []string{"GET /v2/small/manifests/1", "GET /v2/small/blobs/" + cfgName.String()}
+	want := strataDoc(t, []string{"source"}, "history", "testdata/docker/small.tar")
+	reg.fetches()
+
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"history", "-o", "json", reg.ref("small:1")}, strings.NewReader(""), &out, &errb); err != nil {
+		t.Fatalf("history: %v\n%s", err, errb.String())
+	}
+	if diff := cmp.Diff(wantReqs, reg.fetches()); diff != "" {
+		t.Errorf("history REF requests (-want +got):\n%s", diff)
+	}
+	const hint = "strata: hint: layer sizes need the layers: add --sizes (fetches each layer once) or --cache DIR\n"
+	if errb.String() != hint {
+		t.Errorf("history REF stderr = %q, want %q", errb.String(), hint)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	// The unread layers' sizes are null; everything else is the archive's.
+	nulled := 0
+	for _, r := range want["history"].([]any) {
+		row := r.(map[string]any)
+		if row["layer"] != nil {
+			row["size"] = nil
+			nulled++
+		}
+	}
+	if nulled == 0 {
+		t.Fatal("small.tar's history names no layer")
+	}
+	if diff := cmp.Diff(want["history"], got["history"]); diff != "" {
+		t.Errorf("history REF (-want +got):\n%s", diff)
+	}
+	// The table shows - for an unknown size.
+	out.Reset()
+	errb.Reset()
+	if err := run(context.Background(), []string{"history", reg.ref("small:1")}, strings.NewReader(""), &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), " - ") {
+		t.Errorf("history table shows no - for an unknown size:\n%s", out.String())
+	}
+
+	// --sizes: the archive's answer, each layer fetched once.
+	wantSized := strataDoc(t, []string{"source"}, "history", "testdata/docker/small.tar")
+	reg.fetches()
+	if diff := cmp.Diff(wantSized, strataDoc(t, []string{"source"}, "history", "--sizes", reg.ref("small:1"))); diff != "" {
+		t.Errorf("history --sizes differs from the archive's (-file +registry):\n%s", diff)
+	}
+	if n := len(reg.fetches()); n != 4 { // manifest, config, two layers
+		t.Errorf("history --sizes made %d requests, want 4", n)
+	}
+
+	// A warm --cache: exact sizes, still only the manifest and the config.
+	cache := t.TempDir()
+	strataDoc(t, nil, "inspect", "--cache", cache, reg.ref("small:1"))
+	reg.fetches()
+	out.Reset()
+	errb.Reset()
+	if err := run(context.Background(), []string{"history", "-o", "json", "--cache", cache, reg.ref("small:1")}, strings.NewReader(""), &out, &errb); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantReqs, reg.fetches()); diff != "" {
+		t.Errorf("history --cache requests (-want +got):\n%s", diff)
+	}
+	if errb.Len() != 0 {
+		t.Errorf("history with a warm cache: stderr %q, want none", errb.String())
+	}
+	got = nil
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	delete(got, "source")
+	if diff := cmp.Diff(wantSized, got); diff != "" {
+		t.Errorf("history with a warm cache differs from the archive's (-file +registry):\n%s", diff)
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 type Row struct {
 	Created    image.Time `json:"created"`
 	CreatedBy  string     `json:"created_by"`
-	Size       int64      `json:"size"` // the layer's regular-file bytes; 0 for empty-layer rows
+	// Size is the layer's regular-file bytes; 0 for empty-layer rows; nil (JSON null) when the
+	// layer was not read (a registry image's history without --sizes or a cached index).
+	Size       *int64     `json:"size"`
 	Comment    string     `json:"comment"`
 	EmptyLayer bool       `json:"empty_layer"`
 	Layer      *string    `json:"layer"`       // diff_id of the layer the row made, or null
@@ -24,7 +26,8 @@ func Of(img *image.Image) []Row {
 	next := 0
 	if img.Config != nil {
 		for _, h := range img.Config.History {
-			r := Row{Created: image.Time{Time: h.Created.Time}, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
+			var zero int64
+			r := Row{Size: &zero, Created: image.Time{Time: h.Created.Time}, CreatedBy: h.CreatedBy, Comment: h.Comment, EmptyLayer: h.EmptyLayer}
 			if !h.EmptyLayer && next < len(img.Layers) {
 				setLayer(&r, img.Layers[next])
 				next++
@@ -44,7 +47,11 @@ func Of(img *image.Image) []Row {
 }
 
 func setLayer(r *Row, l *image.Layer) {
-	r.Size = l.Size()
+	r.Size = nil // unknown, unless the layer was read
+	if !l.Unread {
+		n := l.Size()
+		r.Size = &n
+	}
 	idx := l.Index
 	r.LayerIndex = &idx
 	if l.DiffID != "" {

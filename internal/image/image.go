@@ -70,6 +70,10 @@ type Layer struct {
 	Verified    bool   // DiffID and Digest were recomputed from the bytes and match the archive's claims
 	History     *v1.History
 	Entries     []Entry
+	// Unread: the layer's blob was not read (history of a registry image, inspect
+	// --no-files), so Entries is nil and Size and Files are unknown, not 0; only the
+	// descriptor's facts (DiffID, Digest, MediaType, TarSize) are known.
+	Unread bool
 
 	// Open returns the uncompressed layer stream again, for content reads. Nil when the input
 	// was streamed (stdin or a compressed file) and cannot be re-read.

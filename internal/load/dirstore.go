@@ -178,3 +178,12 @@ func (c closers) Close() error {
 	}
 	return first
 }
+
+// memberSize is a file's size, without reading it.
+func (s *dirStore) memberSize(name string) (int64, bool) {
+	_, fi, err := s.stat(name)
+	if err != nil {
+		return 0, false
+	}
+	return fi.Size(), true
+}

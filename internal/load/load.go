@@ -41,10 +41,29 @@ type Options struct {
 	// Progress, when set, counts the input bytes read and names the member being read.
 	Progress *Progress
 	Remote   RemoteOptions // registry input: transport, credentials, retries
+	// Layers says which layer blobs are read; the zero value reads them all.
+	Layers LayerReading
 
 	collect *[]candidate // List: every selectable candidate, instead of choosing one
 	configs *configCache // each distinct config parsed once (set by resolve)
 }
+
+// LayerReading says which layer blobs the loader reads.
+type LayerReading uint8
+
+const (
+	// ReadLayers reads every layer's tar headers (the default).
+	ReadLayers LayerReading = iota
+	// SkipLayers reads no layer blob: every layer of an image is Unread, known only by its
+	// descriptor (diff_id, digest, media type, stored size). A registry image costs its
+	// manifest and config requests only. A root filesystem tarball is still read (it has
+	// no descriptor: the tarball is the layer).
+	SkipLayers
+	// SkipRemoteLayers reads no layer blob of a registry image, except from the --cache
+	// index when it holds the layer (then the layer is read, and exact); a local input's
+	// layers are read as with ReadLayers (headers are cheap there).
+	SkipRemoteLayers
+)
 
 // Stdin is the argument that names standard input.
 const Stdin = "-"

@@ -441,3 +441,12 @@ func notFileNorImage(arg string, regErr error) error {
 	}
 	return fmt.Errorf("%w: no such file or directory, and as a registry reference: %w", ErrMissing, regErr)
 }
+
+// cached returns the --cache index of a layer blob without fetching it, or nil.
+func (s *remoteStore) cached(member string, lim Limits) *blob {
+	hex := s.hexOf(member)
+	if hex == "" {
+		return nil
+	}
+	return s.cache.get(hex, "", lim)
+}

@@ -338,17 +338,25 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 	if err := opts.Limits.checkLayers(len(members)); err != nil {
 		return err
 	}
-	blobs, err := st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles})
-	if err != nil {
+	var blobs []*blob
+	var err error
+	if skipLayers(img, opts) {
+		blobs = cachedBlobs(st, members, opts)
+	} else if blobs, err = st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles}); err != nil {
 		return err
 	}
-	if err := opts.Limits.checkImageEntries(blobs); err != nil {
+	read, readMembers := readBlobs(blobs, members)
+	if err := opts.Limits.checkImageEntries(read); err != nil {
 		return err
 	}
-	if err := checkPathBytes(blobs, members, opts.Limits); err != nil {
+	if err := checkPathBytes(read, readMembers, opts.Limits); err != nil {
 		return err
 	}
 	for i, b := range blobs {
+		if b == nil {
+			img.Layers = append(img.Layers, unreadLayer(st, img, i, members[i], descs[i]))
+			continue
+		}
 		if b.noEnd && (descs[i].Size <= 0 || descs[i].Size != b.storedSize) {
 			why := "and the archive declares no size to check it against"
 			if descs[i].Size > 0 {

@@ -165,3 +165,12 @@ func (s *streamStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), i
 	}
 	return s.root, nil, nil, nil
 }
+
+// memberSize is a member's stored size.
+func (s *streamStore) memberSize(name string) (int64, bool) {
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return 0, false
+	}
+	return m.size, true
+}

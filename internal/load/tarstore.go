@@ -126,3 +126,12 @@ type memberError struct {
 
 func (e *memberError) Error() string { return fmt.Sprintf("%s: %v", e.name, e.err) }
 func (e *memberError) Unwrap() error { return e.err }
+
+// memberSize is a member's stored size, without reading it.
+func (s *tarStore) memberSize(name string) (int64, bool) {
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return 0, false
+	}
+	return m.size, true
+}

@@ -35,7 +35,11 @@ func History(w io.Writer, rows []history.Row, o Options) error {
 		if !r.Created.IsZero() {
 			created = r.Created.UTC().Format("2006-01-02 15:04:05")
 		}
-		out = append(out, []string{layer, created, o.clip(r.CreatedBy, 60), Size(r.Size), o.clip(r.Comment, 30)})
+		size := "-" // the layer was not read
+		if r.Size != nil {
+			size = Size(*r.Size)
+		}
+		out = append(out, []string{layer, created, o.clip(r.CreatedBy, 60), size, o.clip(r.Comment, 30)})
 	}
 	return tableFit(w, o.Width, []string{"LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"}, out, 2, 4)
 }
