@@ -7,15 +7,15 @@ import (
 
 // Row is one history row, as `docker history --no-trunc --human=false` shows it.
 type Row struct {
-	Created    image.Time `json:"created"`
-	CreatedBy  string     `json:"created_by"`
+	Created   image.Time `json:"created"`
+	CreatedBy string     `json:"created_by"`
 	// Size is the layer's regular-file bytes; 0 for empty-layer rows; nil (JSON null) when the
 	// layer was not read (a registry image's history without --sizes or a cached index).
-	Size       *int64     `json:"size"`
-	Comment    string     `json:"comment"`
-	EmptyLayer bool       `json:"empty_layer"`
-	Layer      *string    `json:"layer"`       // diff_id of the layer the row made, or null
-	LayerIndex *int       `json:"layer_index"` // its index from the base, or null
+	Size       *int64  `json:"size"`
+	Comment    string  `json:"comment"`
+	EmptyLayer bool    `json:"empty_layer"`
+	Layer      *string `json:"layer"`       // diff_id of the layer the row made, or null
+	LayerIndex *int    `json:"layer_index"` // its index from the base, or null
 }
 
 // Of returns the image's history, newest first. Non-empty rows take the layers in order, as
