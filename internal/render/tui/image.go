@@ -72,7 +72,11 @@ func imageLines(d Data) []string {
 		if h.LayerIndex != nil {
 			layer = fmt.Sprintf("%3d", *h.LayerIndex)
 		}
-		out = append(out, fmt.Sprintf("%s %8s  %s", layer, render.Size(h.Size), oneLine(h.CreatedBy)))
+		size := "-" // the layer was not read
+		if h.Size != nil {
+			size = render.Size(*h.Size)
+		}
+		out = append(out, fmt.Sprintf("%s %8s  %s", layer, size, oneLine(h.CreatedBy)))
 	}
 	out = append(out, "")
 	if r.Verify == nil {
