@@ -65,3 +65,25 @@ func TestInspectHeapPerEntry(t *testing.T) {
 		t.Errorf("load+merge holds %.1f heap bytes per entry, want at most 200", per)
 	}
 }
+
+// BenchmarkLoadMerge loads and merges a generated one-layer image of STRATA_MEM_ENTRIES
+// entries (default 1,000,000) and reports the heap it holds per entry.
+//
+//	go test -run XXX -bench LoadMerge -benchtime 1x .
+func BenchmarkLoadMerge(b *testing.B) {
+	n := envInt("STRATA_MEM_ENTRIES", 1_000_000)
+	p := writeWide(b, n)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		before := liveHeap()
+		img, err := load.Open(context.Background(), p, nil, load.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		fs := fstree.Merge(img.Layers)
+		after := liveHeap()
+		runtime.KeepAlive(fs)
+		img.Close()
+		b.ReportMetric(float64(after-before)/float64(n), "heap-B/entry")
+	}
+}
