@@ -17,15 +17,24 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		"strata inspect app.tar",
 		"strata inspect --verify --image app:1 --platform linux/arm64 images.tar",
 		"docker save app:1 | gzip | strata inspect -o json -",
-		"strata inspect -q app.tar             # the image ID only")
+		"strata inspect -q app.tar             # the image ID only",
+		"strata inspect --no-files registry.example/app:1   # manifest and config only")
+	noFiles := fs.Bool("no-files", false, "read no layer: identity, config, platform and the layers' digests and stored sizes only (a registry image costs its manifest and config); sizes, file counts and waste are not computed (null in JSON)")
 	expand := fs.Bool("expand", false, "list each wasted file of a deleted directory instead of one row for the directory")
 	verify := fs.Bool("verify", false, "recompute every layer's diff_id and blob digest and check them against the archive (reads every byte)")
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err
 	}
+	if *noFiles && (*verify || *expand) {
+		return &usageError{"--no-files reads no layer: it cannot be used with --verify or --expand"}
+	}
 	// Telling metadata-only copies needs content; streamed input is hashed as it passes.
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify, RootfsDigest: true})
+	opts := load.Options{HashFiles: inspect.EqualityHash, Verify: *verify, RootfsDigest: true}
+	if *noFiles {
+		opts = load.Options{Layers: load.SkipLayers}
+	}
+	img, err := c.openWith(ctx, args[0], stdin, opts)
 	if err != nil {
 		return err
 	}

@@ -400,6 +400,54 @@ func TestRegistryHistory(t *testing.T) {
 	}
 }
 
+// TestRegistryNoFiles: inspect --no-files REF fetches the manifest and the config only, and
+// says what it says of the archive.
+func TestRegistryNoFiles(t *testing.T) {
+	reg := newTestRegistry(t)
+	reg.pushArchive(t, "testdata/docker/kitchen.tar", "kitchen:1")
+	reg.pushLayout(t, "testdata/docker/kitchen.oci", "kitchen-oci:1")
+	for _, c := range []struct {
+		file, ref string
+		drop      []string
+	}{
+		{"testdata/docker/kitchen.tar", "kitchen:1", []string{"source", "repo_tags", "digest"}},
+		{"testdata/docker/kitchen.oci", "kitchen-oci:1", []string{"source", "repo_tags"}},
+	} {
+		want := noFilesWant(strataDoc(t, c.drop, "inspect", c.file))
+		if c.file == "testdata/docker/kitchen.tar" {
+			// A docker save archive names uncompressed layers; the pushed ones are gzip'd.
+			for _, l := range want["layers"].([]any) {
+				delete(l.(map[string]any), "digest")
+				delete(l.(map[string]any), "media_type")
+				delete(l.(map[string]any), "tar_size")
+			}
+		}
+		reg.fetches()
+		got := strataDoc(t, c.drop, "inspect", "--no-files", reg.ref(c.ref))
+		reqs := reg.fetches()
+		if len(reqs) != 2 || !strings.Contains(reqs[0], "/manifests/") || !strings.Contains(reqs[1], "/blobs/") {
+			t.Errorf("inspect --no-files %s: requests %v, want the manifest and the config", c.ref, reqs)
+		}
+		for _, l := range got["layers"].([]any) {
+			l := l.(map[string]any)
+			if l["size"] != nil || l["files"] != nil {
+				t.Errorf("inspect --no-files %s: layer %v: size %v files %v, want null", c.ref, l["index"], l["size"], l["files"])
+			}
+			if c.file == "testdata/docker/kitchen.tar" {
+				if tar, ok := l["tar_size"].(float64); !ok || tar <= 0 {
+					t.Errorf("inspect --no-files %s: layer %v: tar_size %v, want the descriptor's size", c.ref, l["index"], l["tar_size"])
+				}
+				delete(l, "digest")
+				delete(l, "media_type")
+				delete(l, "tar_size")
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("inspect --no-files %s differs from %s's (-file +registry):\n%s", c.ref, c.file, diff)
+		}
+	}
+}
+
 // TestRegistryFailures: every way a registry can fail is exit 2 and one line naming the
 // reference and what failed.
 func TestRegistryFailures(t *testing.T) {

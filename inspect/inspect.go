@@ -32,6 +32,11 @@ type Report struct {
 	// Escaping lists entries whose raw names climb out of the root with "..": strata reports
 	// them clamped at the root; an extracting tool might write outside its target.
 	Escaping []EntryRef `json:"escaping_paths"`
+	// NoFiles: the layers were not read (inspect --no-files), so nothing file-level was
+	// computed. In JSON every file-level field is then null, not 0 or []: the report's
+	// size, files, efficiency, wasted_bytes, wasted, hidden, escaping_paths, and each
+	// layer's size, files, wasted_bytes and top_files.
+	NoFiles bool `json:"-"`
 }
 
 // EntryRef names an entry of a layer.
@@ -120,6 +125,14 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 		r.Created = image.Time{Time: c.Created.Time}
 		r.OS, r.Architecture, r.Variant = c.OS, c.Architecture, c.Variant
 		r.Config = configOf(c.Config)
+	}
+	if noFiles(img) {
+		r.NoFiles = true
+		for _, l := range img.Layers {
+			r.Layers = append(r.Layers, Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, MediaType: l.MediaType,
+				TarSize: l.TarSize, CreatedBy: l.CreatedBy()})
+		}
+		return r, nil
 	}
 	var shipped int64
 	for _, l := range img.Layers {

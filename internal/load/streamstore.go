@@ -174,3 +174,16 @@ func (s *streamStore) memberSize(name string) (int64, bool) {
 	}
 	return m.size, true
 }
+
+// compressionOf is the compression of a member read as a layer blob as it passed.
+func (s *streamStore) compressionOf(name string) (string, bool) {
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return "", false
+	}
+	b, ok := s.parsed[m.name]
+	if !ok || b == nil {
+		return "", false
+	}
+	return b.compression, true
+}

@@ -72,6 +72,24 @@ func unreadLayer(st store, img *image.Image, i int, member string, desc v1.Descr
 			}
 		}
 	}
+	// A docker save archive names no media type: the blob's first bytes tell its
+	// compression, as they do when it is read (a 6-byte read in a seekable file).
+	if l.MediaType == "" {
+		comp, ok := "", false
+		if ra := st.readerAt(member); ra != nil {
+			head := make([]byte, 6)
+			n, _ := ra.ReadAt(head, 0)
+			comp, ok = sniffCompression(head[:n]), true
+		} else if ss, isStream := st.(*streamStore); isStream {
+			comp, ok = ss.compressionOf(member)
+		}
+		if ok {
+			l.MediaType = layerMediaType(img.Source.Format, comp)
+			if l.Digest == "" && comp == CompressionNone {
+				l.Digest = l.DiffID // the stored blob is the uncompressed tar
+			}
+		}
+	}
 	mt := l.MediaType
 	switch {
 	case strings.Contains(mt, "gzip"):

@@ -131,8 +131,13 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		p.kvIf(label("Labels", i), k+"="+c.Labels[k])
 		i++
 	}
-	p.kv("Size", fmt.Sprintf("%s (%d bytes, %s, %s)", Size(r.Size), r.Size, Count(len(r.Layers), "layer"), Count(r.Files, "file")))
-	p.kv("Efficiency", fmt.Sprintf("%.2f%% (%s wasted)", r.Efficiency*100, Size(r.WastedBytes)))
+	if r.NoFiles {
+		p.kv("Size", fmt.Sprintf("not computed (--no-files: %s, not read)", Count(len(r.Layers), "layer")))
+		p.kv("Efficiency", "not computed (--no-files)")
+	} else {
+		p.kv("Size", fmt.Sprintf("%s (%d bytes, %s, %s)", Size(r.Size), r.Size, Count(len(r.Layers), "layer"), Count(r.Files, "file")))
+		p.kv("Efficiency", fmt.Sprintf("%.2f%% (%s wasted)", r.Efficiency*100, Size(r.WastedBytes)))
+	}
 	if v := r.Verify; v != nil && v.Config == "" {
 		// A root filesystem tarball claims nothing: its diff_id is computed, every entry read.
 		p.kv("Verified", "every entry read through; diff_id computed (sha256 of the tar, as docker import and podman import record it)")
@@ -156,8 +161,12 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		if l.Wasted > 0 {
 			wasted = Size(l.Wasted)
 		}
-		row := []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), Size(l.Size), Size(l.TarSize),
-			strconv.Itoa(l.Files), wasted, o.clip(l.CreatedBy, 60)}
+		size, files := Size(l.Size), strconv.Itoa(l.Files)
+		if r.NoFiles {
+			size, files, wasted = "-", "-", "-" // the layer was not read
+		}
+		row := []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), size, Size(l.TarSize),
+			files, wasted, o.clip(l.CreatedBy, 60)}
 		if r.Verify != nil {
 			row = append(row[:6], "ok", row[6])
 		}
