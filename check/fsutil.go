@@ -26,7 +26,7 @@ func lookup(fs *fstree.FS, p string, follow bool) (*fstree.Node, error) {
 		}
 		dir := "/"
 		for i, c := range comps {
-			child := n.Child(c)
+			child := fs.Child(n, c)
 			if child == nil {
 				return nil, nil
 			}

@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/strata-dev/strata/internal/image"
 )
@@ -69,7 +70,8 @@ func (n *Node) Path() string {
 	return string(b)
 }
 
-// Child returns the visible child named name, or nil. It scans the sorted children.
+// Child returns the visible child named name, or nil. It scans the sorted children: use
+// FS.Child for a directory that may be large.
 func (n *Node) Child(name string) *Node {
 	for c := n.first; c != nil && c.name <= name; c = c.next {
 		if c.name == name {
@@ -166,10 +168,12 @@ type FS struct {
 	Log []Step
 
 	logging bool
-	layer   int           // the layer being applied
-	index   map[key]*Node // every visible node, while merging
-	slab    []Node        // where nodes are allocated
-	sortBuf []*Node       // reused while sorting children
+	layer   int               // the layer being applied
+	index   map[key]*Node     // every visible node, while merging
+	mu      sync.Mutex        // guards large
+	large   map[*Node][]*Node // sorted children of large directories, made on first lookup
+	slab    []Node            // where nodes are allocated
+	sortBuf []*Node           // reused while sorting children
 }
 
 // Op is what a merge step did to a node.
@@ -266,23 +270,60 @@ func split(p string) []string {
 	return strings.Split(p[1:], "/")
 }
 
-// Lookup returns the visible node at p, or nil.
+// Lookup returns the visible node at p, or nil. Each step is FS.Child: logarithmic in the
+// size of a large directory.
 func (fs *FS) Lookup(p string) *Node {
 	n := fs.Root
 	for _, c := range split(p) {
 		if !n.IsDir() {
 			return nil
 		}
-		if fs.index != nil {
-			n = fs.child(n, c)
-		} else {
-			n = n.Child(c)
-		}
-		if n == nil {
+		if n = fs.Child(n, c); n == nil {
 			return nil
 		}
 	}
 	return n
+}
+
+// smallDir is the most children FS.Child scans; a larger directory gets a sorted index the
+// first time a child is looked up in it.
+const smallDir = 32
+
+// Child returns the visible child of n named name, or nil, in time logarithmic in n's
+// children (Node.Child scans them). Safe for concurrent use once the merge is done.
+func (fs *FS) Child(n *Node, name string) *Node {
+	if fs.index != nil {
+		return fs.child(n, name)
+	}
+	fs.mu.Lock()
+	kids, ok := fs.large[n]
+	fs.mu.Unlock()
+	if !ok {
+		k := 0
+		for c := n.first; c != nil; c = c.next {
+			if c.name == name {
+				return c
+			}
+			if k++; k > smallDir {
+				break
+			}
+		}
+		if k <= smallDir {
+			return nil
+		}
+		kids = n.Children()
+		fs.mu.Lock()
+		if fs.large == nil {
+			fs.large = map[*Node][]*Node{}
+		}
+		fs.large[n] = kids
+		fs.mu.Unlock()
+	}
+	i := sort.Search(len(kids), func(i int) bool { return kids[i].name >= name })
+	if i < len(kids) && kids[i].name == name {
+		return kids[i]
+	}
+	return nil
 }
 
 // ImpliedMode is the mode Docker gives a directory no layer wrote.

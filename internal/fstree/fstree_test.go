@@ -207,3 +207,27 @@ func TestComparePaths(t *testing.T) {
 		t.Errorf("Walk order (-want +got):\n%s", diff)
 	}
 }
+
+// TestLookupLargeDirectory looks up every child of a directory of 5,000 files: FS.Child
+// scans at most smallDir children before indexing the directory, so the lookups cost a
+// sorted index and a binary search each, not a scan of the directory each.
+func TestLookupLargeDirectory(t *testing.T) {
+	l := &image.Layer{}
+	for i := 0; i < 5000; i++ {
+		l.Entries = append(l.Entries, image.Entry{Path: fmt.Sprintf("/big/f%05d", 4999-i), Type: image.TypeFile})
+	}
+	fs := Merge([]*image.Layer{l})
+	big := fs.Lookup("/big")
+	for i := 0; i < 5000; i++ {
+		p := fmt.Sprintf("/big/f%05d", i)
+		if n := fs.Lookup(p); n == nil || n.Entry.Path != p {
+			t.Fatalf("Lookup(%s) = %v", p, n)
+		}
+	}
+	if fs.Lookup("/big/nope") != nil || fs.Child(big, "f") != nil {
+		t.Error("found a child that is not there")
+	}
+	if len(fs.large) != 1 || len(fs.large[big]) != 5000 {
+		t.Errorf("large directories indexed: %d", len(fs.large))
+	}
+}
