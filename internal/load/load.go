@@ -94,17 +94,22 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*image.Image, io.Closer, error) {
 	src := image.Source{Path: arg, Compression: CompressionNone}
 	bud := newBudget(ctx, opts.Limits)
-	stream := func(r io.Reader, closer io.Closer) (*image.Image, io.Closer, error) {
+	// stream reads r once. A compressed regular file (reopen != nil) can be read again from
+	// its start for content, decompressing up to the member wanted.
+	stream := func(r io.Reader, closer io.Closer, reopen func() (io.ReadCloser, error)) (*image.Image, io.Closer, error) {
 		st, comp, err := openStream(bufio.NewReaderSize(opts.Progress.reader(r), 1<<20), opts, bud)
 		if err != nil {
 			return nil, closer, err
+		}
+		if ss, ok := st.(*streamStore); ok && reopen != nil {
+			ss.reopen = func() (io.ReadCloser, error) { return reopenStream(reopen, comp, opts.Limits) }
 		}
 		src.Compression = comp
 		img, err := resolve(st, src, false, opts)
 		return img, closer, err
 	}
 	if arg == Stdin {
-		return stream(stdin, nil)
+		return stream(stdin, nil, nil)
 	}
 	if strings.HasPrefix(arg, RegistryScheme) {
 		img, err := resolveRemote(arg, opts, bud)
@@ -143,7 +148,7 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if !fi.Mode().IsRegular() {
 		// A pipe, FIFO or device (/dev/stdin, <(…)): read once, as a stream.
 		opts = streamed
-		return stream(f, f)
+		return stream(f, f, nil)
 	}
 	head := make([]byte, 512)
 	n, err := f.ReadAt(head, 0)
@@ -153,7 +158,7 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	head = head[:n]
 	if comp := sniffCompression(head); comp != CompressionNone {
 		opts = streamed
-		return stream(f, f)
+		return stream(f, f, func() (io.ReadCloser, error) { return os.Open(arg) })
 	}
 	if err := checkTar(head); err != nil {
 		return nil, f, err
@@ -165,6 +170,23 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	opts.Progress.locateIn(st)
 	img, err := resolve(st, src, false, opts)
 	return img, f, err
+}
+
+// reopenStream opens a compressed file again and returns its decompressed tar stream.
+func reopenStream(open func() (io.ReadCloser, error), comp string, lim Limits) (io.ReadCloser, error) {
+	f, err := open()
+	if err != nil {
+		return nil, err
+	}
+	dr, err := decompress(bufio.NewReaderSize(f, 1<<20), comp, lim, nil)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{dr, closers{dr, f}}, nil
 }
 
 // maxTrailer is how much a stream may go on after its end-of-archive marker: the padding

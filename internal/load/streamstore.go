@@ -19,6 +19,9 @@ type streamStore struct {
 	kept    int64             // bytes held in data (a repeated name counts once)
 	root    *blob             // the archive read as a root filesystem
 	lim     Limits
+	// reopen, when set (a compressed file, not a pipe), reads the archive's decompressed tar
+	// again from its start: content is reached by reading up to the member that holds it.
+	reopen func() (io.ReadCloser, error)
 }
 
 // indexStream reads the tar stream r once.
@@ -155,7 +158,46 @@ func (s *streamStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 	return out, nil
 }
 
-func (s *streamStore) opener(string, string, Limits) func() (io.ReadCloser, error) { return nil }
+func (s *streamStore) opener(name, compression string, lim Limits) func() (io.ReadCloser, error) {
+	if s.reopen == nil {
+		return nil
+	}
+	m, err := resolveMember(s.members, name, s.lim)
+	if err != nil {
+		return nil
+	}
+	return func() (io.ReadCloser, error) {
+		rc, err := s.reopen()
+		if err != nil {
+			return nil, err
+		}
+		pos := &byteCounter{r: rc}
+		tr := tar.NewReader(pos)
+		for {
+			hdr, err := tr.Next()
+			if err == io.EOF {
+				rc.Close()
+				return nil, fmt.Errorf("%w: member %s not found again in the archive", ErrMissing, m.name)
+			}
+			if err != nil {
+				rc.Close()
+				return nil, fmt.Errorf("reading the archive again for member %s: %w", m.name, classify(err))
+			}
+			// The member itself, at the offset it was indexed at (a repeated name: the last).
+			if memberName(hdr.Name) == m.name && pos.n == m.off {
+				dr, err := decompress(io.LimitReader(tr, m.size), compression, lim, nil)
+				if err != nil {
+					rc.Close()
+					return nil, err
+				}
+				return struct {
+					io.Reader
+					io.Closer
+				}{dr, closers{dr, rc}}, nil
+			}
+		}
+	}
+}
 
 func (s *streamStore) readerAt(string) io.ReaderAt { return nil }
 
@@ -163,7 +205,7 @@ func (s *streamStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), i
 	if s.root.err != nil {
 		return nil, nil, nil, s.root.err
 	}
-	return s.root, nil, nil, nil
+	return s.root, s.reopen, nil, nil
 }
 
 // memberSize is a member's stored size.
@@ -186,4 +228,17 @@ func (s *streamStore) compressionOf(name string) (string, bool) {
 		return "", false
 	}
 	return b.compression, true
+}
+
+// byteCounter counts the bytes read through it: archive/tar reads a header's blocks and no
+// further, so after Next the count is the offset of the member's body.
+type byteCounter struct {
+	r io.Reader
+	n int64
+}
+
+func (c *byteCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
