@@ -41,7 +41,9 @@ Usage:
                            explorer, waste (with NEW: a diff report)
 
 IMAGE is a docker save or docker export tarball, an OCI archive or layout
-directory, any of them gzip/zstd/xz/bzip2-compressed, or - for standard input.
+directory, any of them gzip/zstd/xz/bzip2-compressed, - for standard input, or
+an image in a registry: docker://REF, or a reference such as ghcr.io/o/app:1
+that names no file.
 
 Examples:
   strata inspect app.tar
