@@ -46,32 +46,10 @@ func Digests(refs []Ref, alg string) (map[*image.Entry]string, error) {
 			byLayer[r.Layer] = append(byLayer[r.Layer], r.Entry)
 		}
 	}
-	var mu sync.Mutex
-	var firstErr error
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	var wg sync.WaitGroup
-	for l, entries := range byLayer {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			sums, err := layerDigests(l, entries, alg)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("reading layer %d (%s): %w", l.Index, l.Member, err)
-				}
-				return
-			}
-			for e, s := range sums {
-				out[e] = s
-			}
-		}()
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := eachLayer(byLayer, out, func(l *image.Layer, entries []*image.Entry) (map[*image.Entry]string, error) {
+		return layerDigests(l, entries, alg)
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -187,6 +165,26 @@ func Read(refs []Ref, max int64) (map[*image.Entry][]byte, error) {
 			byLayer[r.Layer] = append(byLayer[r.Layer], r.Entry)
 		}
 	}
+	if err := eachLayer(byLayer, out, func(l *image.Layer, entries []*image.Entry) (map[*image.Entry][]byte, error) {
+		got := make(map[*image.Entry][]byte, len(entries))
+		err := eachContent(l, entries, func(e *image.Entry, r io.Reader) error {
+			b := make([]byte, e.Size)
+			if _, err := io.ReadFull(r, b); err != nil {
+				return err
+			}
+			got[e] = b
+			return nil
+		})
+		return got, err
+	}); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// eachLayer runs read for each layer's entries, GOMAXPROCS layers at a time, and stores what
+// it returns in out; the first failure (naming its layer) is returned once all have ended.
+func eachLayer[T any](byLayer map[*image.Layer][]*image.Entry, out map[*image.Entry]T, read func(*image.Layer, []*image.Entry) (map[*image.Entry]T, error)) error {
 	var mu sync.Mutex
 	var firstErr error
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -196,15 +194,7 @@ func Read(refs []Ref, max int64) (map[*image.Entry][]byte, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			got := make(map[*image.Entry][]byte, len(entries))
-			err := eachContent(l, entries, func(e *image.Entry, r io.Reader) error {
-				b := make([]byte, e.Size)
-				if _, err := io.ReadFull(r, b); err != nil {
-					return err
-				}
-				got[e] = b
-				return nil
-			})
+			got, err := read(l, entries)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -213,16 +203,13 @@ func Read(refs []Ref, max int64) (map[*image.Entry][]byte, error) {
 				}
 				return
 			}
-			for e, b := range got {
-				out[e] = b
+			for e, v := range got {
+				out[e] = v
 			}
 		}()
 	}
 	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return out, nil
+	return firstErr
 }
 
 // counter counts bytes read.
