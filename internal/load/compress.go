@@ -46,6 +46,20 @@ func sniffCompression(b []byte) string {
 	return CompressionNone
 }
 
+// decompressOwning is decompress of r, a reader of c, that owns c: closing the stream closes
+// c too, and c is closed at once when decompress fails.
+func decompressOwning(r io.Reader, c io.Closer, alg string, lim Limits) (io.ReadCloser, error) {
+	dr, err := decompress(r, alg, lim, nil)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{dr, closers{dr, c}}, nil
+}
+
 // decompress wraps r in a decompressor for alg. The returned reader's Close releases
 // decoder resources; it does not close r. Output is capped (a decompression-bomb guard) by
 // the input's shared budget when bud is not nil, by lim for this stream alone otherwise;

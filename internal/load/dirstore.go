@@ -149,15 +149,7 @@ func (s *dirStore) opener(name, compression string, lim Limits) func() (io.ReadC
 		if err != nil {
 			return nil, err
 		}
-		dr, err := decompress(f, compression, lim, nil)
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		return struct {
-			io.Reader
-			io.Closer
-		}{dr, closers{dr, f}}, nil
+		return decompressOwning(f, f, compression, lim)
 	}
 }
 

@@ -178,15 +178,7 @@ func reopenStream(open func() (io.ReadCloser, error), comp string, lim Limits) (
 	if err != nil {
 		return nil, err
 	}
-	dr, err := decompress(bufio.NewReaderSize(f, 1<<20), comp, lim, nil)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{dr, closers{dr, f}}, nil
+	return decompressOwning(bufio.NewReaderSize(f, 1<<20), f, comp, lim)
 }
 
 // maxTrailer is how much a stream may go on after its end-of-archive marker: the padding

@@ -404,15 +404,7 @@ func (s *remoteStore) opener(member, compression string, lim Limits) func() (io.
 		if err != nil {
 			return nil, err
 		}
-		dr, err := decompress(rc, compression, lim, nil)
-		if err != nil {
-			rc.Close()
-			return nil, err
-		}
-		return struct {
-			io.Reader
-			io.Closer
-		}{dr, closers{dr, rc}}, nil
+		return decompressOwning(rc, rc, compression, lim)
 	}
 }
 

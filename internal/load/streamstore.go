@@ -185,15 +185,7 @@ func (s *streamStore) opener(name, compression string, lim Limits) func() (io.Re
 			}
 			// The member itself, at the offset it was indexed at (a repeated name: the last).
 			if memberName(hdr.Name) == m.name && pos.n == m.off {
-				dr, err := decompress(io.LimitReader(tr, m.size), compression, lim, nil)
-				if err != nil {
-					rc.Close()
-					return nil, err
-				}
-				return struct {
-					io.Reader
-					io.Closer
-				}{dr, closers{dr, rc}}, nil
+				return decompressOwning(io.LimitReader(tr, m.size), rc, compression, lim)
 			}
 		}
 	}
