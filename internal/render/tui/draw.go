@@ -2,45 +2,15 @@ package tui
 
 import (
 	"strings"
-	"unicode/utf8"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/strata-dev/strata/internal/render"
 )
 
-// printable escapes what must not reach the terminal from an archive: control characters
-// (as \uXXXX) and invalid UTF-8 (as \xNN).
-func printable(s string) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == utf8.RuneError {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	const hex = "0123456789abcdef"
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			b.WriteString(`\x`)
-			b.WriteByte(hex[s[i]>>4])
-			b.WriteByte(hex[s[i]&15])
-		case r < 0x20 || (r >= 0x7f && r < 0xa0):
-			b.WriteString(`\u00`)
-			b.WriteByte(hex[r>>4])
-			b.WriteByte(hex[r&15])
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return b.String()
-}
+// printable escapes what must not reach the terminal from an archive, as every table does
+// (render.Escape: control characters, bidi overrides, invalid UTF-8).
+func printable(s string) string { return render.Escape(s) }
 
 // fit truncates or pads plain text to exactly w cells.
 func fit(s string, w int) string {
