@@ -1,0 +1,57 @@
+package packages
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Limits bound what reading package databases may cost: every database, metadata file and
+// binary comes from the image and is untrusted.
+type Limits struct {
+	MaxFile      int64 // largest database or metadata file read (a larger one is an error)
+	MaxTotal     int64 // database and metadata bytes read in all, every layer's version counted
+	MaxPackages  int   // packages one database version may state
+	MaxListPaths int   // paths one package's file list may hold
+	MaxPaths     int   // paths all file lists hold together
+	MaxBuffer    int64 // largest binary or archive held in memory whole (a streamed layer, a nested jar); larger ones are skipped with a warning
+	MaxNesting   int   // archives inside archives (a jar in a war in an ear: 2)
+	MaxZipFiles  int   // entries of one archive's central directory
+}
+
+// DefaultLimits are generous for real images and bound hostile ones.
+var DefaultLimits = Limits{
+	MaxFile:      256 << 20,
+	MaxTotal:     2 << 30,
+	MaxPackages:  1 << 20,
+	MaxListPaths: 4 << 20,
+	MaxPaths:     32 << 20,
+	MaxBuffer:    64 << 20,
+	MaxNesting:   3,
+	MaxZipFiles:  1 << 20,
+}
+
+// ErrLimit means the input exceeds one of the Limits.
+var ErrLimit = errors.New("limit exceeded")
+
+// ErrMalformed means a package database cannot be read: what it states is unknown, so the
+// report would be wrong.
+var ErrMalformed = errors.New("malformed package database")
+
+// LimitError is an ErrLimit that names its limit.
+type LimitError struct {
+	Key string // package-files, packages, package-bytes, …
+	Max int64
+	msg string
+}
+
+func (e *LimitError) Error() string        { return ErrLimit.Error() + ": " + e.msg }
+func (e *LimitError) Is(target error) bool { return target == ErrLimit }
+
+func limitErr(key string, max int64, format string, args ...any) error {
+	return &LimitError{Key: key, Max: max, msg: fmt.Sprintf(format, args...)}
+}
+
+// malformed wraps what makes a database unreadable.
+func malformed(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
