@@ -234,7 +234,6 @@ func deref[T any](p *T) any {
 	return *p
 }
 
-
 // TestDebianChanges: the install, upgrade, downgrade and removal layers, as dpkg saw them.
 func TestDebianChanges(t *testing.T) {
 	_, r := debianReport(t)

@@ -189,4 +189,3 @@ func cstrings(b []byte, count int64) ([]string, bool) {
 	}
 	return out, true
 }
-

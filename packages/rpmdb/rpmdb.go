@@ -68,7 +68,11 @@ func Blobs(data, wal []byte, maxBlobs int) ([][]byte, Kind, error) {
 // ErrTooMany means a database holds more packages than allowed.
 var ErrTooMany = errors.New("too many packages")
 
-func le32(b []byte) uint32 { return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24 }
-func be32(b []byte) uint32 { return uint32(b[3]) | uint32(b[2])<<8 | uint32(b[1])<<16 | uint32(b[0])<<24 }
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+func be32(b []byte) uint32 {
+	return uint32(b[3]) | uint32(b[2])<<8 | uint32(b[1])<<16 | uint32(b[0])<<24
+}
 func be16(b []byte) uint16 { return uint16(b[1]) | uint16(b[0])<<8 }
 func le16(b []byte) uint16 { return uint16(b[0]) | uint16(b[1])<<8 }

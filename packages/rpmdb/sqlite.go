@@ -346,4 +346,3 @@ func walChecksum(bigEndian bool, b []byte, s0, s1 uint32) (uint32, uint32) {
 	}
 	return s0, s1
 }
-
