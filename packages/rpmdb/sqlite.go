@@ -329,7 +329,8 @@ func (d *sqlite) readWAL(w []byte) error {
 				d.wal[k] = v
 			}
 			clear(pending)
-			d.pages = int(commit)
+			// The database's size after the commit; its pages are in the file or the log.
+			d.pages = min(int(commit), len(d.data)/d.pageSize+len(w)/frame)
 		}
 	}
 	return nil
