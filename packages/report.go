@@ -3,6 +3,7 @@ package packages
 import (
 	"path"
 	"sort"
+	"strings"
 
 	vorder "github.com/strata-dev/strata/packages/version"
 )
@@ -97,9 +98,16 @@ func (a *analysis) report() *Report {
 	return r
 }
 
+// less orders by ecosystem, then the pairs of rest in turn; the first pair (names) without
+// regard to case first.
 func less(e1, e2 Ecosystem, rest ...string) bool {
 	if e1 != e2 {
 		return e1 < e2
+	}
+	if len(rest) >= 2 {
+		if a, b := strings.ToLower(rest[0]), strings.ToLower(rest[1]); a != b {
+			return a < b
+		}
 	}
 	for i := 0; i+1 < len(rest); i += 2 {
 		if rest[i] != rest[i+1] {
