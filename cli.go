@@ -17,6 +17,7 @@ import (
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
+	"github.com/strata-dev/strata/packages"
 )
 
 // common holds the flags every image command takes.
@@ -70,7 +71,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar (shown on a terminal when reading takes more than a second)")
 	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag or an image-ID prefix (strata images lists them)")
 	fs.StringVar(&c.platform, "platform", "", "pick a `platform` of a multi-platform index: OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
-	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
+	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(append(load.LimitKeys(), packages.LimitKeys()...), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
 	fs.BoolVar(&c.insecure, "insecure", false, "reach a registry over plain HTTP (loopback and private addresses always are)")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "registry input: give up on a request whose connection or response headers take longer than `duration`")
 	fs.IntVar(&c.retries, "retries", 4, "registry input: retry a request answered 429 or 5xx (waiting as Retry-After says, 60 s in all at most) up to `N` times")
@@ -224,7 +225,12 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 	for _, kv := range c.limits {
 		var probe load.Limits
 		if err := probe.Set(kv); err != nil {
-			return nil, &usageError{err.Error()}
+			var pkgs packages.Limits
+			if ok, perr := pkgs.Set(kv); !ok {
+				return nil, &usageError{err.Error() + ", or a package limit: " + strings.Join(packages.LimitKeys(), ", ")}
+			} else if perr != nil {
+				return nil, &usageError{perr.Error()}
+			}
 		}
 	}
 	if c.platform != "" {

@@ -33,6 +33,9 @@ Usage:
                            a later layer deleted it)
   strata images ARCHIVE    the images and platforms an archive holds (what
                            --image and --platform pick from)
+  strata packages IMAGE    the software it holds (dpkg, apk, rpm, Python, npm,
+                           Go, Java): the layer that installed and changed each,
+                           its bytes; --by-layer, --layer N; -o cyclonedx|spdx
   strata baseline IMAGE    write the lock (JSON) a later build is held against
   strata check IMAGE       hold an image to CI rules (.strata.yaml, .dive-ci,
                            --cst, --baseline)
@@ -153,4 +156,5 @@ var commands = map[string]command{
 	"check":    runCheck,
 	"report":   runReport,
 	"explore":  runExplore,
+	"packages": runPackages,
 }

@@ -3,6 +3,10 @@ package packages
 import (
 	"errors"
 	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
 )
 
 // Limits bound what reading package databases may cost: every database, metadata file and
@@ -54,4 +58,53 @@ func limitErr(key string, max int64, format string, args ...any) error {
 // malformed wraps what makes a database unreadable.
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrMalformed, fmt.Sprintf(format, args...))
+}
+
+// limitSetters are the Limits fields settable from the command line (`--limit KEY=N`).
+var limitSetters = map[string]func(*Limits, int64){
+	"package-file":    func(l *Limits, n int64) { l.MaxFile = n },
+	"package-bytes":   func(l *Limits, n int64) { l.MaxTotal = n },
+	"packages":        func(l *Limits, n int64) { l.MaxPackages = int(min(n, math.MaxInt32)) },
+	"package-files":   func(l *Limits, n int64) { l.MaxListPaths = int(min(n, math.MaxInt32)) },
+	"package-paths":   func(l *Limits, n int64) { l.MaxPaths = int(min(n, math.MaxInt32)) },
+	"package-buffer":  func(l *Limits, n int64) { l.MaxBuffer = n },
+	"package-nesting": func(l *Limits, n int64) { l.MaxNesting = int(min(n, 64)) },
+	"zip-entries":     func(l *Limits, n int64) { l.MaxZipFiles = int(min(n, math.MaxInt32)) },
+}
+
+// LimitKeys lists the keys Set accepts.
+func LimitKeys() []string {
+	ks := make([]string, 0, len(limitSetters))
+	for k := range limitSetters {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// Set changes one limit from "KEY=N" (0 means none). N may end in k, M, G or T (powers of
+// 1024). ok is false when KEY is not one of these limits.
+func (l *Limits) Set(kv string) (ok bool, err error) {
+	k, v, _ := strings.Cut(kv, "=")
+	set, known := limitSetters[k]
+	if !known {
+		return false, nil
+	}
+	mult := int64(1)
+	if n := len(v); n > 0 {
+		if i := strings.IndexByte("kMGT", v[n-1]); i >= 0 {
+			mult = 1 << (10 * (i + 1))
+			v = v[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > (1<<40)*1024/mult {
+		return true, fmt.Errorf("--limit %s: %q is not a count or size", k, v)
+	}
+	n *= mult
+	if n == 0 {
+		n = math.MaxInt64
+	}
+	set(l, n)
+	return true, nil
 }
