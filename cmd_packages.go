@@ -139,3 +139,19 @@ func sbomOptions() sbom.Options {
 	}
 	return sbom.Options{Tool: "strata", Version: version, Created: t}
 }
+
+// packagesDiff compares the packages of two opened images (diff --packages).
+func (c *common) packagesDiff(args []string, old, new *image.Image) (*packages.Diff, error) {
+	var rs [2]*packages.Report
+	for i, img := range []*image.Image{old, new} {
+		r, err := packages.Of(img, fstree.Merge(img.Layers), packages.Options{Limits: c.packageLimits()})
+		if err != nil {
+			return nil, packagesErr(args[i], err)
+		}
+		for _, w := range r.Warnings {
+			c.warn("%s: %s", args[i], w)
+		}
+		rs[i] = r
+	}
+	return packages.Compare(rs[0], rs[1]), nil
+}

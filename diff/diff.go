@@ -11,6 +11,7 @@ import (
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/packages"
 )
 
 // Mode says what was compared.
@@ -50,6 +51,8 @@ type Result struct {
 	RuntimeBy string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
 	Flattened *Flattened     `json:"flattened"`  // null in image mode
 	Warnings  []string       `json:"warnings"`
+	// Packages is the two images' package diff (diff --packages); null otherwise.
+	Packages *packages.Diff `json:"packages"`
 
 	different bool
 }

@@ -35,7 +35,7 @@ var debian struct {
 func debianReport(t *testing.T) (*image.Image, *Report) {
 	t.Helper()
 	debian.once.Do(func() {
-		img, err := load.Open(context.Background(), fixtureDir+"debian.tar.xz", nil, load.Options{KeepMatch: Wants})
+		img, err := load.Open(context.Background(), fixtureDir+"debian.tar.zst", nil, load.Options{KeepMatch: Wants})
 		if err != nil {
 			debian.err = err
 			return

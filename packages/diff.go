@@ -52,11 +52,13 @@ type PackageChange struct {
 }
 
 // identity is what makes two images' packages the same package: the ecosystem, name and
-// architecture, and where it lives as far as a version does not change it (a database; a
-// dist-info's, a jar's directory; an npm package's directory; a binary).
+// architecture, and where it lives as far as a version does not change it (a dist-info's or
+// a jar's directory, an npm package's directory, a binary; not a distribution's database).
 func identity(p *Package) string {
 	where := p.Location
 	switch p.Ecosystem {
+	case Deb, APK, RPM:
+		where = "" // one system database per image, wherever it lives (status, status.d/)
 	case Python:
 		where = path.Dir(where) // NAME-VERSION.dist-info is renamed by an upgrade
 		return string(p.Ecosystem) + "|" + pyName(p.Name) + "|" + where

@@ -24,6 +24,9 @@ func available(l *image.Layer, e *image.Entry) bool {
 	return ok && int64(len(b)) == e.Size
 }
 
+// errStop ends a layer's reading early: the error to report is recorded apart.
+var errStop = errors.New("stop")
+
 // ErrUnavailable means a database's content cannot be read: the input was streamed and the
 // file was not kept.
 var ErrUnavailable = errors.New("content not available: the input was streamed (standard input) and this file was not kept; save the archive to a file")
@@ -62,6 +65,7 @@ func (a *analysis) read() error {
 		}
 	}
 	var mu sync.Mutex
+	var parseErr error // the first database that could not be parsed
 	err := content.Each(refs, func(r content.Ref, rd io.Reader) error {
 		vs := jobs[r.Entry]
 		k := vs[0].loc.kind
@@ -80,7 +84,13 @@ func (a *analysis) read() error {
 			return nil
 		}
 		if atomic.AddInt64(&a.total, r.Entry.Size) > a.lim.MaxTotal {
-			return limitErr("package-bytes", a.lim.MaxTotal, "more than %d bytes of package databases and metadata", a.lim.MaxTotal)
+			mu.Lock()
+			if parseErr == nil {
+				parseErr = fmt.Errorf("layer %d: %s: %w", vs[0].layer, vs[0].loc.path,
+					limitErr("package-bytes", a.lim.MaxTotal, "more than %d bytes of package databases and metadata", a.lim.MaxTotal))
+			}
+			mu.Unlock()
+			return errStop
 		}
 		data := make([]byte, r.Entry.Size)
 		if _, err := io.ReadFull(rd, data); err != nil {
@@ -91,13 +101,16 @@ func (a *analysis) read() error {
 			mu.Lock()
 			a.warns = append(a.warns, warns...)
 			a.count(k, r.Entry.Size)
-			mu.Unlock()
-			if err != nil {
-				return fmt.Errorf("%s: %w", v.loc.path, err)
+			if err != nil && parseErr == nil {
+				parseErr = fmt.Errorf("layer %d: %s: %w", v.layer, v.loc.path, err)
 			}
+			mu.Unlock()
 		}
 		return nil
 	})
+	if parseErr != nil {
+		return parseErr
+	}
 	if err != nil {
 		return err
 	}

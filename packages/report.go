@@ -85,6 +85,9 @@ func (a *analysis) report() *Report {
 	}
 	sort.Slice(r.Packages, func(i, j int) bool {
 		x, y := &r.Packages[i], &r.Packages[j]
+		if x.Ecosystem == y.Ecosystem && x.Name == y.Name && x.Arch == y.Arch && x.Location == y.Location {
+			return vorder.Compare(string(x.Ecosystem), x.Version, y.Version) < 0 // installonly rpms
+		}
 		return less(x.Ecosystem, y.Ecosystem, x.Name, y.Name, x.Arch, y.Arch, x.Location, y.Location)
 	})
 	sort.Slice(r.Removed, func(i, j int) bool {

@@ -33,10 +33,10 @@
 #  7. `go run ./internal/testgen/cmd/pkgshrink` keeps the package databases and metadata,
 #     os-release, Go binaries' ELF headers and build info, jars and package.json whole, writes
 #     zeros over every other file's content (sizes, names, modes, layering unchanged), fixes
-#     the diff_ids and image ID, and the result is xz-compressed: debian.tar.xz (~0.6 MB instead of
+#     the diff_ids and image ID, and the result is zstd-compressed: debian.tar.zst (~0.35 MB instead of
 #     ~200 MB). The test checks go version -m of the shrunk binaries against go.truth.txt too.
 #
-# Requirements: docker (a running engine), mmdebstrap, apt-get, dpkg-deb, python3, npm, go,
+# Requirements: docker (a running engine), mmdebstrap, apt-get, dpkg-deb, python3, npm, go, zstd,
 # unzip, gzip. Image and container names start with $TAG (default h21-strata-pkgs).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -120,5 +120,5 @@ say "shrink and compress"
 mkdir -p "$WORK/check" && (cd "$WORK/check" && tar -xf "$WORK/small.tar" && for l in */layer.tar; do
   if tar -xf "$l" usr/local/bin/gohello 2>/dev/null; then go version -m usr/local/bin/gohello | sed 1d; rm usr/local/bin/gohello; fi; done) > "$WORK/shrunk.txt"
 grep -v '^#' "$HERE/go.truth.txt" | grep -v '^/' | diff - "$WORK/shrunk.txt" >&2 || { echo "shrunk Go binaries differ" >&2; exit 1; }
-xz -9 -T1 < "$WORK/small.tar" > "$HERE/debian.tar.xz"
-ls -la "$HERE/debian.tar.xz" >&2
+zstd -19 -q < "$WORK/small.tar" > "$HERE/debian.tar.zst"
+ls -la "$HERE/debian.tar.zst" >&2

@@ -180,7 +180,7 @@ func TestSPDX(t *testing.T) {
 
 // TestDebianFixture: the SBOMs of the real Debian fixture validate too.
 func TestDebianFixture(t *testing.T) {
-	img, err := load.Open(context.Background(), "../../../testdata/packages/debian.tar.xz", nil, load.Options{KeepMatch: packages.Wants})
+	img, err := load.Open(context.Background(), "../../../testdata/packages/debian.tar.zst", nil, load.Options{KeepMatch: packages.Wants})
 	if err != nil {
 		t.Fatal(err)
 	}

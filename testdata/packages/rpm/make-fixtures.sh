@@ -56,13 +56,13 @@ truth() { # MOUNT LABEL
   done
 }
 
-layer() { # N FROM COMMAND...
-  local n=$1 from=$2; shift 2
+layer() { # N FROM FUNCTION DESCRIPTION: run FUNCTION on a container of FROM, commit as N
+  local n=$1 from=$2 fn=$3 desc=$4
   ctr=$("${B[@]}" from "$from")
   mnt=$("${B[@]}" mount "$ctr")
-  "$@"
-  truth "$mnt" "image $n: $*" >> "$WORK/truth.txt"
-  "${B[@]}" config --created-by "rpm: $*" "$ctr"
+  "$fn"
+  truth "$mnt" "image $n: $desc" >> "$WORK/truth.txt"
+  "${B[@]}" config --created-by "$desc" "$ctr"
   "${B[@]}" commit -q --rm "$ctr" "strata-rpm:$n" >/dev/null
 }
 root() { echo "$mnt"; }
@@ -73,10 +73,10 @@ l1() { "${RPM[@]}" --root "$mnt" -U "$R"/strata-a-1.1-1.noarch.rpm; }
 l2() { "${RPM[@]}" --root "$mnt" -e strata-b; }
 l3() { "${RPM[@]}" --root "$mnt" -U --oldpackage "$R"/strata-a-1.0-1.noarch.rpm; }
 : > "$WORK/truth.txt"
-layer 0 scratch l0
-layer 1 strata-rpm:0 l1
-layer 2 strata-rpm:1 l2
-layer 3 strata-rpm:2 l3
+layer 0 scratch l0 "rpm --initdb && rpm -i strata-a-1.0-1 strata-b-2.0-1 strata-c-1:0.5-1 strata-k-1.0-1 strata-k-2.0-1"
+layer 1 strata-rpm:0 l1 "rpm -U strata-a-1.1-1"
+layer 2 strata-rpm:1 l2 "rpm -e strata-b"
+layer 3 strata-rpm:2 l3 "rpm -U --oldpackage strata-a-1.0-1"
 cp "$WORK/truth.txt" "$HERE/rpm.truth.txt"
 rm -f "$HERE/rpm.tar.xz"
 "${B[@]}" push -q strata-rpm:3 "docker-archive:$WORK/rpm.tar:strata-fixture/rpm:1" >/dev/null
