@@ -8,17 +8,20 @@ import (
 	"github.com/strata-dev/strata/check"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/packages"
 )
 
 // lockBaseline holds an image against a lock read from a file: check's Baseline.
 type lockBaseline struct {
 	lock   *baseline.Lock
 	source string // the rules file the policy is read from, for errors
+	limits packages.Limits
+	image  string // the image argument, for errors
 }
 
 // openBaseline reads a baseline lock for check --baseline; a bad lock is an error naming
 // the file, line and key (exit 2).
-func openBaseline(path, rulesFile string) (check.Baseline, error) {
+func openBaseline(path, rulesFile string, limits packages.Limits, image string) (check.Baseline, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline %s: %w", path, err)
@@ -28,7 +31,7 @@ func openBaseline(path, rulesFile string) (check.Baseline, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &lockBaseline{lock: lk, source: rulesFile}, nil
+	return &lockBaseline{lock: lk, source: rulesFile, limits: limits, image: image}, nil
 }
 
 // Compare decodes the policy strictly into baseline.Policy and compares.
@@ -43,10 +46,28 @@ func (b *lockBaseline) Compare(img *image.Image, fs *fstree.FS, policy *check.Ra
 	if err != nil {
 		return nil, err
 	}
+	if err := comparePackages(c, b.lock, img, fs, p, b.limits, b.image); err != nil {
+		return nil, err
+	}
 	out := &check.BaselineOutcome{Warnings: c.Warnings}
 	for _, v := range c.Verdicts {
 		out.Verdicts = append(out.Verdicts, check.BaselineVerdict{Rule: v.Rule, Failed: v.Failed, Skipped: v.Skipped,
 			Layer: v.Layer, CreatedBy: v.CreatedBy, Message: v.Message, Paths: v.Paths})
 	}
 	return out, nil
+}
+
+// comparePackages adds the package rules' verdicts, reading the image's packages only when
+// the lock records some (a lock without them skips the rules).
+func comparePackages(c *baseline.Comparison, lk *baseline.Lock, img *image.Image, fs *fstree.FS, p baseline.Policy, limits packages.Limits, arg string) error {
+	r := &packages.Report{}
+	if lk.Packages != nil {
+		var err error
+		if r, err = packages.Of(img, fs, packages.Options{Limits: limits}); err != nil {
+			return packagesErr(arg, err)
+		}
+		c.Warnings = append(c.Warnings, r.Warnings...)
+	}
+	baseline.ComparePackages(c, lk, r, p)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
+	"github.com/strata-dev/strata/packages"
 )
 
 const baselineAbout = `Records what IMAGE is — per layer its diff_id, created_by, size, file count, a
@@ -50,15 +51,24 @@ func runBaseline(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if fs.Changed("output") && c.output != "json" {
 		return &usageError{fmt.Sprintf("baseline writes a JSON lock: -o %s is not an option", c.output)}
 	}
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: baseline.ContentHash})
+	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: baseline.ContentHash, KeepMatch: packages.Wants})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	lk, err := baseline.Of(img, fstree.Merge(img.Layers))
+	merged := fstree.Merge(img.Layers)
+	lk, err := baseline.Of(img, merged)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
+	pkgs, err := packages.Of(img, merged, packages.Options{Limits: c.packageLimits()})
+	if err != nil {
+		return packagesErr(args[0], err)
+	}
+	for _, w := range pkgs.Warnings {
+		c.warn("%s", w)
+	}
+	lk.SetPackages(pkgs)
 	if *baseLayers >= 0 {
 		if err := lk.SetBaseLayers(*baseLayers); err != nil {
 			return &usageError{"--base-layers: " + err.Error()}
@@ -86,14 +96,18 @@ func compareBaseline(ctx context.Context, c *common, lockFile, arg string, stdin
 	if err != nil {
 		return err
 	}
-	img, err := c.openWith(ctx, arg, stdin, load.Options{HashFiles: baseline.ContentHash})
+	img, err := c.openWith(ctx, arg, stdin, load.Options{HashFiles: baseline.ContentHash, KeepMatch: packages.Wants})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	cmp, err := baseline.Compare(lk, img, fstree.Merge(img.Layers), baseline.Policy{})
+	merged := fstree.Merge(img.Layers)
+	cmp, err := baseline.Compare(lk, img, merged, baseline.Policy{})
 	if err != nil {
 		return fmt.Errorf("%s: %w", arg, err)
+	}
+	if err := comparePackages(cmp, lk, img, merged, baseline.Policy{}, c.packageLimits(), arg); err != nil {
+		return err
 	}
 	for _, w := range cmp.Warnings {
 		fmt.Fprintf(stderr, "strata: warning: %s\n", load.Printable(w))

@@ -12,6 +12,7 @@ import (
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
+	"github.com/strata-dev/strata/packages"
 )
 
 const checkAbout = `Hold an image to CI rules: size and bloat limits, forbidden content, config requirements, file and metadata assertions, a .dive-ci, a container-structure-test file and a baseline lock. Rules come from --rules FILE, else .strata.yaml, else .dive-ci in the working directory, plus --cst FILE and --rule KEY=VALUE. One line per rule; exit 0 when all pass, 1 when one fails or cannot be evaluated, 2 on a usage error or unreadable input or rules.`
@@ -49,7 +50,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		if len(set.Files) > 0 {
 			source = set.Files[0]
 		}
-		if bl, err = openBaseline(*lockFile, source); err != nil {
+		if bl, err = openBaseline(*lockFile, source, c.packageLimits(), args[0]); err != nil {
 			return err
 		}
 	}
@@ -57,7 +58,11 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if bl != nil {
 		hash = baseline.ContentHash // a streamed input's fingerprints need it
 	}
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: hash, Keep: set.ContentPaths()})
+	lo := load.Options{HashFiles: hash, Keep: set.ContentPaths()}
+	if bl != nil || set.NeedsPackages() {
+		lo.KeepMatch = packages.Wants // a streamed input keeps the package databases
+	}
+	img, err := c.openWith(ctx, args[0], stdin, lo)
 	if err != nil {
 		return err
 	}
@@ -67,7 +72,16 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	res, err := check.Run(set, check.Input{Image: img, FS: merged, Report: rep}, check.Options{Baseline: bl})
+	in := check.Input{Image: img, FS: merged, Report: rep}
+	if set.NeedsPackages() {
+		if in.Packages, err = packages.Of(img, merged, packages.Options{Limits: c.packageLimits()}); err != nil {
+			return packagesErr(args[0], err)
+		}
+		for _, w := range in.Packages.Warnings {
+			c.warn("%s", w)
+		}
+	}
+	res, err := check.Run(set, in, check.Options{Baseline: bl})
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,10 @@ type Rules struct {
 	SetuidAllow           *[]Glob `yaml:"setuid_allow" json:"setuid_allow,omitempty"`
 	ForbidWorldWritable   *bool   `yaml:"forbid_world_writable" json:"forbid_world_writable,omitempty"`
 
+	// Packages.
+	ForbidPackages   *[]PackageRule `yaml:"forbid_packages" json:"forbid_packages,omitempty"`
+	RequiredPackages *[]PackageRule `yaml:"required_packages" json:"required_packages,omitempty"`
+
 	// Config.
 	RequireNonRootUser *bool              `yaml:"require_non_root_user" json:"require_non_root_user,omitempty"`
 	RequiredLabels     *map[string]Regexp `yaml:"required_labels" json:"required_labels,omitempty"`
@@ -160,7 +164,8 @@ func isZero(r Rules) bool {
 		r.MaxWastedBytes == nil && r.MaxWastedPercent == nil && r.ForbidPaths == nil &&
 		r.ForbidSensitiveHidden == nil && r.SetuidAllow == nil && r.ForbidWorldWritable == nil &&
 		r.RequireNonRootUser == nil && r.RequiredLabels == nil && r.ForbidEnv == nil &&
-		r.AllowedPorts == nil && len(r.Files) == 0 && r.Config == nil && r.Baseline == nil
+		r.AllowedPorts == nil && len(r.Files) == 0 && r.Config == nil && r.Baseline == nil &&
+		r.ForbidPackages == nil && r.RequiredPackages == nil
 }
 
 // maxRulesFile bounds a rules file.

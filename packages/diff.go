@@ -51,17 +51,16 @@ type PackageChange struct {
 	NewPURL         string `json:"new_purl"`
 }
 
-// identity is what makes two images' packages the same package: the ecosystem, name and
+// Key is what makes two images' packages the same package: the ecosystem, name and
 // architecture, and where it lives as far as a version does not change it (a dist-info's or
 // a jar's directory, an npm package's directory, a binary; not a distribution's database).
-func identity(p *Package) string {
-	where := p.Location
-	switch p.Ecosystem {
+func Key(eco Ecosystem, name, arch, location string) string {
+	where := location
+	switch eco {
 	case Deb, APK, RPM:
 		where = "" // one system database per image, wherever it lives (status, status.d/)
 	case Python:
-		where = path.Dir(where) // NAME-VERSION.dist-info is renamed by an upgrade
-		return string(p.Ecosystem) + "|" + pyName(p.Name) + "|" + where
+		return string(eco) + "|" + pyName(name) + "|" + path.Dir(where) // NAME-VERSION.dist-info is renamed by an upgrade
 	case Java:
 		if i := strings.LastIndexByte(where, '!'); i >= 0 {
 			where = where[:i] + "!" + path.Dir(where[i+1:])
@@ -69,8 +68,10 @@ func identity(p *Package) string {
 			where = path.Dir(where)
 		}
 	}
-	return string(p.Ecosystem) + "|" + p.Name + "|" + p.Arch + "|" + where
+	return string(eco) + "|" + name + "|" + arch + "|" + where
 }
+
+func identity(p *Package) string { return Key(p.Ecosystem, p.Name, p.Arch, p.Location) }
 
 // Compare compares the packages of two reports. Every package is matched by identity; a
 // package that several versions of one identity share (kernels) is matched version for

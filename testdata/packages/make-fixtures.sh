@@ -108,7 +108,9 @@ say "the images' own answers"
 for i in 0 1 2 3 4 5 6; do
   docker run --rm --network none -i "$TAG:$i" python3 - < "$HERE/oracle-in-image.py" > "$WORK/image$i.json"
 done
-docker save "$TAG:6" -o "$WORK/save.tar"
+docker tag "$TAG:6" strata-fixture/debian-packages:1
+docker save strata-fixture/debian-packages:1 -o "$WORK/save.tar"
+docker rmi strata-fixture/debian-packages:1 >/dev/null
 python3 "$HERE/oracle-layers.py" "$WORK/save.tar" "$WORK"/image{0,1,2,3,4,5,6}.json > "$HERE/debian.truth.json"
 dpkg-deb -x "$WORK/debs/libcommons-cli-java_1.5.0-1_all.deb" "$WORK/cli"
 { echo "# unzip -p /usr/share/java/commons-cli.jar META-INF/maven/commons-cli/commons-cli/pom.properties"
