@@ -17,9 +17,9 @@ import (
 // "=1.0-1", "!=2.0"; a bare version is "="), compared in the package's ecosystem's own
 // version order; ecosystem one of deb, apk, rpm, python, npm, go, java (any when absent).
 type PackageRule struct {
-	Name       string              `yaml:"name" json:"name"`
-	Version    string              `yaml:"version" json:"version,omitempty"`
-	Ecosystem  packages.Ecosystem  `yaml:"ecosystem" json:"ecosystem,omitempty"`
+	Name       string             `yaml:"name" json:"name"`
+	Version    string             `yaml:"version" json:"version,omitempty"`
+	Ecosystem  packages.Ecosystem `yaml:"ecosystem" json:"ecosystem,omitempty"`
 	constraint []versionClause
 }
 
