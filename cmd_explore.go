@@ -19,6 +19,7 @@ import (
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render/tui"
+	"github.com/strata-dev/strata/packages"
 )
 
 const exploreSynopsis = `strata explore [flags] IMAGE [NEW]
@@ -114,7 +115,7 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 	}
 	// Streamed input cannot be read twice: hash while reading, for inspect's metadata-only
 	// check and diff's content comparison.
-	lo := load.Options{HashFiles: inspect.EqualityHash, Verify: verify}
+	lo := load.Options{HashFiles: inspect.EqualityHash, Verify: verify, KeepMatch: packages.Wants}
 	if len(args) == 2 {
 		lo.HashFiles = "sha256"
 	}
@@ -148,7 +149,13 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 		return tui.Data{}, nil, err
 	}
 	d := tui.Data{Title: args[len(args)-1], Report: r, History: history.Of(newImg)}
+	// The packages pane: a database that cannot be read is said there, not fatal.
+	pk, err := packages.Of(newImg, fs, packages.Options{Limits: c.packageLimits()})
+	if err != nil {
+		d.PackagesErr = err.Error()
+	}
 	if len(args) == 1 {
+		d.Packages = pk
 		d.Index = x
 		d.Open = func(p string, layer int) (io.ReadCloser, error) {
 			return openFile(func(int) *image.Image { return newImg }, x, p, layer)
@@ -160,7 +167,15 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 		closeAll()
 		return tui.Data{}, nil, err
 	}
-	x = explore.OfDiff(fstree.Merge(imgs[0].Layers), fs, res)
+	oldFS := fstree.Merge(imgs[0].Layers)
+	if pk != nil {
+		if opk, err := packages.Of(imgs[0], oldFS, packages.Options{Limits: c.packageLimits()}); err != nil {
+			d.PackagesErr = err.Error()
+		} else {
+			d.PackagesDiff = packages.Compare(opk, pk)
+		}
+	}
+	x = explore.OfDiff(oldFS, fs, res)
 	d.Index, d.Diff, d.OldTitle = x, res, args[0]
 	d.Open = func(p string, layer int) (io.ReadCloser, error) {
 		return openFile(func(l int) *image.Image { return imgs[l] }, x, p, layer)

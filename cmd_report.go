@@ -13,6 +13,7 @@ import (
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render/html"
+	"github.com/strata-dev/strata/packages"
 )
 
 func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -39,22 +40,23 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	dopts.Expand = *expand
 	iopts := inspect.Options{Expand: *expand}
+	popts := packages.Options{Limits: c.packageLimits()}
 	if len(args) == 2 && args[0] == load.Stdin && args[1] == load.Stdin {
 		return &usageError{"only one of OLD and NEW can be - (standard input)"}
 	}
 	r := html.Report{Generator: "strata " + version}
 	if len(args) == 1 {
-		img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify})
+		img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify, KeepMatch: packages.Wants})
 		if err != nil {
 			return err
 		}
 		defer img.Close()
-		if r.Image, err = html.NewImage(img, iopts); err != nil {
+		if r.Image, err = html.NewImage(img, iopts, popts); err != nil {
 			return err
 		}
 	} else {
 		// Streamed input cannot be read twice: hash file contents while reading it.
-		lo := load.Options{HashFiles: "sha256", Verify: *verify}
+		lo := load.Options{HashFiles: "sha256", Verify: *verify, KeepMatch: packages.Wants}
 		imgs := make([]*image.Image, 2)
 		for k, a := range args {
 			if imgs[k], err = c.openWith(ctx, a, stdin, lo); err != nil {
@@ -65,11 +67,14 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		if r.Diff, err = diff.Compare(imgs[0], imgs[1], dopts); err != nil {
 			return err
 		}
-		if r.Old, err = html.NewImage(imgs[0], iopts); err != nil {
+		if r.Old, err = html.NewImage(imgs[0], iopts, popts); err != nil {
 			return err
 		}
-		if r.New, err = html.NewImage(imgs[1], iopts); err != nil {
+		if r.New, err = html.NewImage(imgs[1], iopts, popts); err != nil {
 			return err
+		}
+		if r.Old.Packages != nil && r.New.Packages != nil {
+			r.PackagesDiff = packages.Compare(r.Old.Packages, r.New.Packages)
 		}
 	}
 	var page bytes.Buffer

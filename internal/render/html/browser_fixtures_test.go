@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/packages"
 	"github.com/strata-dev/strata/internal/load"
 )
 
@@ -121,7 +122,7 @@ func TestBrowserFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer img.Close()
-		im, err := NewImage(img, inspect.Options{})
+		im, err := NewImage(img, inspect.Options{}, packages.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

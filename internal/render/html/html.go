@@ -19,6 +19,7 @@ import (
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/packages"
 )
 
 //go:embed assets
@@ -32,6 +33,9 @@ type Report struct {
 
 	Diff     *diff.Result // a diff report
 	Old, New *Image
+	// PackagesDiff is the diff report's package diff (nil when a side's packages could not
+	// be read).
+	PackagesDiff *packages.Diff
 
 	Generator string // "strata VERSION", shown in the footer
 }
@@ -41,11 +45,15 @@ type Image struct {
 	Inspect *inspect.Report
 	History []history.Row
 	Index   *explore.Index
+	// Packages is the image's packages report; nil when reading a database failed, and
+	// PackagesErr says why (the page shows it instead of the packages).
+	Packages    *packages.Report
+	PackagesErr string
 }
 
 // NewImage analyses img for a page: one logged merge feeds inspect and the explorer's
-// index, which read it (and nothing else they share) at the same time.
-func NewImage(img *image.Image, opts inspect.Options) (*Image, error) {
+// index, which read it (and nothing else they share) at the same time, then the packages.
+func NewImage(img *image.Image, opts inspect.Options, pkgOpts packages.Options) (*Image, error) {
 	fs := fstree.MergeLogged(img.Layers)
 	var x *explore.Index
 	var xerr error
@@ -62,7 +70,11 @@ func NewImage(img *image.Image, opts inspect.Options) (*Image, error) {
 	if xerr != nil {
 		return nil, xerr
 	}
-	return &Image{Inspect: r, History: history.Of(img), Index: x}, nil
+	out := &Image{Inspect: r, History: history.Of(img), Index: x}
+	if out.Packages, err = packages.Of(img, fs, pkgOpts); err != nil {
+		out.PackagesErr = err.Error()
+	}
+	return out, nil
 }
 
 // DataOf is the document a page embeds for r.
@@ -74,6 +86,7 @@ func DataOf(r Report) (*Data, error) {
 			return nil, fmt.Errorf("html: a diff report needs both images")
 		}
 		d.Kind, d.Diff, d.Old, d.New = "diff", r.Diff, r.Old.data(), r.New.data()
+		d.PackagesDiff = r.PackagesDiff
 	case r.Image != nil:
 		d.Kind, d.Image = "image", r.Image.data()
 	default:
@@ -87,7 +100,7 @@ func (img *Image) data() *ImageData {
 	if h == nil {
 		h = []history.Row{}
 	}
-	return &ImageData{Inspect: img.Inspect, History: h, Tree: tree(img.Index, img.Inspect)}
+	return &ImageData{Inspect: img.Inspect, History: h, Tree: tree(img.Index, img.Inspect), Packages: img.Packages, PackagesError: img.PackagesErr}
 }
 
 // Write writes the page for r to w.
