@@ -7,9 +7,9 @@ import (
 	"testing"
 
 	"github.com/strata-dev/strata/inspect"
-	"github.com/strata-dev/strata/packages"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/testgen"
+	"github.com/strata-dev/strata/packages"
 )
 
 // benchImage is $STRATA_REPORT_IMAGE, or a generated 70,000-file image written once under

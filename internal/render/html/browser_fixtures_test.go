@@ -10,8 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/strata-dev/strata/inspect"
-	"github.com/strata-dev/strata/packages"
 	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/packages"
 )
 
 // checkLayerChart compares the chart's bars with inspect's layers: one bar per layer, its

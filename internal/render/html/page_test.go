@@ -11,9 +11,9 @@ import (
 	"github.com/strata-dev/strata/diff"
 	"github.com/strata-dev/strata/explore"
 	"github.com/strata-dev/strata/inspect"
-	"github.com/strata-dev/strata/packages"
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/packages"
 )
 
 const fixtures = "../../../testdata/docker"
