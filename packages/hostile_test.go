@@ -65,3 +65,16 @@ func TestHostile(t *testing.T) {
 func itoa3(i int) string {
 	return string([]byte{byte('0' + i/100), byte('0' + i/10%10), byte('0' + i%10)})
 }
+
+// TestStreamNotKept: a streamed input's binaries it did not keep are one warning, not a
+// line each; a database it did not keep is an error.
+func TestStreamNotKept(t *testing.T) {
+	r := ofMem(t, []mem{{path: "usr/bin/a", size: 10000, mode: 0o755}, {path: "usr/bin/b", size: 10000, mode: 0o755}, {path: "srv/x.jar", size: 10}})
+	if len(r.Warnings) != 1 || !strings.HasPrefix(r.Warnings[0], "3 executables and archives not read (/srv/x.jar in layer 0, /usr/bin/a in layer 0, /usr/bin/b in layer 0)") {
+		t.Errorf("warnings %q", r.Warnings)
+	}
+	img := memImage([]mem{{path: "var/lib/dpkg/status", size: 100, mode: 0o644}})
+	if _, err := Of(img, mergeOf(img), Options{}); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("database: %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -38,6 +39,7 @@ func (a *analysis) read() error {
 	n := len(a.img.Layers)
 	var refs []content.Ref
 	jobs := map[*image.Entry][]*version{}
+	skipped, skippedEx := 0, []string(nil) // binaries and archives a stream did not keep
 	for _, loc := range a.s.order {
 		for _, v := range loc.versions {
 			if v.entry == nil || v.until <= v.layer {
@@ -49,7 +51,9 @@ func (a *analysis) read() error {
 			l := a.img.Layers[v.elay]
 			if !available(l, v.entry) {
 				if loc.kind == kBinary || loc.kind == kJar {
-					a.warn("%s in layer %d: not read: the input was streamed and the file was not kept (save the archive to a file)", loc.path, v.layer)
+					if skipped++; len(skippedEx) < 3 {
+						skippedEx = append(skippedEx, fmt.Sprintf("%s in layer %d", loc.path, v.layer))
+					}
 					continue
 				}
 				return fmt.Errorf("layer %d: %s: %w", v.layer, loc.path, ErrUnavailable)
@@ -63,6 +67,10 @@ func (a *analysis) read() error {
 			}
 			jobs[v.entry] = append(jobs[v.entry], v)
 		}
+	}
+	if skipped > 0 {
+		a.warn("%d executables and archives not read (%s): the input was streamed and they were not kept (256 MiB in all at most); Go modules and Java artifacts in them are not listed: save the archive to a file",
+			skipped, strings.Join(skippedEx, ", ")+map[bool]string{true: ", …", false: ""}[skipped > len(skippedEx)])
 	}
 	var mu sync.Mutex
 	var parseErr error // the first database that could not be parsed

@@ -21,6 +21,10 @@ func Packages(w io.Writer, r *packages.Report, o Options) error {
 		}
 		return list(w, ids, o.Null)
 	}
+	if len(r.Packages) == 0 && len(r.Removed) == 0 {
+		_, err := fmt.Fprintf(w, "No packages: no layer holds a package database or metadata strata reads (dpkg, apk, rpm, Python, npm, Go binaries, Java archives)%s\n", warningsNote(r.Warnings))
+		return err
+	}
 	var rows [][]string
 	for _, p := range r.Packages {
 		rows = append(rows, []string{string(p.Ecosystem), p.Name, o.clip(p.Version, 32), orDash(p.Arch), strconv.Itoa(p.Layer),
