@@ -80,27 +80,67 @@ for i in range(4):
         truth.setdefault(line.strip(), i)
 s = json.load(open("out.packages"))
 strata = {f"{p['name']}:{p['architecture']}": p["layer"] for p in s["packages"] if p["ecosystem"] == "deb"}
-diffs = [s["layers"][i]["diff_id"] for i in range(len(s["layers"]))]
+diffs = [l["diff_id"] for l in s["layers"]]
 def syft_layers(f):
-    out = {}
+    primary, lowest = {}, {}
     for a in json.load(open(f))["artifacts"]:
         if a["type"] != "deb":
             continue
         key = f"{a['name']}:{a.get('metadata', {}).get('architecture', '')}"
-        layers = sorted({diffs.index(l["layerID"]) for l in a["locations"] if l.get("layerID") in diffs})
-        out.setdefault(key, set()).update(layers)
-    return out
-sq, al = syft_layers("out.syft"), syft_layers("out.syft-all-layers")
+        for l in a["locations"]:
+            if l.get("layerID") not in diffs:
+                continue
+            i = diffs.index(l["layerID"])
+            lowest[key] = min(lowest.get(key, i), i)
+            if l.get("annotations", {}).get("evidence") == "primary":
+                primary.setdefault(key, set()).add(i)
+    return primary, lowest
 n = len(truth)
-ok_strata = sum(1 for k, l in truth.items() if strata.get(k) == l)
-ok_sq = sum(1 for k, l in truth.items() if sq.get(k) and min(sq[k]) == l)
-ok_al = sum(1 for k, l in truth.items() if al.get(k) and min(al[k]) == l)
-rows_al = sum(len(v) for v in al.values())
-print(f"dpkg packages: {n}; installed-in layer right: strata {ok_strata}/{n}, syft (squashed) {ok_sq}/{n}, "
-      f"syft all-layers (its lowest) {ok_al}/{n}; syft all-layers lists {rows_al} (package, layer) locations")
-by = {}
-for k, l in truth.items():
-    by.setdefault((l, min(sq[k]) if sq.get(k) else None), 0)
-    by[(l, min(sq[k]) if sq.get(k) else None)] += 1
-print("truth layer → syft (squashed) layer: " + ", ".join(f"{a}→{b}: {c}" for (a, b), c in sorted(by.items(), key=str)))
+right = lambda m: sum(1 for k, l in truth.items() if m.get(k) == l)
+print(f"dpkg packages: {n}; installed-in layer right: strata {right(strata)}/{n}")
+for name, f in (("syft", "out.syft"), ("syft --scope all-layers", "out.syft-all-layers")):
+    primary, lowest = syft_layers(f)
+    one = {k: min(v) for k, v in primary.items()}
+    rows = sum(len(v) for v in primary.values())
+    print(f"{name}: the primary-evidence location's layer right {right(one)}/{n} ({rows} primary locations), "
+          f"the lowest of its locations (its .list/.md5sums) right {right(lowest)}/{n}")
+PY
+# The same on the committed Debian fixture, where packages are upgraded, downgraded and
+# removed: the truth is debian.truth.json (dpkg-query -W in every intermediate image).
+zstd -dc "$HERE/debian.tar.zst" > fixture.tar
+env SYFT_CHECK_FOR_APP_UPDATE=false bin/syft scan -q -o syft-json docker-archive:fixture.tar > out.fixture.syft 2>/dev/null
+bin/strata packages -o json fixture.tar > out.fixture.packages
+python3 - "$HERE/debian.truth.json" <<'PY' | tee -a results.txt
+import json, sys
+tr = json.load(open(sys.argv[1]))
+states = [{p["name"] + ":" + p["architecture"]: p["version"] for p in l["dpkg"] if len(p["status"]) >= 2 and p["status"][1] not in "nc"} for l in tr["layers"]]
+n = len(states)
+inst, chg = {}, {}
+for k in states[-1]:
+    i = n - 1
+    while i > 0 and k in states[i - 1]:
+        i -= 1
+    inst[k] = i
+    chg[k] = max([j for j in range(i + 1, n) if states[j][k] != states[j - 1][k]], default=None)
+s = json.load(open("out.fixture.packages"))
+diffs = [l["diff_id"] for l in s["layers"]]
+strata = {p["name"] + ":" + p["architecture"]: (p["layer"], p["changed"]["layer"] if p["changed"] else None) for p in s["packages"] if p["ecosystem"] == "deb"}
+prim, low = {}, {}
+art = json.load(open("out.fixture.syft"))["artifacts"]
+for a in art:
+    if a["type"] != "deb":
+        continue
+    k = a["name"] + ":" + a["metadata"].get("architecture", "")
+    for l in a["locations"]:
+        if l.get("layerID") in diffs:
+            i = diffs.index(l["layerID"])
+            low[k] = min(low.get(k, i), i)
+            if l.get("annotations", {}).get("evidence") == "primary":
+                prim[k] = i
+N = len(inst)
+ok = lambda m, t: sum(1 for k, v in t.items() if m(k) == v)
+print(f"fixture: {N} dpkg packages; installed-in right: strata {ok(lambda k: strata.get(k, (None, None))[0], inst)}/{N}, "
+      f"syft primary {ok(prim.get, inst)}/{N} (all in layer {sorted(set(prim.values()))}), syft lowest location {ok(low.get, inst)}/{N}; "
+      f"last-changed layer right: strata {ok(lambda k: strata.get(k, (None, None))[1], chg)}/{N} (syft reports none); "
+      f"removed packages: strata {len(s['removed'])}, syft 0")
 PY
