@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
@@ -268,7 +269,7 @@ func checkPlatform(p string) error {
 		}
 	}
 	if bad {
-		return fmt.Errorf("--platform %q: want OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8", load.Printable(p))
+		return fmt.Errorf("--platform %q: want OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8", escape.String(p))
 	}
 	return nil
 }
@@ -302,12 +303,12 @@ func (c *common) loadLimits() load.Limits {
 
 // warn prints a warning on stderr, one escaped line.
 func (c *common) warn(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "strata: warning: %s\n", load.Printable(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(c.stderr, "strata: warning: %s\n", escape.String(fmt.Sprintf(format, args...)))
 }
 
 // hint prints a hint on stderr, one escaped line.
 func (c *common) hint(format string, args ...any) {
-	fmt.Fprintf(c.stderr, "strata: hint: %s\n", load.Printable(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(c.stderr, "strata: hint: %s\n", escape.String(fmt.Sprintf(format, args...)))
 }
 
 // render gives table options with the stable layout; renderFor fits tables to stdout when it

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/strata-dev/strata/baseline"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
@@ -96,7 +97,7 @@ func compareBaseline(ctx context.Context, c *common, lockFile, arg string, stdin
 		return fmt.Errorf("%s: %w", arg, err)
 	}
 	for _, w := range cmp.Warnings {
-		fmt.Fprintf(stderr, "strata: warning: %s\n", load.Printable(w))
+		fmt.Fprintf(stderr, "strata: warning: %s\n", escape.String(w))
 	}
 	if c.output == "json" {
 		err = render.JSON(stdout, cmp)

@@ -9,6 +9,7 @@ import (
 	"github.com/strata-dev/strata/baseline"
 	"github.com/strata-dev/strata/check"
 	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
@@ -72,7 +73,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	for _, w := range res.Warnings {
-		fmt.Fprintf(stderr, "strata: warning: %s\n", load.Printable(w))
+		fmt.Fprintf(stderr, "strata: warning: %s\n", escape.String(w))
 	}
 	switch output {
 	case "json":

@@ -8,6 +8,7 @@ import (
 
 	"github.com/strata-dev/strata/files"
 	"github.com/strata-dev/strata/internal/content"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
@@ -38,7 +39,7 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 	}
 	if *sortBy != "path" && *sortBy != "size" {
-		return &usageError{fmt.Sprintf("--sort %q: want path or size", load.Printable(*sortBy))}
+		return &usageError{fmt.Sprintf("--sort %q: want path or size", escape.String(*sortBy))}
 	}
 	if fs.Changed("depth") && *depth < 0 {
 		return &usageError{fmt.Sprintf("--depth %d: want 0 or more", *depth)}

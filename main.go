@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/load"
 )
 
@@ -94,10 +95,10 @@ func exitCode(err error, stderr io.Writer) int {
 	case errors.Is(err, pflag.ErrHelp):
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "strata: error: %s\n", load.Printable(err.Error()))
+	fmt.Fprintf(stderr, "strata: error: %s\n", escape.String(err.Error()))
 	var le *load.Error
 	if errors.As(err, &le) && le.Hint != "" {
-		fmt.Fprintf(stderr, "strata: hint: %s\n", load.Printable(le.Hint))
+		fmt.Fprintf(stderr, "strata: hint: %s\n", escape.String(le.Hint))
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {

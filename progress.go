@@ -11,6 +11,7 @@ import (
 	"github.com/mattn/go-runewidth"
 	"golang.org/x/term"
 
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
@@ -92,12 +93,12 @@ func (c *common) startProgress(name string) (*load.Progress, func()) {
 // progressLine says how far reading is, in at most width columns.
 func progressLine(name string, p *load.Progress, width int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "strata: reading %s: %s", load.Printable(name), render.Size(p.Read()))
+	fmt.Fprintf(&b, "strata: reading %s: %s", escape.String(name), render.Size(p.Read()))
 	if t := p.Total(); t > 0 {
 		fmt.Fprintf(&b, " of %s (%d%%)", render.Size(t), p.Read()*100/t)
 	}
 	if m := p.Member(); m != "" {
-		fmt.Fprintf(&b, ", layer %s", load.Printable(m))
+		fmt.Fprintf(&b, ", layer %s", escape.String(m))
 	}
 	return runewidth.Truncate(b.String(), max(width, 10), "…")
 }

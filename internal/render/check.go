@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/strata-dev/strata/check"
-	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/escape"
 )
 
 // CheckFormats are the output formats of `strata check`.
@@ -40,18 +40,18 @@ func Check(w io.Writer, r *check.Report, o Options) error {
 		if res.Status == check.Pass {
 			reason = res.Name
 		}
-		rows = append(rows, []string{statusWord(res.Status), load.Printable(res.Rule), load.Printable(clip(res.Value, 30, o.NoTrunc)),
-			load.Printable(clip(res.Limit, 40, o.NoTrunc)), load.Printable(clip(reason, 160, o.NoTrunc))})
+		rows = append(rows, []string{statusWord(res.Status), escape.String(res.Rule), escape.String(clip(res.Value, 30, o.NoTrunc)),
+			escape.String(clip(res.Limit, 40, o.NoTrunc)), escape.String(clip(reason, 160, o.NoTrunc))})
 	}
 	if err := table(w, []string{"STATUS", "RULE", "VALUE", "LIMIT", "REASON"}, rows); err != nil {
 		return err
 	}
 	for _, wn := range r.Warnings {
-		if _, err := fmt.Fprintf(w, "warning: %s\n", load.Printable(wn)); err != nil {
+		if _, err := fmt.Fprintf(w, "warning: %s\n", escape.String(wn)); err != nil {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%s (%s)\n", verdict(r), load.Printable(imageName(r)))
+	_, err := fmt.Fprintf(w, "\n%s (%s)\n", verdict(r), escape.String(imageName(r)))
 	return err
 }
 
@@ -60,7 +60,7 @@ func CheckMarkdown(w io.Writer, r *check.Report) error {
 	icon := map[check.Status]string{check.Pass: "✅", check.Fail: "❌", check.Error: "⚠️", check.Skip: "⏭️"}
 	var b strings.Builder
 	fmt.Fprintf(&b, "### strata check: %s\n\n", md(verdict(r)))
-	fmt.Fprintf(&b, "Image `%s`", strings.ReplaceAll(load.Printable(imageName(r)), "`", "'"))
+	fmt.Fprintf(&b, "Image `%s`", strings.ReplaceAll(escape.String(imageName(r)), "`", "'"))
 	if r.Image.ID != "" {
 		fmt.Fprintf(&b, " (%s)", short(r.Image.ID, false))
 	}
@@ -92,7 +92,7 @@ const maxInline = 3
 
 // md escapes text for a Markdown table cell.
 func md(s string) string {
-	s = strings.Join(strings.Fields(load.Printable(s)), " ")
+	s = strings.Join(strings.Fields(escape.String(s)), " ")
 	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`)
 	return r.Replace(s)
 }
@@ -135,12 +135,12 @@ func CheckGitHub(w io.Writer, r *check.Report) error {
 
 // ghData escapes a workflow command's message (as @actions/core does).
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(load.Printable(s))
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(escape.String(s))
 }
 
 // ghProp escapes a workflow command's property value.
 func ghProp(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(load.Printable(s))
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(escape.String(s))
 }
 
 // JUnit XML, as Jenkins, GitLab and most CI dashboards read it.
@@ -182,7 +182,7 @@ type junitProblem struct {
 
 // xmlText drops what XML 1.0 cannot hold (most control characters).
 func xmlText(s string) string {
-	s = load.Printable(s)
+	s = escape.String(s)
 	return strings.Map(func(r rune) rune {
 		if r == '\t' || r == '\n' || r == '\r' || r >= 0x20 {
 			return r
