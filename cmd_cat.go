@@ -46,11 +46,17 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		}
 		at = *layer
 	}
-	x, err := explore.Of(img, fstree.MergeLogged(img.Layers))
+	// The filesystem as of layer at is the merge of the layers up to it.
+	merged := fstree.Merge(img.Layers[:at+1])
+	n, err := merged.Resolve(args[1], true)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", args[0], err)
 	}
-	rc, err := openFile(func(int) *image.Image { return img }, x, args[1], at)
+	f, err := merged.Content(args[1], n)
+	if err != nil {
+		return fmt.Errorf("%s: %w", args[0], err)
+	}
+	rc, err := openContent(img, f, args[1])
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -74,6 +80,11 @@ func openFile(imageOf func(layer int) *image.Image, x *explore.Index, p string, 
 	if err != nil {
 		return nil, err
 	}
+	return openContent(img, f, p)
+}
+
+// openContent opens the bytes of file f of img, found at p.
+func openContent(img *image.Image, f fstree.File, p string) (io.ReadCloser, error) {
 	rc, err := content.Open(img.Layers[f.Layer], f.Entry)
 	if errors.Is(err, content.ErrUnavailable) {
 		return nil, fmt.Errorf("%s: content not available: the input was streamed (standard input or a compressed archive) and cannot be read again; decompress it to a file first", p)

@@ -130,19 +130,15 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 	// One logged merge feeds inspect and the index, which only read it: built side by side.
 	fs := fstree.MergeLogged(newImg.Layers)
 	var x *explore.Index
-	var xerr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		if len(args) == 1 {
-			x, xerr = explore.Of(newImg, fs)
+			x = explore.Of(newImg, fs)
 		}
 	}()
-	r, err := inspect.Of(newImg, fs, inspect.Options{})
+	r, err := inspect.Of(newImg, fs.FS, inspect.Options{})
 	<-done
-	if err == nil {
-		err = xerr
-	}
 	if err != nil {
 		closeAll()
 		return tui.Data{}, nil, err
@@ -160,7 +156,7 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 		closeAll()
 		return tui.Data{}, nil, err
 	}
-	x = explore.OfDiff(fstree.Merge(imgs[0].Layers), fs, res)
+	x = explore.OfDiff(fstree.Merge(imgs[0].Layers), fs.FS, res)
 	d.Index, d.Diff, d.OldTitle = x, res, args[0]
 	d.Open = func(p string, layer int) (io.ReadCloser, error) {
 		return openFile(func(l int) *image.Image { return imgs[l] }, x, p, layer)

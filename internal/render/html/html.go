@@ -48,19 +48,15 @@ type Image struct {
 func NewImage(img *image.Image, opts inspect.Options) (*Image, error) {
 	fs := fstree.MergeLogged(img.Layers)
 	var x *explore.Index
-	var xerr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		x, xerr = explore.Of(img, fs)
+		x = explore.Of(img, fs)
 	}()
-	r, err := inspect.Of(img, fs, opts)
+	r, err := inspect.Of(img, fs.FS, opts)
 	<-done
 	if err != nil {
 		return nil, err
-	}
-	if xerr != nil {
-		return nil, xerr
 	}
 	return &Image{Inspect: r, History: history.Of(img), Index: x}, nil
 }

@@ -36,14 +36,11 @@ func openImage(t testing.TB, name string) *image.Image {
 func data(t testing.TB, img *image.Image, title string) Data {
 	t.Helper()
 	fs := fstree.MergeLogged(img.Layers)
-	r, err := inspect.Of(img, fs, inspect.Options{})
+	r, err := inspect.Of(img, fs.FS, inspect.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := explore.Of(img, fs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := explore.Of(img, fs)
 	return Data{Title: title, Index: x, Report: r, History: history.Of(img), Open: func(p string, layer int) (io.ReadCloser, error) {
 		_, v, err := x.Lookup(p, layer, true)
 		if err != nil {
