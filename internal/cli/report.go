@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if len(args) == 2 && args[0] == load.Stdin && args[1] == load.Stdin {
 		return &usageError{"only one of OLD and NEW can be - (standard input)"}
 	}
-	r := html.Report{Generator: "strata " + version}
+	r := html.Report{Generator: "strata " + Version}
 	if len(args) == 1 {
 		img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify})
 		if err != nil {

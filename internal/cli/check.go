@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -85,7 +85,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "github":
 		err = render.CheckGitHub(stdout, res)
 	case "sarif":
-		err = render.CheckSARIF(stdout, res, version)
+		err = render.CheckSARIF(stdout, res, Version)
 	default:
 		err = render.Check(stdout, res, c.render())
 	}

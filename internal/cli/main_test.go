@@ -1,0 +1,28 @@
+package cli
+
+import (
+	"context"
+	"io"
+	"os"
+	"testing"
+)
+
+// TestMain runs the tests from the module's root, where the paths they name (testdata/…,
+// README.md) are; with STRATA_TEST_MAIN=1 the test binary is strata (pty_test.go).
+func TestMain(m *testing.M) {
+	if os.Getenv("STRATA_TEST_MAIN") == "1" {
+		os.Exit(ExitCode(Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
+	}
+	if err := os.Chdir("../.."); err != nil {
+		panic(err)
+	}
+	os.Exit(m.Run())
+}
+
+// run and exitCode are Run and ExitCode under the names the tests moved here from package
+// main call them by.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return Run(ctx, args, stdin, stdout, stderr)
+}
+
+func exitCode(err error, stderr io.Writer) int { return ExitCode(err, stderr) }
