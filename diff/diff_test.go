@@ -21,11 +21,11 @@ func rootfsOf(format image.Format, prefix string, n int) *image.Image {
 func TestExportOfAnotherImageIsRefused(t *testing.T) {
 	img := rootfsOf(image.FormatDockerArchive, "img", 40)
 	export := rootfsOf(image.FormatRootfs, "other", 40)
-	_, err := Compare(img, export, Options{})
+	_, err := Compare(merged(img), merged(export), Options{})
 	if !errors.Is(err, ErrMismatch) {
 		t.Fatalf("err = %v, want ErrMismatch", err)
 	}
-	r, err := Compare(img, export, Options{Force: true})
+	r, err := Compare(merged(img), merged(export), Options{Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestExportOfAnotherImageIsRefused(t *testing.T) {
 
 func TestTwoExportsWarn(t *testing.T) {
 	a, b := rootfsOf(image.FormatRootfs, "f", 3), rootfsOf(image.FormatRootfs, "f", 4)
-	r, err := Compare(a, b, Options{})
+	r, err := Compare(merged(a), merged(b), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func TestDiffHeapPerEntry(t *testing.T) {
 	var peak uint64
 	atPeak = func() { peak = liveHeap() }
 	defer func() { atPeak = nil }()
-	r, err := Compare(img, export, Options{Force: true})
+	r, err := Compare(merged(img), merged(export), Options{Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}

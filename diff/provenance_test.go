@@ -56,14 +56,14 @@ func TestExportLacksALayer(t *testing.T) {
 			export := &image.Image{Source: image.Source{Format: image.FormatRootfs}, Layers: []*image.Layer{
 				{Entries: append(append([]image.Entry(nil), base...), entries(c.export...)...)},
 			}}
-			_, err := Compare(img, export, Options{})
+			_, err := Compare(merged(img), merged(export), Options{})
 			switch {
 			case c.want == "" && err != nil:
 				t.Fatalf("refused: %v", err)
 			case c.want != "" && (!errors.Is(err, ErrMismatch) || !strings.Contains(err.Error(), c.want)):
 				t.Fatalf("err = %v, want ErrMismatch saying %q", err, c.want)
 			}
-			if _, err := Compare(img, export, Options{Force: true}); err != nil {
+			if _, err := Compare(merged(img), merged(export), Options{Force: true}); err != nil {
 				t.Errorf("--force: %v", err)
 			}
 		})

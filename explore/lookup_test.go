@@ -65,7 +65,7 @@ func TestLookup(t *testing.T) {
 func TestOfDiff(t *testing.T) {
 	for _, c := range [][2]string{{"docker/small.tar", "docker/small2.tar"}, {"docker/kitchen.tar", "docker/ctr-basic.export.tar"}} {
 		old, new := open(t, c[0]), open(t, c[1])
-		r, err := diff.Compare(old, new, diff.Options{Expand: true})
+		r, err := diff.Compare(merged(old), merged(new), diff.Options{Expand: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,9 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/strata-dev/strata/baseline"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/escape"
-	"github.com/strata-dev/strata/internal/fstree"
-	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
 
@@ -51,12 +50,12 @@ func runBaseline(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if fs.Changed("output") && c.output != "json" {
 		return &usageError{fmt.Sprintf("baseline writes a JSON lock: -o %s is not an option", c.output)}
 	}
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: baseline.ContentHash})
+	img, err := c.open(ctx, args[0], stdin, analysis.Options{Needs: analysis.Lock})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	lk, err := baseline.Of(img, fstree.Merge(img.Layers))
+	lk, err := img.Lock()
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -87,12 +86,12 @@ func compareBaseline(ctx context.Context, c *common, lockFile, arg string, stdin
 	if err != nil {
 		return err
 	}
-	img, err := c.openWith(ctx, arg, stdin, load.Options{HashFiles: baseline.ContentHash})
+	img, err := c.open(ctx, arg, stdin, analysis.Options{Needs: analysis.Lock})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	cmp, err := baseline.Compare(lk, img, fstree.Merge(img.Layers), baseline.Policy{})
+	cmp, err := img.CompareLock(lk, baseline.Policy{})
 	if err != nil {
 		return fmt.Errorf("%s: %w", arg, err)
 	}

@@ -2,15 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
-	"github.com/strata-dev/strata/explore"
-	"github.com/strata-dev/strata/internal/content"
-	"github.com/strata-dev/strata/internal/fstree"
-	"github.com/strata-dev/strata/internal/image"
-	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/analysis"
 )
 
 const catSynopsis = `strata cat [flags] IMAGE PATH
@@ -34,29 +29,20 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	if len(args) != 2 {
 		return &usageError{fmt.Sprintf("cat takes an image and a path, got %d argument(s)", len(args))}
 	}
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{})
+	img, err := c.open(ctx, args[0], stdin, analysis.Options{Needs: analysis.Content})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	at := len(img.Layers) - 1
+	n := len(img.Image().Layers)
+	at := n - 1
 	if fs.Changed("layer") {
-		if *layer < 0 || *layer >= len(img.Layers) {
-			return &usageError{fmt.Sprintf("--layer %d: the image has layers 0 to %d", *layer, len(img.Layers)-1)}
+		if *layer < 0 || *layer >= n {
+			return &usageError{fmt.Sprintf("--layer %d: the image has layers 0 to %d", *layer, n-1)}
 		}
 		at = *layer
 	}
-	// The filesystem as of layer at is the merge of the layers up to it.
-	merged := fstree.Merge(img.Layers[:at+1])
-	n, err := merged.Resolve(args[1], true)
-	if err != nil {
-		return fmt.Errorf("%s: %w", args[0], err)
-	}
-	f, err := merged.Content(args[1], n)
-	if err != nil {
-		return fmt.Errorf("%s: %w", args[0], err)
-	}
-	rc, err := openContent(img, f, args[1])
+	rc, err := img.Open(args[1], at)
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
 	}
@@ -65,32 +51,4 @@ func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return fmt.Errorf("%s: reading %s: %w", args[0], args[1], err)
 	}
 	return nil
-}
-
-// openFile opens the regular file at p as of layer, following symbolic links in the image
-// and resolving hardlinks: what cat prints and the explorer's viewer shows. imageOf gives
-// the image whose layers the index's versions at a layer name (one image, or OLD and NEW).
-func openFile(imageOf func(layer int) *image.Image, x *explore.Index, p string, layer int) (io.ReadCloser, error) {
-	img := imageOf(layer)
-	_, v, err := x.Lookup(p, layer, true)
-	if err != nil {
-		return nil, err
-	}
-	f, err := explore.Content(p, layer, v)
-	if err != nil {
-		return nil, err
-	}
-	return openContent(img, f, p)
-}
-
-// openContent opens the bytes of file f of img, found at p.
-func openContent(img *image.Image, f fstree.File, p string) (io.ReadCloser, error) {
-	rc, err := content.Open(img.Layers[f.Layer], f.Entry)
-	if errors.Is(err, content.ErrUnavailable) {
-		return nil, fmt.Errorf("%s: content not available: the input was streamed (standard input or a compressed archive) and cannot be read again; decompress it to a file first", p)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s in layer %d: %w", p, f.Layer, err)
-	}
-	return rc, nil
 }

@@ -6,12 +6,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/strata-dev/strata/baseline"
 	"github.com/strata-dev/strata/check"
-	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/escape"
-	"github.com/strata-dev/strata/internal/fstree"
-	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
 
@@ -54,21 +51,16 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 	}
-	hash := inspect.EqualityHash
+	needs := analysis.Inspect | analysis.Check
 	if bl != nil {
-		hash = baseline.ContentHash // a streamed input's fingerprints need it
+		needs |= analysis.Lock // a streamed input's fingerprints need every file's sha256
 	}
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: hash, Keep: set.ContentPaths()})
+	img, err := c.open(ctx, args[0], stdin, analysis.Options{Needs: needs, Keep: set.ContentPaths()})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	merged := fstree.Merge(img.Layers)
-	rep, err := inspect.Of(img, merged, inspect.Options{})
-	if err != nil {
-		return err
-	}
-	res, err := check.Run(set, check.Input{Image: img, FS: merged, Report: rep}, check.Options{Baseline: bl})
+	res, err := img.Check(set, check.Options{Baseline: bl})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/strata-dev/strata/diff"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
@@ -29,28 +30,20 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if args[0] == load.Stdin && args[1] == load.Stdin {
 		return &usageError{"only one of OLD and NEW can be - (standard input)"}
 	}
-	// Streamed input cannot be read twice: hash file contents while reading it.
 	// An export's diff_id (what docker import would record) is computed as it is read.
-	lo := load.Options{HashFiles: "sha256", RootfsDigest: true}
-	lo.Image = c.image
-	if *oldRef != "" {
-		lo.Image = *oldRef
-	}
-	old, err := c.openWith(ctx, args[0], stdin, lo)
+	lo := analysis.Options{Needs: analysis.Diff | analysis.RootfsDigest, Image: *oldRef}
+	old, err := c.open(ctx, args[0], stdin, lo)
 	if err != nil {
 		return err
 	}
 	defer old.Close()
-	lo.Image = c.image
-	if *newRef != "" {
-		lo.Image = *newRef
-	}
-	new, err := c.openWith(ctx, args[1], stdin, lo)
+	lo.Image = *newRef
+	new, err := c.open(ctx, args[1], stdin, lo)
 	if err != nil {
 		return err
 	}
 	defer new.Close()
-	r, err := diff.Compare(old, new, opts)
+	r, err := analysis.Compare(old, new, opts).Diff()
 	if err != nil {
 		return err
 	}

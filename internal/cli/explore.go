@@ -12,11 +12,7 @@ import (
 	"github.com/charmbracelet/x/term"
 
 	"github.com/strata-dev/strata/diff"
-	"github.com/strata-dev/strata/explore"
-	"github.com/strata-dev/strata/history"
-	"github.com/strata-dev/strata/inspect"
-	"github.com/strata-dev/strata/internal/fstree"
-	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render/tui"
 )
@@ -103,23 +99,25 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// exploreData loads the images and computes what the explorer shows: the same structs
-// inspect and diff print.
+// exploreData opens the images and gathers what the explorer shows from the middle stage:
+// the same structs inspect and diff print.
 func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader, verify bool) (tui.Data, func(), error) {
-	var imgs []*image.Image
+	var imgs []*analysis.Image
 	closeAll := func() {
 		for _, img := range imgs {
 			img.Close()
 		}
 	}
-	// Streamed input cannot be read twice: hash while reading, for inspect's metadata-only
-	// check and diff's content comparison.
-	lo := load.Options{HashFiles: inspect.EqualityHash, Verify: verify}
+	needs := analysis.Inspect | analysis.History | analysis.Index
 	if len(args) == 2 {
-		lo.HashFiles = "sha256"
+		needs = analysis.Inspect | analysis.History | analysis.Diff
 	}
-	for _, a := range args {
-		img, err := c.openWith(ctx, a, stdin, lo)
+	for k, a := range args {
+		o := analysis.Options{Needs: needs, Verify: verify}
+		if k == 0 && len(args) == 2 {
+			o.Needs = analysis.Diff
+		}
+		img, err := c.open(ctx, a, stdin, o)
 		if err != nil {
 			closeAll()
 			return tui.Data{}, nil, err
@@ -127,39 +125,30 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 		imgs = append(imgs, img)
 	}
 	newImg := imgs[len(imgs)-1]
-	// One logged merge feeds inspect and the index, which only read it: built side by side.
-	fs := fstree.MergeLogged(newImg.Layers)
-	var x *explore.Index
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if len(args) == 1 {
-			x = explore.Of(newImg, fs)
-		}
-	}()
-	r, err := inspect.Of(newImg, fs.FS, inspect.Options{})
-	<-done
-	if err != nil {
-		closeAll()
-		return tui.Data{}, nil, err
-	}
-	d := tui.Data{Title: args[len(args)-1], Report: r, History: history.Of(newImg)}
 	if len(args) == 1 {
-		d.Index = x
-		d.Open = func(p string, layer int) (io.ReadCloser, error) {
-			return openFile(func(int) *image.Image { return newImg }, x, p, layer)
+		r, x, h, err := newImg.Browse()
+		if err != nil {
+			closeAll()
+			return tui.Data{}, nil, err
 		}
-		return d, closeAll, nil
+		return tui.Data{Title: args[0], Report: r, History: h, Index: x, Open: newImg.Open}, closeAll, nil
 	}
-	res, err := diff.Compare(imgs[0], newImg, diff.Options{Expand: true})
+	r, err := newImg.Inspect()
 	if err != nil {
 		closeAll()
 		return tui.Data{}, nil, err
 	}
-	x = explore.OfDiff(fstree.Merge(imgs[0].Layers), fs.FS, res)
-	d.Index, d.Diff, d.OldTitle = x, res, args[0]
-	d.Open = func(p string, layer int) (io.ReadCloser, error) {
-		return openFile(func(l int) *image.Image { return imgs[l] }, x, p, layer)
+	pair := analysis.Compare(imgs[0], newImg, diff.Options{Expand: true})
+	res, err := pair.Diff()
+	if err != nil {
+		closeAll()
+		return tui.Data{}, nil, err
 	}
+	x, err := pair.Index()
+	if err != nil {
+		closeAll()
+		return tui.Data{}, nil, err
+	}
+	d := tui.Data{Title: args[1], Report: r, History: newImg.History(), Index: x, Diff: res, OldTitle: args[0], Open: pair.Open}
 	return d, closeAll, nil
 }

@@ -7,10 +7,9 @@ import (
 	"strings"
 
 	"github.com/strata-dev/strata/files"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/escape"
-	"github.com/strata-dev/strata/internal/fstree"
-	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
 
@@ -48,19 +47,19 @@ func runFiles(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return &usageError{"--tree and -q do not go together: -q lists paths only"}
 	}
 	roots := rootsOf(args[1:])
-	img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: *hashAlg})
+	img, err := c.open(ctx, args[0], stdin, analysis.Options{Needs: analysis.Files, FileHash: *hashAlg})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
 	var list []files.File
 	if fs.Changed("layer") {
-		if *layer < 0 || *layer >= len(img.Layers) {
-			return &usageError{fmt.Sprintf("--layer %d: the image has layers 0 to %d", *layer, len(img.Layers)-1)}
+		if n := len(img.Image().Layers); *layer < 0 || *layer >= n {
+			return &usageError{fmt.Sprintf("--layer %d: the image has layers 0 to %d", *layer, n-1)}
 		}
-		list, err = files.Layer(img.Layers[*layer], *hashAlg)
+		list, err = img.LayerFiles(*layer)
 	} else {
-		list, err = files.Merged(img, fstree.Merge(img.Layers), *hashAlg)
+		list, err = img.Files()
 	}
 	if err != nil {
 		return err

@@ -14,8 +14,8 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/escape"
-	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
@@ -274,22 +274,28 @@ func checkPlatform(p string) error {
 	return nil
 }
 
-// openWith opens the image arg names with the common flags' selection and limits; o.Image,
-// when set, overrides --image.
-func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o load.Options) (*image.Image, error) {
+// open opens the image arg names through the middle stage, with the common flags'
+// selection, limits, registry options and progress line; o.Image, when set, overrides
+// --image.
+func (c *common) open(ctx context.Context, arg string, stdin io.Reader, o analysis.Options) (*analysis.Image, error) {
+	c.fill(&o)
+	var done func()
+	o.Progress, done = c.startProgress(arg)
+	defer done()
+	return analysis.Open(ctx, arg, stdin, o)
+}
+
+// fill sets the options the common flags say.
+func (c *common) fill(o *analysis.Options) {
 	if o.Image == "" {
 		o.Image = c.image
 	}
 	o.Platform = c.platform
 	o.Limits = c.loadLimits()
-	var done func()
-	o.Progress, done = c.startProgress(arg)
-	defer done()
 	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries, o.Remote.Cache = c.insecure, c.timeout, c.retries, c.cache
 	if c.retries == 0 {
 		o.Remote.Retries = -1
 	}
-	return load.Open(ctx, arg, stdin, o)
 }
 
 // loadLimits are the default limits changed by --limit.

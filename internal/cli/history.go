@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/strata-dev/strata/history"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
@@ -23,16 +23,16 @@ func runHistory(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	// A local archive's layer headers are cheap to read; a registry image's layers are
 	// whole downloads, fetched only with --sizes.
-	opts := load.Options{Layers: load.SkipRemoteLayers}
+	opts := analysis.Options{Needs: analysis.History, Layers: load.SkipRemoteLayers}
 	if *sizes {
 		opts.Layers = load.ReadLayers
 	}
-	img, err := c.openWith(ctx, args[0], stdin, opts)
+	img, err := c.open(ctx, args[0], stdin, opts)
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	rows := history.Of(img)
+	rows := img.History()
 	for _, r := range rows {
 		if r.Size == nil {
 			c.hint("layer sizes need the layers: add --sizes (fetches each layer once) or --cache DIR")

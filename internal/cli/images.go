@@ -4,8 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/strata-dev/strata/images"
-	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/render"
 )
 
@@ -20,16 +19,15 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	if err != nil {
 		return err
 	}
-	o := load.Options{Image: c.image, Platform: c.platform, Limits: c.loadLimits()}
+	var o analysis.Options
+	c.fill(&o)
 	var done func()
 	o.Progress, done = c.startProgress(args[0])
-	listed, closer, err := load.List(ctx, args[0], stdin, o)
+	rows, err := analysis.List(ctx, args[0], stdin, o)
 	done()
 	if err != nil {
 		return err
 	}
-	defer closer.Close()
-	rows := images.Of(listed)
 	if c.output == "json" {
 		return render.JSONList(stdout, "images", rows)
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/strata-dev/strata/inspect"
-	"github.com/strata-dev/strata/internal/fstree"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
@@ -29,17 +29,16 @@ func runInspect(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if *noFiles && (*verify || *expand) {
 		return &usageError{"--no-files reads no layer: it cannot be used with --verify or --expand"}
 	}
-	// Telling metadata-only copies needs content; streamed input is hashed as it passes.
-	opts := load.Options{HashFiles: inspect.EqualityHash, Verify: *verify, RootfsDigest: true}
+	opts := analysis.Options{Needs: analysis.Inspect | analysis.RootfsDigest, Verify: *verify, Inspect: inspect.Options{Expand: *expand}}
 	if *noFiles {
-		opts = load.Options{Layers: load.SkipLayers}
+		opts = analysis.Options{Needs: analysis.Inspect, Layers: load.SkipLayers}
 	}
-	img, err := c.openWith(ctx, args[0], stdin, opts)
+	img, err := c.open(ctx, args[0], stdin, opts)
 	if err != nil {
 		return err
 	}
 	defer img.Close()
-	r, err := inspect.Of(img, fstree.Merge(img.Layers), inspect.Options{Expand: *expand})
+	r, err := img.Inspect()
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/strata-dev/strata/diff"
 	"github.com/strata-dev/strata/inspect"
-	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render/html"
 )
@@ -43,32 +43,29 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return &usageError{"only one of OLD and NEW can be - (standard input)"}
 	}
 	r := html.Report{Generator: "strata " + Version}
-	if len(args) == 1 {
-		img, err := c.openWith(ctx, args[0], stdin, load.Options{HashFiles: inspect.EqualityHash, Verify: *verify})
-		if err != nil {
+	needs := analysis.Inspect | analysis.History | analysis.Index
+	if len(args) == 2 {
+		needs |= analysis.Diff
+	}
+	imgs := make([]*analysis.Image, len(args))
+	for k, a := range args {
+		if imgs[k], err = c.open(ctx, a, stdin, analysis.Options{Needs: needs, Verify: *verify, Inspect: iopts}); err != nil {
 			return err
 		}
-		defer img.Close()
-		if r.Image, err = html.NewImage(img, iopts); err != nil {
+		defer imgs[k].Close()
+	}
+	if len(args) == 1 {
+		if r.Image, err = pageImage(imgs[0]); err != nil {
 			return err
 		}
 	} else {
-		// Streamed input cannot be read twice: hash file contents while reading it.
-		lo := load.Options{HashFiles: "sha256", Verify: *verify}
-		imgs := make([]*image.Image, 2)
-		for k, a := range args {
-			if imgs[k], err = c.openWith(ctx, a, stdin, lo); err != nil {
-				return err
-			}
-			defer imgs[k].Close()
-		}
-		if r.Diff, err = diff.Compare(imgs[0], imgs[1], dopts); err != nil {
+		if r.Diff, err = analysis.Compare(imgs[0], imgs[1], dopts).Diff(); err != nil {
 			return err
 		}
-		if r.Old, err = html.NewImage(imgs[0], iopts); err != nil {
+		if r.Old, err = pageImage(imgs[0]); err != nil {
 			return err
 		}
-		if r.New, err = html.NewImage(imgs[1], iopts); err != nil {
+		if r.New, err = pageImage(imgs[1]); err != nil {
 			return err
 		}
 	}
@@ -81,6 +78,15 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	return writeFileAtomic(c.output, page.Bytes())
+}
+
+// pageImage is what a page shows of one image, from the middle stage.
+func pageImage(img *analysis.Image) (*html.Image, error) {
+	r, x, h, err := img.Browse()
+	if err != nil {
+		return nil, err
+	}
+	return &html.Image{Inspect: r, History: h, Index: x}, nil
 }
 
 // writeFileAtomic writes a file whole or not at all: a temporary file beside it, renamed.

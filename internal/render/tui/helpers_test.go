@@ -59,7 +59,7 @@ func diffData(t testing.TB, oldName, newName string) Data {
 	t.Helper()
 	old, new := openImage(t, oldName), openImage(t, newName)
 	d := data(t, new, newName)
-	r, err := diff.Compare(old, new, diff.Options{Expand: true})
+	r, err := diff.Compare(merged(old), merged(new), diff.Options{Expand: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,9 @@
+package diff
+
+import (
+	"github.com/strata-dev/strata/internal/fstree"
+	"github.com/strata-dev/strata/internal/image"
+)
+
+// merged is img as a side of a comparison: the image and its merge.
+func merged(img *image.Image) Side { return Side{Image: img, FS: fstree.Merge(img.Layers)} }

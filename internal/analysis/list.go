@@ -1,0 +1,20 @@
+package analysis
+
+import (
+	"context"
+	"io"
+
+	"github.com/strata-dev/strata/images"
+	"github.com/strata-dev/strata/internal/load"
+)
+
+// List is what an input holds: each image and platform that Options.Image and
+// Options.Platform pick from.
+func List(ctx context.Context, name string, stdin io.Reader, o Options) ([]images.Image, error) {
+	listed, closer, err := load.List(ctx, name, stdin, o.loadOptions())
+	if err != nil {
+		return nil, err
+	}
+	defer closer.Close()
+	return images.Of(listed), nil
+}
