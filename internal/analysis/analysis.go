@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/strata-dev/strata/baseline"
 	"github.com/strata-dev/strata/check"
@@ -97,6 +98,9 @@ func (o Options) loadOptions() load.Options {
 	}
 }
 
+// merges counts the merges made, for the tests that hold each image to one.
+var merges atomic.Int64
+
 // Image is an opened input and the analyses computed of it so far; safe for concurrent use.
 type Image struct {
 	Name string // the input as the user named it
@@ -144,6 +148,7 @@ func (a *Image) Image() *image.Image { return a.img }
 // Tree is the merged filesystem: merged once, on first use (logged when Index was declared).
 func (a *Image) Tree() *fstree.FS {
 	a.merge.Do(func() {
+		merges.Add(1)
 		if a.opts.Needs&Index != 0 {
 			a.logged = fstree.MergeLogged(a.img.Layers)
 			a.fs = a.logged.FS
@@ -254,6 +259,7 @@ func (a *Image) TreeAsOf(layer int) (*fstree.FS, error) {
 	if a.asOf == nil {
 		a.asOf = map[int]*fstree.FS{}
 	}
+	merges.Add(1)
 	fs := fstree.Merge(a.img.Layers[:layer+1])
 	a.asOf[layer] = fs
 	return fs, nil
