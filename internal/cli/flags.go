@@ -108,7 +108,9 @@ func (c *common) help(fs *pflag.FlagSet) string {
 	if own := flagUsages(fs, 80, false); own != "" {
 		b.WriteString("\nFlags:\n" + own)
 	}
-	b.WriteString("\nCommon flags:\n" + flagUsages(fs, 80, true))
+	if common := flagUsages(fs, 80, true); common != "" {
+		b.WriteString("\nCommon flags:\n" + common)
+	}
 	if len(c.examples) > 0 {
 		b.WriteString("\nExamples:\n")
 		for _, e := range c.examples {
@@ -210,6 +212,10 @@ func parse(fs *pflag.FlagSet, c *common, args []string, want int) ([]string, err
 
 // parseArgs is parse for commands taking between least and most arguments (most < 0: any).
 func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]string, error) {
+	if fc, ok := c.stderr.(*flagCapture); ok { // completion learns the flags (complete.go)
+		fc.fs, fc.c = fs, c
+		return nil, errFlagsCaptured
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return nil, &helpRequest{c.help(fs)}

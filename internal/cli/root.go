@@ -40,6 +40,10 @@ Usage:
   strata report IMAGE [NEW] -o report.html
                            one self-contained HTML page: layers, treemap,
                            explorer, waste (with NEW: a diff report)
+  strata completion SHELL
+                           a script completing commands, flags and values read
+                           from the archive: tags, platforms, layers, paths
+                           (bash, zsh, fish, powershell)
 
 IMAGE is a docker save or docker export tarball, an OCI archive or layout
 directory, any of them gzip/zstd/xz/bzip2-compressed, - for standard input, or
@@ -108,6 +112,9 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return &usageError{"no command given"}
 	}
 	cmd, rest := args[0], args[1:]
+	if cmd == "__complete" || cmd == "__completeNoDesc" { // the completion scripts' question
+		return runComplete(ctx, args, stdout, stderr)
+	}
 	if cmd == "help" && len(rest) > 0 {
 		if _, ok := commands[rest[0]]; !ok {
 			return &usageError{fmt.Sprintf("unknown command %q", rest[0])}
@@ -148,4 +155,7 @@ var commands = map[string]command{
 	"check":    runCheck,
 	"report":   runReport,
 	"explore":  runExplore,
+	// completion is in commands, not the map's literal: its completer reads the map.
 }
+
+func init() { commands["completion"] = runCompletion }
