@@ -30,7 +30,7 @@ allowed_ports: []
 // BenchmarkCheck runs strata check on the large generated image, beside inspect on the same
 // input: check costs inspect plus its rules plus the bytes content rules name.
 //
-//	go test -run XXX -bench 'Check|Inspect/file' -benchtime 3x .
+//	go test -run XXX -bench 'Check|Inspect/file' -benchtime 3x ./internal/cli
 func BenchmarkCheck(b *testing.B) {
 	in := benchInputs(b)
 	dir := b.TempDir()

@@ -14,7 +14,7 @@ import (
 // (load, merge, inspect, index, model, frame; compare BenchmarkInspect/file); the others are
 // one key press each through Update plus the frame drawn after it.
 //
-//	go test -run XXX -bench Explore -benchmem -benchtime 20x .
+//	go test -run XXX -bench Explore -benchmem -benchtime 20x ./internal/cli
 func BenchmarkExplore(b *testing.B) {
 	in := benchInputs(b)
 	c := &common{}

@@ -69,7 +69,7 @@ func TestInspectHeapPerEntry(t *testing.T) {
 // BenchmarkLoadMerge loads and merges a generated one-layer image of STRATA_MEM_ENTRIES
 // entries (default 1,000,000) and reports the heap it holds per entry.
 //
-//	go test -run XXX -bench LoadMerge -benchtime 1x .
+//	go test -run XXX -bench LoadMerge -benchtime 1x ./internal/cli
 func BenchmarkLoadMerge(b *testing.B) {
 	n := envInt("STRATA_MEM_ENTRIES", 1_000_000)
 	p := writeWide(b, n)

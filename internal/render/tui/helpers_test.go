@@ -32,7 +32,7 @@ func openImage(t testing.TB, name string) *image.Image {
 	return img
 }
 
-// data builds what strata explore shows for one image, as cmd_explore.go does.
+// data builds what strata explore shows for one image, as the explore command does (internal/cli/explore.go).
 func data(t testing.TB, img *image.Image, title string) Data {
 	t.Helper()
 	fs := fstree.MergeLogged(img.Layers)
