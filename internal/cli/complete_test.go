@@ -63,7 +63,7 @@ func TestCompleteValues(t *testing.T) {
 		{[]string{"cat", kitchen, "opt/app/names/w"}, []string{"opt/app/names/with space/"}, ":6"},
 		{[]string{"cat", linked, "/l"}, []string{"/lib/", "/lib64/"}, ":6"}, // lib64 -> lib: a directory to follow
 		{[]string{"cat", linked, "/lib64/"}, []string{"/lib64/ld.so"}, ":4"},
-		{[]string{"cat", linked, "/evil"}, []string{"/evil ok"}, ":4"},        // not the name with a newline
+		{[]string{"cat", linked, "/evil"}, []string{"/evil ok"}, ":4"}, // not the name with a newline
 		{[]string{"cat", kitchen, "/opt/app/hello.txt", ""}, nil, ":4"},
 		{[]string{"files", "--layer", "3", kitchen, "/opt/app/tr"}, []string{"/opt/app/tree/"}, ":6"},
 		{[]string{"cat", kitchen, "--layer", "1"}, []string{"1", "10", "11"}, ":36"},
@@ -71,8 +71,8 @@ func TestCompleteValues(t *testing.T) {
 		{[]string{"inspect", "-o", ""}, []string{"table", "json"}, ":4"},
 		{[]string{"files", "--hash", "sha"}, []string{"sha256", "sha512", "sha1"}, ":4"},
 		{[]string{"files", "--limit", "path-"}, []string{"path-bytes=", "path-depth=", "path-len="}, ":6"},
-		{[]string{"inspect", ""}, nil, ":0"},         // the image: the shell completes file names
-		{[]string{"report", "-o", ""}, nil, ":0"},    // report -o names a file
+		{[]string{"inspect", ""}, nil, ":0"},      // the image: the shell completes file names
+		{[]string{"report", "-o", ""}, nil, ":0"}, // report -o names a file
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish", "powershell"}, ":4"},
 	} {
 		got, dir := complete(t, c.words...)
