@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/strata-dev/strata/internal/image"
-	"github.com/strata-dev/strata/internal/load"
 )
 
 // Image is one image of an archive (one platform of a multi-platform index).
@@ -21,8 +20,14 @@ type Image struct {
 	TarSize  int64      `json:"tar_size"` // bytes of the layer blobs as stored (shared blobs counted per image)
 }
 
+// Listed is one image an input holds, as the loader read it, and its platform.
+type Listed struct {
+	Image    *image.Image
+	Platform string // os/arch[/variant] as the index or config gives it; "" if unknown
+}
+
 // Of summarises listed images, sorted by first tag (untagged last), platform and ID.
-func Of(listed []load.Listed) []Image {
+func Of(listed []Listed) []Image {
 	out := make([]Image, 0, len(listed))
 	for _, l := range listed {
 		img := l.Image

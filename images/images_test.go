@@ -8,7 +8,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/strata-dev/strata/internal/image"
-	"github.com/strata-dev/strata/internal/load"
 )
 
 // TestOf: one row per listed image, sorted by first tag (untagged last), then platform and
@@ -18,7 +17,7 @@ func TestOf(t *testing.T) {
 	layer := func(size, tar int64) *image.Layer {
 		return &image.Layer{TarSize: tar, Entries: []image.Entry{{Path: "/f", Type: image.TypeFile, Size: size}, {Path: "/d", Type: image.TypeDir}}}
 	}
-	listed := []load.Listed{
+	listed := []Listed{
 		{Image: &image.Image{ID: "sha256:cc", Layers: []*image.Layer{layer(1, 10)}}, Platform: "linux/amd64"},
 		{Image: &image.Image{ID: "sha256:bb", RepoTags: []string{"app:1"}, Config: &v1.ConfigFile{Created: at}, Layers: []*image.Layer{layer(5, 20), layer(2, 30)}}, Platform: "linux/arm64"},
 		{Image: &image.Image{ID: "sha256:aa", RepoTags: []string{"app:1"}, Digest: "sha256:dd", Layers: []*image.Layer{layer(3, 40)}}, Platform: "linux/amd64"},

@@ -16,5 +16,9 @@ func List(ctx context.Context, name string, stdin io.Reader, o Options) ([]image
 		return nil, err
 	}
 	defer closer.Close()
-	return images.Of(listed), nil
+	in := make([]images.Listed, len(listed))
+	for i, l := range listed {
+		in[i] = images.Listed{Image: l.Image, Platform: l.Platform}
+	}
+	return images.Of(in), nil
 }
