@@ -74,10 +74,7 @@ func TestExploreInTmux(t *testing.T) {
 		}
 		t.Skip("tmux not installed: the end-to-end explorer test needs it (apt-get install -y tmux)")
 	}
-	bin := filepath.Join(t.TempDir(), "strata")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := filepath.Join(testBinary(t), "strata") // this test binary, as strata: no go build
 	start := func(t *testing.T, env string, args ...string) *tmuxScreen {
 		s := &tmuxScreen{t: t, socket: fmt.Sprintf("strata-e2e-%d-%s", os.Getpid(), strings.ReplaceAll(t.Name(), "/", "-"))}
 		cmd := fmt.Sprintf("%s %s explore %s; echo \"exit=$?\"; sleep 600", env, bin, strings.Join(args, " "))

@@ -4,12 +4,18 @@ import (
 	"context"
 	"io"
 	"os"
+	"strings"
 	"testing"
 )
 
 // TestMain runs the tests from the module's root, where the paths they name (testdata/…,
 // README.md) are; with STRATA_TEST_MAIN=1 the test binary is strata (pty_test.go).
 func TestMain(m *testing.M) {
+	// The tests run strata (this binary) as a child process; under -race each would sleep a
+	// second before exiting (the race runtime's atexit_sleep_ms), for nothing.
+	if g := os.Getenv("GORACE"); !strings.Contains(g, "atexit_sleep_ms") {
+		os.Setenv("GORACE", strings.TrimSpace(g+" atexit_sleep_ms=0"))
+	}
 	if os.Getenv("STRATA_TEST_MAIN") == "1" {
 		os.Exit(ExitCode(Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
 	}
