@@ -20,6 +20,7 @@ import (
 // nothing on stdout and one `strata: error:` line (optionally a hint) naming the file and, where
 // there is one, the member at fault. internal/load's corpus checks the error classes.
 func TestBadInputExitsTwo(t *testing.T) {
+	t.Parallel()
 	img := testgen.Image{Tags: []string{"app:1"}, Layers: []testgen.Layer{
 		{Entries: []testgen.Entry{testgen.Dir("etc/"), testgen.File("etc/motd", "hello\n")}},
 	}}

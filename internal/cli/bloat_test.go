@@ -39,6 +39,7 @@ type bloatReport struct {
 // TestKitchenWaste checks the waste of testdata/docker/kitchen.tar against figures worked out
 // by hand from images/kitchen/Dockerfile (layer numbers from `docker history`, base = 0).
 func TestKitchenWaste(t *testing.T) {
+	t.Parallel()
 	want := []wasteRow{
 		{"/opt/app/big.bin", 204800, 1, 3, 7, "metadata-only", false}, // chmod 0600 copies 200 KiB
 		{"/root/.ssh/id_rsa", 89, 1, 4, 15, "deleted", true},          // the "secret", rm -f later
@@ -94,6 +95,7 @@ func TestKitchenWaste(t *testing.T) {
 // (whiteouts.hidden.expected.json, 110 bytes) is waste except /data/target.txt (7 bytes),
 // which the visible hardlink /data/alias still shows.
 func TestWhiteoutsWaste(t *testing.T) {
+	t.Parallel()
 	var got bloatReport
 	strataJSON(t, &got, nil, "inspect", synth("whiteouts.tar"))
 	if got.WastedBytes != 103 {

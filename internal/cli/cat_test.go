@@ -14,6 +14,7 @@ import (
 // same image on stdin (another read path): at random from a tar, by streaming gzip layers
 // from an OCI layout.
 func TestCatMatchesDigests(t *testing.T) {
+	t.Parallel()
 	var want []struct {
 		Path, Digest string
 	}

@@ -59,6 +59,7 @@ func checkReport(t *testing.T, image string) *check.Report {
 // The JSON report round-trips: decoding and encoding it again gives the same bytes, and it
 // starts with schema_version.
 func TestCheckJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	out := runCheckOutput(t, "json", "testdata/docker/kitchen.tar")
 	if !bytes.HasPrefix(out, []byte("{\n  \"schema_version\": 1,\n  \"image\": {")) {
 		t.Fatalf("does not start with schema_version:\n%.200s", out)
@@ -112,6 +113,7 @@ type junitDoc struct {
 
 // JUnit output parses as XML, one testcase per rule, failures carrying the reason.
 func TestCheckJUnitParses(t *testing.T) {
+	t.Parallel()
 	for _, image := range []string{"testdata/docker/kitchen.tar", "testdata/synth/rootfs.tar"} {
 		rep := checkReport(t, image)
 		var doc junitDoc
@@ -157,6 +159,7 @@ func TestCheckJUnitParses(t *testing.T) {
 // SARIF output validates against the SARIF 2.1.0 schema (testdata/sarif), with one result
 // per finding of a failed rule and one per errored rule.
 func TestCheckSARIFValidates(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("testdata/sarif/sarif-schema-2.1.0.json")
 	if err != nil {
 		t.Fatal(err)
@@ -226,6 +229,7 @@ func TestCheckSARIFValidates(t *testing.T) {
 
 // github workflow commands: one ::error per failed or errored rule, escaped, then the verdict.
 func TestCheckGitHubCommands(t *testing.T) {
+	t.Parallel()
 	rep := checkReport(t, "testdata/docker/kitchen.tar")
 	out := string(runCheckOutput(t, "github", "testdata/docker/kitchen.tar"))
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
@@ -249,6 +253,7 @@ func TestCheckGitHubCommands(t *testing.T) {
 // Exit codes are told apart: 0 all pass, 1 a rule failed or could not be evaluated, 2 a
 // usage error, bad rules or an unreadable image (with nothing on stdout).
 func TestCheckExitCodes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	write := func(name, s string) string {
 		p := filepath.Join(dir, name)

@@ -60,6 +60,7 @@ func readLines(t *testing.T, name string) []string {
 // TestExportDiffMatchesDocker: strata's changes for a container export against its image
 // are exactly what `docker diff` printed for that container.
 func TestExportDiffMatchesDocker(t *testing.T) {
+	t.Parallel()
 	d := filepath.Join("testdata", "docker")
 	tests := []struct {
 		image, ctr string
@@ -107,6 +108,7 @@ func TestExportDiffMatchesDocker(t *testing.T) {
 // testdata/docker/images/small2/EXPECTED.md (directories compare without mtime between
 // images, so the recreated /srv/small/dir is not itself a change).
 func TestImageDiffSmallToSmall2(t *testing.T) {
+	t.Parallel()
 	d := filepath.Join("testdata", "docker")
 	for _, semantic := range []bool{false, true} {
 		args := []string{"diff", filepath.Join(d, "small.tar"), filepath.Join(d, "small2.tar")}

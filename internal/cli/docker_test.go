@@ -207,6 +207,7 @@ func dockerInputs() []input {
 }
 
 func TestHistoryMatchesDocker(t *testing.T) {
+	t.Parallel()
 	for _, in := range dockerInputs() {
 		t.Run(filepath.Base(in.args[len(in.args)-1])+"/"+in.stdin, func(t *testing.T) {
 			var got []strataHistory
@@ -222,6 +223,7 @@ func TestHistoryMatchesDocker(t *testing.T) {
 }
 
 func TestInspectMatchesDocker(t *testing.T) {
+	t.Parallel()
 	for _, in := range dockerInputs() {
 		t.Run(filepath.Base(in.args[len(in.args)-1])+"/"+in.stdin, func(t *testing.T) {
 			d := readDockerInspect(t, in.name)

@@ -24,6 +24,7 @@ func noFilesWant(doc map[string]any) map[string]any {
 // TestInspectNoFiles: on every local kind of input, --no-files is inspect's document with
 // the file-level fields null; identity, config, platform and the layers' descriptors equal.
 func TestInspectNoFiles(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		"testdata/docker/small.tar",       // docker save: no media types, uncompressed
 		"testdata/docker/kitchen.tar",     // docker save

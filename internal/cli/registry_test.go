@@ -212,6 +212,7 @@ func strataDoc(t *testing.T, drop []string, args ...string) map[string]any {
 // archive — every JSON document the same except where the input is named (source) and what
 // the registry adds (its tag and manifest digest).
 func TestRegistryMatchesArchive(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	kitchenDigest := reg.pushArchive(t, "testdata/docker/kitchen.tar", "kitchen:1")
 	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
@@ -278,6 +279,7 @@ func TestRegistryMatchesArchive(t *testing.T) {
 // TestRegistryRequests: what each question fetches. A digest-addressed blob is fetched once
 // per question, and a manifest and config suffice to name the image's layers.
 func TestRegistryRequests(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
 	reg.fetches()
@@ -309,6 +311,7 @@ func TestRegistryRequests(t *testing.T) {
 // sizes it cannot know are null (and a hint says how to get them), never 0; --sizes and a
 // warm --cache give the archive's answer.
 func TestRegistryHistory(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
 	img, err := tarball.ImageFromPath("testdata/docker/small.tar", nil)
@@ -401,6 +404,7 @@ func TestRegistryHistory(t *testing.T) {
 // TestRegistryNoFiles: inspect --no-files REF fetches the manifest and the config only, and
 // says what it says of the archive.
 func TestRegistryNoFiles(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	reg.pushArchive(t, "testdata/docker/kitchen.tar", "kitchen:1")
 	reg.pushLayout(t, "testdata/docker/kitchen.oci", "kitchen-oci:1")
@@ -449,6 +453,7 @@ func TestRegistryNoFiles(t *testing.T) {
 // TestRegistryFailures: every way a registry can fail is exit 2 and one line naming the
 // reference and what failed.
 func TestRegistryFailures(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
 	img, err := tarball.ImageFromPath("testdata/docker/small.tar", nil)
@@ -541,6 +546,7 @@ func TestRegistryFailures(t *testing.T) {
 // TestRegistryRetryAfter: a 429 with Retry-After is retried after that long, a bounded number
 // of times, and then succeeds.
 func TestRegistryRetryAfter(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
 	var refusals atomic.Int32
@@ -627,6 +633,7 @@ func nilLogger() *log.Logger { return log.New(io.Discard, "", 0) }
 // Without --platform the machine's platform is taken when listed, else refused with the
 // platforms in the hint; --platform picks.
 func TestRegistryIndex(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	here := runtime.GOOS + "/" + runtime.GOARCH
 	smallDigest := reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
@@ -676,6 +683,7 @@ func TestRegistryIndex(t *testing.T) {
 
 // TestRegistryProgress: a progress display sees every blob byte fetched, of a known total.
 func TestRegistryProgress(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
 	var p load.Progress
@@ -698,6 +706,7 @@ func TestRegistryProgress(t *testing.T) {
 // TestRegistryCache: with --cache, a second image sharing the base layer fetches only its
 // own layers; a corrupt cache file is ignored, the blob fetched again and the file rewritten.
 func TestRegistryCache(t *testing.T) {
+	t.Parallel()
 	reg := newTestRegistry(t)
 	reg.pushArchive(t, "testdata/docker/small.tar", "small:1")
 	reg.pushArchive(t, "testdata/docker/small2.tar", "small2:1")

@@ -49,6 +49,7 @@ func readJSONFile(t *testing.T, name string, v any) {
 func synth(name string) string { return filepath.Join("testdata", "synth", name) }
 
 func TestSynthMergedFiles(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		expected string
 		args     []string
@@ -105,6 +106,7 @@ func TestSynthMergedFiles(t *testing.T) {
 // /deep, /deep/er, /newdir, /otherdir and /plain as directories of mode 0600 owned by root:
 // moby creates missing parents with MkdirAll(parent, 0600), for whiteout markers too.
 func TestImpliedParentsAsDocker(t *testing.T) {
+	t.Parallel()
 	img := testgen.Image{Tags: []string{"wh-parent:2"}, Layers: []testgen.Layer{
 		{Entries: []testgen.Entry{testgen.Dir("bin/"), {Name: "bin/sh", Content: []byte("x"), Mode: 0755}}},
 		{Entries: []testgen.Entry{testgen.Whiteout("newdir/gone"), testgen.Opaque("otherdir"),

@@ -134,6 +134,7 @@ func ctrListed(t *testing.T, file, ref string) string {
 // config and history; the manifest digest and layer media types the tool recorded; one
 // format and one set of tags per archive whatever path the loader takes (--platform).
 func TestToolArchivesMatchTools(t *testing.T) {
+	t.Parallel()
 	var pi []podmanInspect
 	readToolJSON(t, "app.podman-inspect.json", &pi)
 	var ph []podmanHistoryRow
@@ -246,6 +247,7 @@ func TestToolArchivesMatchTools(t *testing.T) {
 // A layer umoci insert wrote (no end-of-archive blocks, no padding) reads, as a layout and
 // tarred, with --verify too; history and diff_ids are umoci stat's.
 func TestUmociLayoutMatchesUmociStat(t *testing.T) {
+	t.Parallel()
 	var stat struct {
 		History []struct {
 			Layer *struct {
@@ -295,6 +297,7 @@ func TestUmociLayoutMatchesUmociStat(t *testing.T) {
 
 // A rootfs tarball's diff_id is the one podman import recorded for it: the tar's sha256.
 func TestRootfsDiffIDMatchesPodmanImport(t *testing.T) {
+	t.Parallel()
 	var pi []podmanInspect
 	readToolJSON(t, "base.podman-inspect.json", &pi)
 	b, err := os.ReadFile(tools("base.rootfs.sha256.txt"))
@@ -328,6 +331,7 @@ func TestRootfsDiffIDMatchesPodmanImport(t *testing.T) {
 // changes, whichever archive of the image is used; podman's runtime entries (libpod's
 // initInodes) are listed under runtime, as Docker's are.
 func TestExportDiffMatchesPodman(t *testing.T) {
+	t.Parallel()
 	want := readLines(t, tools("app-ctr.podman-diff.txt"))
 	exp := tools("app-ctr.export.tar")
 	for _, args := range [][]string{
@@ -369,6 +373,7 @@ func TestExportDiffMatchesPodman(t *testing.T) {
 // An export diffed against a sibling image (same base layer, other top layers) is refused,
 // naming the layer it lacks; --force compares anyway. Docker's and podman's containers alike.
 func TestExportAgainstSiblingIsRefused(t *testing.T) {
+	t.Parallel()
 	d := filepath.Join("testdata", "docker")
 	for _, c := range []struct{ image, export, says string }{
 		{tools("sibling.docker.tar"), tools("app-ctr.export.tar"), "the export lacks the one file that layer 1 of the image (/bin/sh -c mkdir -p /srv/sibling"},
@@ -404,6 +409,7 @@ func TestExportAgainstSiblingIsRefused(t *testing.T) {
 // /app/greeting.hl as a 6-byte file once /app/greeting is gone); files --layer keeps the
 // entry as stored: a hardlink of size 0.
 func TestHardlinkSizeIsTheTargets(t *testing.T) {
+	t.Parallel()
 	sizes := func(args ...string) map[string]filesRow {
 		var rows []filesRow
 		strataJSON(t, &rows, nil, append([]string{"files"}, args...)...)
@@ -445,6 +451,7 @@ type filesRow struct {
 // instance manifest, <hex>.manifest.json, and is the image podman built; without --platform
 // the choice is refused with the platforms listed.
 func TestDirLayoutIndexMatchesPodman(t *testing.T) {
+	t.Parallel()
 	var idx struct {
 		MediaType string
 		Manifests []struct {
@@ -486,6 +493,7 @@ func TestDirLayoutIndexMatchesPodman(t *testing.T) {
 // containerd 2.0 on; here made by dropping manifest.json from containerd 1.6's) is an
 // oci-archive named by its index annotations, the same image, digest and tags.
 func TestIndexOnlyContainerdExport(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile(tools("app.ctr-skip-manifest.tar"))
 	if err != nil {
 		t.Fatal(err)
@@ -523,6 +531,7 @@ func TestIndexOnlyContainerdExport(t *testing.T) {
 // image is what the container saw, so strata's files of the image are the export's paths
 // but podman's runtime entries and what the container wrote, and the diff is podman diff's.
 func TestOpaqueWhiteoutMatchesPodman(t *testing.T) {
+	t.Parallel()
 	img, exp := tools("opaque.docker.tar"), tools("opaque-ctr.export.tar")
 	var pi []podmanInspect
 	readToolJSON(t, "opaque.podman-inspect.json", &pi)
