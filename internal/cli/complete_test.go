@@ -205,9 +205,26 @@ comp strata cat "$3" /opt/app/names/
 		}
 	})
 	t.Run("zsh", func(t *testing.T) {
+		// zsh completes only in an interactive line editor: the script's function runs with
+		// words and CURRENT set as zsh sets them, and _describe (which zsh would show the
+		// candidates with) prints them.
 		zsh := shell(t, "zsh", "zsh")
-		if out, err := exec.Command(zsh, "-n", script(t, "zsh")).CombinedOutput(); err != nil {
-			t.Errorf("zsh -n: %v\n%s", err, out)
+		prog := `compdef() { : }
+_describe() { print -rl -- "${completions[@]}"; return 0 }
+source $1
+words=(strata inspect $2 --image ''); CURRENT=5; _strata
+words=(strata cat $3 /opt/app/na); CURRENT=4; _strata
+`
+		cmd := exec.Command(zsh, "-f", "-c", prog, "zsh", script(t, "zsh"), multi, kitchen)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		got := strings.Split(strings.TrimSpace(string(out)), "\n")
+		// _describe's value:description, a colon in a value escaped.
+		if len(got) != 3 || !strings.HasPrefix(got[0], `app\:1:linux/amd64 `) || !strings.HasPrefix(got[1], `base\:1:linux/amd64 `) || got[2] != "/opt/app/names/" {
+			t.Errorf("zsh: %q", got)
 		}
 	})
 }
