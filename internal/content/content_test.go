@@ -15,6 +15,7 @@ import (
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/testgen"
 )
 
 var kitchen = filepath.Join("..", "..", "testdata", "docker", "kitchen.tar")
@@ -174,5 +175,44 @@ func TestHash(t *testing.T) {
 	}
 	if _, err := content.NewHash("crc32"); err == nil {
 		t.Error("crc32 accepted")
+	}
+}
+
+// TestSparseLimitIsTheLayers: the bound on a sparse file's content is the limit its image was
+// read under, carried by its layers: opening another image with another limit (a process
+// holding two, as diff does) changes nothing for the first.
+func TestSparseLimitIsTheLayers(t *testing.T) {
+	var b bytes.Buffer
+	if err := (testgen.RawArchive{Layers: []testgen.RawLayer{{Blob: testgen.SparseHoles("f", 1<<20)}}, Images: [][]int{{0}}}).Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "sparse.tar")
+	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	open := func(max int64) *image.Layer {
+		lim := load.DefaultLimits
+		lim.MaxSparse = max
+		img, err := load.Open(context.Background(), file, nil, load.Options{Limits: lim})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { img.Close() })
+		return img.Layers[0]
+	}
+	strict := open(1 << 10)
+	lenient := open(1 << 30)
+	var se *content.SparseLimitError
+	if _, err := content.Open(strict, &strict.Entries[0]); !errors.As(err, &se) || se.Max != 1<<10 {
+		t.Errorf("the strict image's sparse file: %v, want its own limit (1 KiB)", err)
+	}
+	rc, err := content.Open(lenient, &lenient.Entries[0])
+	if err != nil {
+		t.Fatalf("the lenient image's sparse file: %v", err)
+	}
+	n, err := io.Copy(io.Discard, rc)
+	rc.Close()
+	if err != nil || n != 1<<20 {
+		t.Errorf("read %d bytes (%v), want 1 MiB, holes included", n, err)
 	}
 }

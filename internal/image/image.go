@@ -84,6 +84,10 @@ type Layer struct {
 	// Kept holds the content of regular files a streamed input kept as it passed
 	// (load.Options.Keep), by entry Offset; nil otherwise.
 	Kept map[int64][]byte `json:"-"`
+	// MaxSparse bounds the logical size (holes included) of a sparse file whose content is
+	// read from this layer: the loader's limit (--limit sparse), carried with the layer it
+	// read under it; 0 means none.
+	MaxSparse int64 `json:"-"`
 }
 
 // CreatedBy is the history command that made the layer, or "".

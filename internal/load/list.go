@@ -33,6 +33,7 @@ func List(ctx context.Context, arg string, stdin io.Reader, opts Options) ([]Lis
 		closer = closers(nil)
 	}
 	if err == nil {
+		bound(img, opts.Limits)
 		return []Listed{{Image: img, Platform: platformOf(img.Config)}}, closer, nil
 	}
 	if !errors.Is(err, errCollected) {
@@ -46,6 +47,7 @@ func List(ctx context.Context, arg string, stdin io.Reader, opts Options) ([]Lis
 			closer.Close()
 			return nil, nil, locate(arg, err)
 		}
+		bound(img, opts.Limits)
 		out = append(out, Listed{Image: img, Platform: c.platform})
 	}
 	return out, closer, nil

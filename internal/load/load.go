@@ -74,7 +74,6 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	content.SetMaxSparse(opts.Limits.MaxSparse)
 	if opts.HashFiles != "" {
 		if _, err := content.NewHash(opts.HashFiles); err != nil {
 			return nil, err
@@ -88,7 +87,15 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		return nil, locate(arg, err)
 	}
 	img.Closer = closer
+	bound(img, opts.Limits)
 	return img, nil
+}
+
+// bound gives each layer the limits its content reads keep to: those it was read under.
+func bound(img *image.Image, lim Limits) {
+	for _, l := range img.Layers {
+		l.MaxSparse = lim.MaxSparse
+	}
 }
 
 func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*image.Image, io.Closer, error) {
