@@ -288,7 +288,26 @@ func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o lo
 	if c.retries == 0 {
 		o.Remote.Retries = -1
 	}
-	return load.Open(ctx, arg, stdin, o)
+	img, err := load.Open(ctx, arg, stdin, o)
+	if err == nil {
+		c.warnImage(arg, img)
+	}
+	return img, err
+}
+
+// warnImage says on stderr what the loader noticed in arg's image, one line each.
+func (c *common) warnImage(arg string, img *image.Image) {
+	for _, w := range img.Warnings {
+		c.warn("%s: %s", displayName(arg), w)
+	}
+}
+
+// displayName is how messages name an input argument.
+func displayName(arg string) string {
+	if arg == load.Stdin {
+		return "<stdin>"
+	}
+	return arg
 }
 
 // loadLimits are the default limits changed by --limit.

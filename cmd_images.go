@@ -29,6 +29,15 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	defer closer.Close()
+	seen := map[string]bool{}
+	for _, l := range listed {
+		for _, w := range l.Image.Warnings {
+			if !seen[w] {
+				seen[w] = true
+				c.warn("%s: %s", displayName(args[0]), w)
+			}
+		}
+	}
 	rows := images.Of(listed)
 	if c.output == "json" {
 		return render.JSONList(stdout, "images", rows)

@@ -17,6 +17,7 @@ type Format string
 const (
 	FormatDockerArchive    Format = "docker-archive"     // legacy docker save, podman/skopeo docker-archive
 	FormatDockerArchiveOCI Format = "docker-archive-oci" // Docker 25+ save (oci-layout + manifest.json)
+	FormatDockerArchiveV1  Format = "docker-archive-v1"  // pre-1.10 docker save (<id>/json chained by parent, repositories)
 	FormatOCIArchive       Format = "oci-archive"        // tar of an OCI image layout
 	FormatOCILayout        Format = "oci-layout"         // OCI image layout directory
 	FormatRootfs           Format = "rootfs"             // docker export or any root-filesystem tarball
@@ -46,6 +47,13 @@ type Image struct {
 	// RawConfig is the config document as stored (its sha256 is ID); nil for rootfs.
 	RawConfig []byte
 	Layers    []*Layer
+	// Platform is os/arch[/variant] as the index descriptor that selected the image says it
+	// (containerd selects on the descriptor); "" when no descriptor named one. The config's
+	// own os and architecture stay in Config.
+	Platform string
+	// Warnings are what the loader noticed and worked around (for example documents of one
+	// archive that disagree, and which one was followed), each one line for `strata: warning:`.
+	Warnings []string
 
 	Closer io.Closer // releases the input; nil when nothing is held open
 }

@@ -239,17 +239,18 @@ func ociCandidate(st store, src image.Source, lay layout, name string, d v1.Desc
 	if ref != "" {
 		tags = []string{ref}
 	}
+	plan := &layerPlan{members: make([]string, len(m.Layers)), descs: m.Layers}
+	for i, l := range m.Layers {
+		if plan.members[i], err = lay.blob(l.Digest); err != nil {
+			plan.err = memberErr(name, err) // reported if this image is read
+			break
+		}
+	}
 	return candidate{
-		tags: tags, id: id, platform: platform, manifest: d.Digest.String(),
+		tags: tags, id: id, platform: platform, manifest: d.Digest.String(), plan: plan,
 		pick: func(tags []string) (*image.Image, error) {
 			img := &image.Image{Source: src, ID: id, Digest: d.Digest.String(), RepoTags: tags, Config: cfg, Annotations: m.Annotations, RawConfig: cfgBytes}
-			members := make([]string, len(m.Layers))
-			for i, l := range m.Layers {
-				if members[i], err = lay.blob(l.Digest); err != nil {
-					return nil, memberErr(name, err)
-				}
-			}
-			if err := addLayers(st, img, members, m.Layers, opts); err != nil {
+			if err := readPlan(st, img, plan, name, opts); err != nil {
 				return nil, err
 			}
 			return img, nil

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/strata-dev/strata/internal/image"
 )
@@ -58,6 +60,17 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 	case dir:
 		return nil, fmt.Errorf("%w: directory has neither index.json (OCI image layout) nor manifest.json (docker save or containers/image dir: layout)", ErrUnknownFormat)
 	}
+	if ls, ok := st.(lister); ok {
+		names := ls.names()
+		if len(v1Layers(names)) > 0 {
+			return resolveDockerV1(st, src, opts)
+		}
+		// Never a root filesystem in silence: members only an image archive has mean an
+		// incomplete or unknown one.
+		if member, what := looksLikeImageArchive(names); member != "" {
+			return nil, memberErr(member, fmt.Errorf("%w: %s: an incomplete image archive, not a root filesystem", ErrUnknownFormat, what))
+		}
+	}
 	src.Format = image.FormatRootfs
 	b, open, ra, err := st.rootfs(parseOpts{lim: opts.Limits, hash: opts.Verify || opts.RootfsDigest})
 	if err != nil {
@@ -100,6 +113,21 @@ type candidate struct {
 	manifest string                                    // manifest digest, for OCI candidates
 	pick     func(tags []string) (*image.Image, error) // reads the image, named by its tags
 	tagSet   map[string]bool
+	// plan is what pick reads: the layer members in order, their descriptors and what was
+	// noticed on the way. Shared by the copies of a candidate, so that a later document (an
+	// archive's manifest.json beside its index) can correct it before pick runs.
+	plan *layerPlan
+	// lazyID, when set, computes the image ID, which the candidate cannot know before its
+	// layers are hashed (a pre-1.10 save): asked only to match an --image ID prefix.
+	lazyID func() string
+}
+
+// layerPlan is the layers an image is read from, base first.
+type layerPlan struct {
+	members  []string        // archive members holding the layer blobs
+	descs    []v1.Descriptor // what the manifest says of each (zero when nothing)
+	warnings []string        // for the image's Warnings
+	err      error           // the list cannot be read (reported when the image is)
 }
 
 // addTag adds a tag once, in constant time (an index may name one image many times).
@@ -120,7 +148,10 @@ func (c *candidate) addTag(t string) {
 
 func (c candidate) String() string {
 	s := shortID(c.id)
-	if len(c.tags) > 0 {
+	switch {
+	case len(c.tags) > 0 && s == "":
+		s = strings.Join(c.tags, ", ")
+	case len(c.tags) > 0:
 		s = strings.Join(c.tags, ", ") + " (" + s + ")"
 	}
 	if c.platform != "" {
@@ -171,20 +202,20 @@ func dockerCandidates(st store, src image.Source, opts Options) ([]candidate, er
 		if err != nil {
 			return nil, configErr("manifest.json", fmt.Sprintf("image %d config", i), err)
 		}
+		plan := &layerPlan{members: m.Layers, descs: make([]v1.Descriptor, len(m.Layers))}
+		for j, l := range m.Layers {
+			plan.descs[j] = v1.Descriptor{Digest: digestFromName(l)}
+			if j < len(cfg.RootFS.DiffIDs) {
+				if d, ok := m.LayerSources[cfg.RootFS.DiffIDs[j].String()]; ok {
+					plan.descs[j] = d
+				}
+			}
+		}
 		cands = append(cands, candidate{
-			tags: m.RepoTags, id: id, platform: platformOf(cfg),
+			tags: m.RepoTags, id: id, platform: platformOf(cfg), plan: plan,
 			pick: func(tags []string) (*image.Image, error) {
 				img := &image.Image{Source: src, ID: id, RepoTags: tags, Config: cfg, RawConfig: cfgBytes}
-				descs := make([]v1.Descriptor, len(m.Layers))
-				for j, l := range m.Layers {
-					descs[j] = v1.Descriptor{Digest: digestFromName(l)}
-					if j < len(cfg.RootFS.DiffIDs) {
-						if d, ok := m.LayerSources[cfg.RootFS.DiffIDs[j].String()]; ok {
-							descs[j] = d
-						}
-					}
-				}
-				if err := addLayers(st, img, m.Layers, descs, opts); err != nil {
+				if err := readPlan(st, img, plan, "manifest.json", opts); err != nil {
 					return nil, err
 				}
 				return img, nil
@@ -234,6 +265,7 @@ func resolveDockerOCI(st store, src image.Source, opts Options) (*image.Image, e
 			}
 			matched, listed[i] = true, true
 			cands[i].tags, cands[i].tagSet = preferTags(d.tags, cands[i].tags), nil
+			reconcile(cands[i], d)
 		}
 		if !matched {
 			cands = append(cands, d)
@@ -253,6 +285,52 @@ func resolveDockerOCI(st store, src image.Source, opts Options) (*image.Image, e
 		cands = loaded
 	}
 	return w.pick(cands, opts)
+}
+
+// reconcile makes the index's candidate c read the layers manifest.json lists for the same
+// image (d), in manifest.json's order, when the two lists disagree: docker load reads
+// manifest.json, and Docker 25.0.0 wrote OCI manifests whose layers were out of order, or
+// short of a layer whose diff_id repeats (moby#47150, fixed in 25.0.1). Each layer keeps
+// the index manifest's descriptor of the same blob, when it has one; the warning names the
+// disagreement.
+func reconcile(c candidate, d candidate) {
+	oci, mj := c.plan, d.plan
+	if oci == nil || mj == nil || oci.err != nil || slices.Equal(oci.members, mj.members) {
+		return
+	}
+	byMember := map[string]v1.Descriptor{}
+	for i, m := range oci.members {
+		byMember[memberName(m)] = oci.descs[i]
+	}
+	descs := make([]v1.Descriptor, len(mj.members))
+	for i, m := range mj.members {
+		if od, ok := byMember[memberName(m)]; ok {
+			descs[i] = od
+		} else {
+			descs[i] = mj.descs[i]
+		}
+	}
+	what := fmt.Sprintf("lists %d layers where manifest.json lists %d", len(oci.members), len(mj.members))
+	for i := range min(len(oci.members), len(mj.members)) {
+		if memberName(oci.members[i]) != memberName(mj.members[i]) {
+			what = fmt.Sprintf("lists layer %d as %s where manifest.json lists %s", i, shortMember(oci.members[i]), shortMember(mj.members[i]))
+			if len(oci.members) != len(mj.members) {
+				what += fmt.Sprintf(", and %d layers where manifest.json lists %d", len(oci.members), len(mj.members))
+			}
+			break
+		}
+	}
+	oci.warnings = append(oci.warnings, fmt.Sprintf("the index's manifest %s %s: read in manifest.json's order, as docker load does (Docker 25.0.0 wrote manifests with layers out of order, moby#47150)", shortID(c.manifest), what))
+	oci.members, oci.descs = mj.members, descs
+}
+
+// shortMember shortens blobs/sha256/<hex> to its first 12 hex digits.
+func shortMember(m string) string {
+	m = memberName(m)
+	if h := digestFromName(m); h.Hex != "" && strings.HasPrefix(m, "blobs/") {
+		return shortID(h.Hex)
+	}
+	return m
 }
 
 // respell replaces each tag naming the same reference as one of canon by that spelling,
@@ -329,6 +407,19 @@ func platformOf(cfg *v1.ConfigFile) string {
 	return p
 }
 
+// readPlan reads the layers plan names into img; doc is the document listing them, named by
+// errors that concern the list rather than one blob.
+func readPlan(st store, img *image.Image, plan *layerPlan, doc string, opts Options) error {
+	if plan.err != nil {
+		return plan.err
+	}
+	img.Warnings = append(img.Warnings, plan.warnings...)
+	if err := addLayers(st, img, plan.members, plan.descs, opts); err != nil {
+		return memberErr(doc, err)
+	}
+	return nil
+}
+
 // addLayers reads the layer blobs an image names and maps its history onto them.
 func addLayers(st store, img *image.Image, members []string, descs []v1.Descriptor, opts Options) error {
 	cfg := img.Config
@@ -341,6 +432,16 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 	var blobs []*blob
 	var err error
 	if skipLayers(img, opts) {
+		// A blob the manifest declares uncompressed is its own diff_id: pair it with the
+		// config's only when they agree (free: nothing read). Read blobs are checked below,
+		// by what they are.
+		for i := range members {
+			if uncompressedType(descs[i].MediaType) {
+				if err := checkPairing(cfg.RootFS.DiffIDs, i, members[i], descs[i]); err != nil {
+					return err
+				}
+			}
+		}
 		blobs = cachedBlobs(st, members, opts)
 	} else if blobs, err = st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles}); err != nil {
 		return err
@@ -363,6 +464,11 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 				why = fmt.Sprintf("and is %d bytes where its descriptor says %d", b.storedSize, descs[i].Size)
 			}
 			return memberErr(memberName(members[i]), fmt.Errorf("%w: layer %d ends without its end-of-archive marker, %s", ErrTruncated, i, why))
+		}
+		if b.compression == CompressionNone {
+			if err := checkPairing(cfg.RootFS.DiffIDs, i, members[i], descs[i]); err != nil {
+				return err
+			}
 		}
 		diffID := cfg.RootFS.DiffIDs[i].String()
 		l := &image.Layer{
@@ -397,6 +503,37 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 		img.Layers = append(img.Layers, l)
 	}
 	return mapHistory(img)
+}
+
+// uncompressedType reports whether a layer media type declares a plain tar.
+func uncompressedType(mt types.MediaType) bool {
+	switch mt {
+	case types.OCIUncompressedLayer, types.DockerUncompressedLayer, types.OCIUncompressedRestrictedLayer:
+		return true
+	}
+	return false
+}
+
+// checkPairing refuses layer i when its blob is an uncompressed tar whose digest (named by
+// its descriptor or its member name) is not the config's diff_id i: the digest of a plain tar
+// is its diff_id, so the two cannot both be right, and the layer would be paired with another
+// layer's diff_id (Docker 25.0.0 wrote manifests whose layers were out of order).
+func checkPairing(diffIDs []v1.Hash, i int, member string, d v1.Descriptor) error {
+	claimed := d.Digest
+	if claimed.Hex == "" {
+		claimed = digestFromName(member)
+	}
+	if claimed.Hex == "" || claimed == diffIDs[i] {
+		return nil
+	}
+	why := ""
+	for j, id := range diffIDs {
+		if id == claimed {
+			why = fmt.Sprintf(" (it is the config's layer %d: the manifest lists the layers out of the config's order)", j)
+			break
+		}
+	}
+	return memberErr(memberName(member), fmt.Errorf("%w: layer %d is an uncompressed tar with digest %s, which is its diff_id, but the config's diff_id %d is %s%s", ErrCorrupt, i, claimed, i, diffIDs[i], why))
 }
 
 func layerMediaType(f image.Format, compression string) string {
@@ -452,7 +589,7 @@ func mapHistory(img *image.Image) error {
 func choose(cands []candidate, opts Options) (candidate, error) {
 	var out []candidate
 	for _, c := range cands {
-		if opts.Image != "" && !matchRef(opts.Image, c.tags, c.id) {
+		if opts.Image != "" && !matchRef(opts.Image, c.tags, c.id) && (c.lazyID == nil || !matchRef(opts.Image, nil, c.lazyID())) {
 			continue
 		}
 		if opts.Platform != "" && !matchPlatform(opts.Platform, c.platform) {

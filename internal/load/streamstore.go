@@ -3,6 +3,8 @@ package load
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -233,4 +235,64 @@ func (c *byteCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// names lists the archive's members.
+func (s *streamStore) names() []string { return memberNames(s.members) }
+
+// hashMembers reads the archive again (a compressed file can be) and returns the sha256 of
+// each named member's uncompressed content, by member name: the diff_ids of layers that were
+// indexed without hashing. One pass, whatever the number of members.
+func (s *streamStore) hashMembers(names []string, lim Limits) (map[string]string, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		m, err := resolveMember(s.members, n, s.lim)
+		if err != nil {
+			return nil, memberErr(n, err)
+		}
+		want[m.name] = true
+	}
+	rc, err := s.reopen()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	out := map[string]string{}
+	pos := &byteCounter{r: rc}
+	tr := tar.NewReader(pos)
+	for len(out) < len(want) {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the archive again: %w", classify(err))
+		}
+		name := memberName(hdr.Name)
+		m := s.members[name]
+		if !want[name] || m == nil || pos.n != m.off {
+			continue
+		}
+		head, r, err := peek(io.LimitReader(tr, m.size), 6)
+		if err != nil {
+			return nil, memberErr(name, err)
+		}
+		dr, err := decompress(r, sniffCompression(head), lim, nil)
+		if err != nil {
+			return nil, memberErr(name, err)
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, dr)
+		dr.Close()
+		if err != nil {
+			return nil, memberErr(name, classify(err))
+		}
+		out[name] = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	}
+	for n := range want {
+		if _, ok := out[n]; !ok {
+			return nil, memberErr(n, fmt.Errorf("%w: not found again in the archive", ErrMissing))
+		}
+	}
+	return out, nil
 }
