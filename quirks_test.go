@@ -382,3 +382,260 @@ func copyTarWithout(t *testing.T, src, dst string, drop ...string) {
 		t.Fatal(err)
 	}
 }
+
+// ctrRecord reads what a recorded ctr command printed (make-fixtures.sh's record) and its
+// exit status, for the command line that starts with cmd.
+func ctrRecord(t *testing.T, file, cmd string) (string, string) {
+	t.Helper()
+	b, err := os.ReadFile(quirk(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range strings.Split(string(b), "$ ctr ")[1:] {
+		line, rest, _ := strings.Cut(part, "\n")
+		if !strings.HasPrefix("ctr "+line, cmd) {
+			continue
+		}
+		i := strings.LastIndex(rest, "exit ")
+		return rest[:i], strings.TrimSpace(rest[i+len("exit "):])
+	}
+	t.Fatalf("%s records no %q", file, cmd)
+	return "", ""
+}
+
+// ctrListed is the DIGEST and TYPE columns of a recorded `ctr images ls` for ref.
+func ctrLs(t *testing.T, file, ns, ref string) (digest, mediaType string) {
+	t.Helper()
+	out, _ := ctrRecord(t, file, "ctr -n "+ns+" images ls")
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == ref {
+			return f[2], f[1]
+		}
+	}
+	t.Fatalf("%s: ctr images ls lists no %s", file, ref)
+	return "", ""
+}
+
+// A config edited after the save, under its old name: docker load computes the ID from the
+// bytes and loads it; strata reads it so, with a warning, and --verify fails. In an OCI
+// archive, containerd refuses the blob (import fails: content not found), and so does strata.
+func TestConfigRenamedAsDockerLoad(t *testing.T) {
+	for _, f := range []string{"config-renamed.docker", "config-renamed.docker25"} {
+		d := readDockerInspectFile(t, quirk(f+".inspect.json"))
+		for _, p := range quirkPaths(t, quirk(f+".tar"), false) {
+			t.Run(f+"/"+p.name, func(t *testing.T) {
+				out, stderr, err := strataRun(t, p.stdin, append([]string{"inspect", "-q"}, p.args...)...)
+				if err != nil || strings.TrimSpace(out) != d.ID {
+					t.Errorf("id %q, err %v; docker load gave %s", out, err, d.ID)
+				}
+				if !strings.Contains(stderr, "not the digest its name says (00d27ca08202): the image ID is the sha256, as docker load computes it") {
+					t.Errorf("no warning:\n%s", stderr)
+				}
+				_, _, err = strataRun(t, p.stdin, append([]string{"inspect", "--verify"}, p.args...)...)
+				if !errors.Is(err, load.ErrCorrupt) || !strings.Contains(err.Error(), "config digest is "+d.ID) {
+					t.Errorf("--verify: err = %v, want it corrupt", err)
+				}
+			})
+		}
+	}
+	if _, rc := ctrRecord(t, "config-renamed.oci.ctr.txt", "ctr -n config-renamed.oci images import"); rc != "1" {
+		t.Fatalf("containerd imported the OCI archive (exit %s): the fixture no longer shows its refusal", rc)
+	}
+	_, _, err := strataRun(t, nil, "inspect", quirk("config-renamed.oci.tar"))
+	if !errors.Is(err, load.ErrCorrupt) || !strings.Contains(err.Error(), "config digest is") {
+		t.Errorf("OCI archive: err = %v, want it corrupt", err)
+	}
+}
+
+// An OCI archive holding an image beside a cosign signature, SBOM and attestation referrers
+// (OCI 1.1: artifactType, empty config, subject), a Helm chart and a ref name on a layer blob:
+// strata images lists the image, and apart the artifacts with their type, media type and
+// subject; picking an artifact says what it is; the image is picked without --image.
+// containerd's `ctr images ls` of the same archive gives the digests and media types.
+func TestArtifactsListedApart(t *testing.T) {
+	var got struct {
+		Images []struct {
+			ID       string   `json:"id"`
+			Digest   string   `json:"digest"`
+			RepoTags []string `json:"repo_tags"`
+		} `json:"images"`
+		Artifacts []load.Artifact `json:"artifacts"`
+	}
+	out, stderr, err := strataRun(t, nil, "images", "-o", "json", quirk("artifacts.tar"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	decodeDocument(t, []byte(out), &got, nil)
+	app, _ := ctrLs(t, "artifacts.ctr.txt", "artifacts", "app:1")
+	if len(got.Images) != 1 || got.Images[0].Digest != app || !cmp.Equal(got.Images[0].RepoTags, []string{"app:1"}) {
+		t.Fatalf("images = %+v, want app:1 only, manifest %s as ctr lists it", got.Images, app)
+	}
+	chart, _ := ctrLs(t, "artifacts.ctr.txt", "artifacts", "mychart:0.1.0")
+	stray, strayType := ctrLs(t, "artifacts.ctr.txt", "artifacts", "stray:1")
+	type row struct{ Type, MediaType, Tags, Subject string }
+	var rows []row
+	for _, a := range got.Artifacts {
+		rows = append(rows, row{a.Type, a.MediaType, strings.Join(a.RepoTags, ","), a.Subject})
+		switch {
+		case strings.Contains(a.Type, "Helm") && a.Digest != chart, strings.Contains(a.Type, "blob") && a.Digest != stray:
+			t.Errorf("%s digest %s; ctr lists %s / %s", a.Type, a.Digest, chart, stray)
+		}
+	}
+	want := []row{
+		{"Helm chart", "application/vnd.cncf.helm.config.v1+json", "mychart:0.1.0", ""},
+		{"SBOM (SPDX)", "application/spdx+json", "", app},
+		{"attestation (in-toto)", "application/vnd.in-toto+json", "", app},
+		{"blob (not a manifest)", strayType, "stray:1", ""},
+		{"cosign signature", "application/vnd.dev.cosign.simplesigning.v1+json", "sha256-" + strings.TrimPrefix(app, "sha256:") + ".sig", app},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("artifacts (-want +strata):\n%s", diff)
+	}
+	for tag, says := range map[string]string{
+		"mychart:0.1.0": "not a container image: mychart:0.1.0 is a Helm chart (media type application/vnd.cncf.helm.config.v1+json)",
+		"stray:1":       "not a container image: stray:1 is a blob (not a manifest) (media type application/vnd.oci.image.layer.v1.tar+gzip)",
+		"sha256-" + strings.TrimPrefix(app, "sha256:") + ".sig": "is a cosign signature",
+	} {
+		for _, cmd := range []string{"inspect", "images", "files"} {
+			_, _, err := strataRun(t, nil, cmd, "--image", tag, quirk("artifacts.tar"))
+			if !errors.Is(err, load.ErrNotImage) || !strings.Contains(err.Error(), says) {
+				t.Errorf("%s --image %s: err = %v, want %q", cmd, tag, err, says)
+			}
+		}
+	}
+	if out, _, err := strataRun(t, nil, "inspect", "-q", quirk("artifacts.tar")); err != nil || strings.TrimSpace(out) != got.Images[0].ID {
+		t.Errorf("inspect without --image: %q, %v; want the one image", out, err)
+	}
+}
+
+// An index whose descriptor says linux/amd64 for an image whose config says linux/arm64/v8:
+// containerd selects on the descriptor (ctr images export --platform linux/amd64 exports it,
+// linux/arm64 finds nothing), and so does strata, saying both and warning; images, inspect and
+// --platform agree.
+func TestPlatformMismatchAsContainerd(t *testing.T) {
+	for p, rc := range map[string]string{"linux/amd64": "0", "linux/arm64": "1", "linux/arm64/v8": "1"} {
+		if _, got := ctrRecord(t, "platform-mismatch.ctr.txt", "ctr -n platform-mismatch images export --platform "+p+" "); got != rc {
+			t.Fatalf("ctr export --platform %s exited %s; the fixture recorded %s", p, got, rc)
+		}
+		out, stderr, err := strataRun(t, nil, "inspect", "-o", "json", "--platform", p, quirk("platform-mismatch.tar"))
+		if rc == "1" {
+			if !errors.Is(err, load.ErrNoMatch) {
+				t.Errorf("--platform %s: err = %v, want no match (containerd finds none)", p, err)
+			}
+			continue
+		}
+		var got struct {
+			Platform     string   `json:"platform"`
+			Architecture string   `json:"architecture"`
+			Variant      string   `json:"variant"`
+			Warnings     []string `json:"warnings"`
+		}
+		if err != nil {
+			t.Fatalf("--platform %s: %v", p, err)
+		}
+		decodeDocument(t, []byte(out), &got, nil)
+		if got.Platform != "linux/amd64" || got.Architecture != "arm64" || got.Variant != "v8" || len(got.Warnings) != 1 || !strings.Contains(stderr, got.Warnings[0]) {
+			t.Errorf("--platform %s: %+v; stderr %q", p, got, stderr)
+		}
+	}
+	ls, _ := ctrRecord(t, "platform-mismatch.ctr.txt", "ctr -n platform-mismatch images ls")
+	if !strings.Contains(ls, "linux/amd64,linux/arm/v7") {
+		t.Fatalf("ctr images ls: %s", ls)
+	}
+	var rows struct {
+		Images []struct {
+			Platform       string `json:"platform"`
+			ConfigPlatform string `json:"config_platform"`
+		} `json:"images"`
+	}
+	out, _, err := strataRun(t, nil, "images", "-o", "json", quirk("platform-mismatch.tar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	decodeDocument(t, []byte(out), &rows, nil)
+	if len(rows.Images) != 2 || rows.Images[0].Platform != "linux/amd64" || rows.Images[0].ConfigPlatform != "linux/arm64/v8" || rows.Images[1].Platform != "linux/arm/v7" {
+		t.Errorf("images: %+v; ctr lists linux/amd64,linux/arm/v7", rows.Images)
+	}
+}
+
+// Two manifests named app:1 for linux/amd64, of one image (one config, layers gzip in one and
+// zstd in the other): --platform cannot tell them apart, so the hint offers the manifest
+// digests, which --image takes. (containerd keeps the last one under the name.)
+func TestSameNameHintOffersDigests(t *testing.T) {
+	last, _ := ctrLs(t, "same-name.ctr.txt", "same-name", "app:1")
+	_, _, err := strataRun(t, nil, "inspect", quirk("same-name.tar"))
+	hint := hintOf(err)
+	if !errors.Is(err, load.ErrAmbiguous) || strings.Contains(hint, "--platform") {
+		t.Fatalf("err = %v, hint %q: want ambiguous, without suggesting --platform", err, hint)
+	}
+	for _, d := range []string{"3f098fbbfa9a", last[len("sha256:") : len("sha256:")+12]} {
+		if !strings.Contains(hint, "--image "+d) {
+			t.Errorf("hint does not offer --image %s:\n%s", d, hint)
+		}
+		out, _, err := strataRun(t, nil, "inspect", "-o", "json", "--image", d, quirk("same-name.tar"))
+		if err != nil || !strings.Contains(out, `"digest": "sha256:`+d) {
+			t.Errorf("--image %s: %v", d, err)
+		}
+	}
+}
+
+// A foreign layer whose blob skopeo's oci: copy left out (as containerd's exports do; ctr
+// then fails to unpack it): strata says so, with its URL and that --no-files reads the rest,
+// which it does, marking the layer foreign.
+func TestForeignLayerAbsent(t *testing.T) {
+	if _, rc := ctrRecord(t, "foreign.ctr.txt", "ctr -n foreign images import"); rc != "1" {
+		t.Fatalf("ctr imported foreign.oci (exit %s)", rc)
+	}
+	_, _, err := strataRun(t, nil, "inspect", quirk("foreign.oci"))
+	if !errors.Is(err, load.ErrMissing) || !strings.Contains(err.Error(), "layer 1 is a foreign layer (non-distributable, application/vnd.oci.image.layer.nondistributable.v1.tar+gzip; fetched from https://example.invalid/strata/layer1.tar.gz)") ||
+		!strings.HasPrefix(hintOf(err), "inspect --no-files reads the rest") {
+		t.Errorf("err = %v, hint %q", err, hintOf(err))
+	}
+	out, _, err := strataRun(t, nil, "inspect", "--no-files", quirk("foreign.oci"))
+	if err != nil || !strings.Contains(out, "(foreign layer) RUN") {
+		t.Errorf("--no-files: %v\n%s", err, out)
+	}
+	var got struct {
+		Layers []struct {
+			Foreign bool     `json:"foreign"`
+			URLs    []string `json:"urls"`
+		} `json:"layers"`
+	}
+	strataJSON(t, &got, nil, "inspect", "--no-files", quirk("foreign.oci"))
+	if len(got.Layers) != 3 || got.Layers[0].Foreign || !got.Layers[1].Foreign || !cmp.Equal(got.Layers[1].URLs, []string{"https://example.invalid/strata/layer1.tar.gz"}) || got.Layers[0].URLs == nil {
+		t.Errorf("layers = %+v", got.Layers)
+	}
+}
+
+// A blob declared tar+gzip that is a plain tar is read as what it is, as containerd reads it
+// (ctr unpacks it), with a warning; one that is neither (an HTML error page) is refused as
+// "not gzip", on every path, where containerd fails to unpack it.
+func TestDeclaredCompression(t *testing.T) {
+	if _, rc := ctrRecord(t, "not-gzip.ctr.txt", "ctr -n not-gzip images import"); rc != "0" {
+		t.Fatalf("ctr failed on not-gzip.tar (exit %s)", rc)
+	}
+	if _, rc := ctrRecord(t, "bad-gzip.ctr.txt", "ctr -n bad-gzip images import"); rc != "1" {
+		t.Fatalf("ctr imported bad-gzip.tar (exit %s)", rc)
+	}
+	for _, p := range quirkPaths(t, quirk("not-gzip.tar"), false) {
+		_, stderr, err := strataRun(t, p.stdin, append([]string{"files"}, p.args...)...)
+		if err != nil || strings.Count(stderr, "is declared gzip (application/vnd.oci.image.layer.v1.tar+gzip), but its blob is an uncompressed tar") != 3 {
+			t.Errorf("not-gzip %s: %v\n%s", p.name, err, stderr)
+		}
+	}
+	for _, p := range quirkPaths(t, quirk("bad-gzip.tar"), false) {
+		_, _, err := strataRun(t, p.stdin, append([]string{"inspect"}, p.args...)...)
+		if !errors.Is(err, load.ErrCorrupt) || !strings.HasSuffix(err.Error(), `layer 1 is declared gzip (application/vnd.oci.image.layer.v1.tar+gzip), but its blob is not gzip: it starts with "<!DOCTYPE html>\n"`) {
+			t.Errorf("bad-gzip %s: err = %v", p.name, err)
+		}
+	}
+}
+
+// hintOf is the hint an error carries (printed as strata: hint:).
+func hintOf(err error) string {
+	var e *load.Error
+	if errors.As(err, &e) {
+		return e.Hint
+	}
+	return ""
+}

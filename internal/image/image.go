@@ -5,6 +5,7 @@ package image
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -72,10 +73,11 @@ type Layer struct {
 	DiffID      string // sha256 of the uncompressed tar, from the config ("" for rootfs)
 	Digest      string // digest of the blob as stored, when the archive names it
 	MediaType   string
-	Member      string // archive member (or layout file) holding the blob
-	Compression string // of the stored blob: none, gzip, zstd, xz, bzip2
-	TarSize     int64  // bytes of the blob as stored
-	Verified    bool   // DiffID and Digest were recomputed from the bytes and match the archive's claims
+	URLs        []string // where a foreign (non-distributable) layer's blob is fetched from, per its descriptor
+	Member      string   // archive member (or layout file) holding the blob
+	Compression string   // of the stored blob: none, gzip, zstd, xz, bzip2
+	TarSize     int64    // bytes of the blob as stored
+	Verified    bool     // DiffID and Digest were recomputed from the bytes and match the archive's claims
 	History     *v1.History
 	Entries     []Entry
 	// Unread: the layer's blob was not read (history of a registry image, inspect
@@ -92,6 +94,13 @@ type Layer struct {
 	// Kept holds the content of regular files a streamed input kept as it passed
 	// (load.Options.Keep), by entry Offset; nil otherwise.
 	Kept map[int64][]byte `json:"-"`
+}
+
+// Foreign reports whether the layer is a foreign (non-distributable) layer: its blob is
+// fetched from URLs rather than shipped with the image.
+func (l *Layer) Foreign() bool {
+	return l.MediaType == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" ||
+		strings.HasPrefix(l.MediaType, "application/vnd.oci.image.layer.nondistributable.")
 }
 
 // CreatedBy is the history command that made the layer, or "".

@@ -44,8 +44,9 @@ type Options struct {
 	// Layers says which layer blobs are read; the zero value reads them all.
 	Layers LayerReading
 
-	collect *[]candidate // List: every selectable candidate, instead of choosing one
-	configs *configCache // each distinct config parsed once (set by resolve)
+	collect          *[]candidate // List: every selectable candidate, instead of choosing one
+	collectArtifacts *[]*Artifact // List: what indexes list that is not an image
+	configs          *configCache // each distinct config parsed once (set by resolve)
 }
 
 // LayerReading says which layer blobs the loader reads.

@@ -18,6 +18,7 @@ type streamStore struct {
 	data    map[string][]byte // small members' bytes
 	parsed  map[string]*blob  // layer candidates, indexed
 	failed  map[string]error  // layer candidates that did not parse (reported only if used)
+	heads   map[string][]byte // the first bytes of members that are neither tar nor compressed
 	kept    int64             // bytes held in data (a repeated name counts once)
 	root    *blob             // the archive read as a root filesystem
 	lim     Limits
@@ -30,7 +31,7 @@ type streamStore struct {
 func indexStream(r io.Reader, opts parseOpts) (*streamStore, error) {
 	s := &streamStore{
 		members: map[string]*member{}, data: map[string][]byte{},
-		parsed: map[string]*blob{}, failed: map[string]error{}, lim: opts.lim,
+		parsed: map[string]*blob{}, failed: map[string]error{}, heads: map[string][]byte{}, lim: opts.lim,
 	}
 	root, err := scanOuter(newTarScan(r), opts.lim, opts.hashFiles, opts.keep, func(hdr *tar.Header, m *member, body io.Reader) error {
 		s.members[m.name] = m
@@ -73,6 +74,7 @@ func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts)
 		s.parsed[name] = b
 		return nil
 	}
+	s.heads[name] = head[:min(len(head), 16)] // neither tar nor compressed: say what it is if asked
 	if looksJSON(head) && (size <= opts.lim.MaxJSON || opts.lim.MaxJSON == 0) {
 		if max := 4 * opts.lim.MaxJSON; max > 0 && s.kept+size > max {
 			return limitErr("json", opts.lim.MaxJSON, "JSON documents in the stream add up to more than %d bytes (4 × the json limit)", max)
@@ -93,6 +95,7 @@ func (s *streamStore) forget(name string) {
 	delete(s.data, name)
 	delete(s.parsed, name)
 	delete(s.failed, name)
+	delete(s.heads, name)
 }
 
 // looksJSON reports whether a member starts like a JSON document (manifests, indexes,
@@ -153,7 +156,12 @@ func (s *streamStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 		}
 		b, ok := s.parsed[m.name]
 		if !ok {
-			return nil, memberErr(name, fmt.Errorf("%w: not a tar archive (nor a compressed one)", ErrCorrupt))
+			err := fmt.Errorf("%w: not a tar archive (nor a compressed one)", ErrCorrupt)
+			head := s.heads[m.name]
+			if d, ok := s.data[m.name]; ok {
+				head = d[:min(len(d), 16)]
+			}
+			return nil, memberErr(name, &blobError{compression: CompressionNone, head: head, err: err})
 		}
 		out[i] = b
 	}

@@ -296,6 +296,14 @@ func QuirkFiles() []SynthFile {
 		{"docker2500-dup.tar", func(w io.Writer) error { return WriteDocker2500Archive(w, OrderImageDup()) }},
 		{"docker19.tar", func(w io.Writer) error { return WriteDockerV1Archive(w, V1Old()) }},
 		{"v1-no-manifest.tar", func(w io.Writer) error { return writeWithout(w, V1NoManifestImage(), "manifest.json") }},
+		{"config-renamed.docker.tar", func(w io.Writer) error { return WriteConfigRenamed(w, "docker") }},
+		{"config-renamed.docker25.tar", func(w io.Writer) error { return WriteConfigRenamed(w, "docker25") }},
+		{"config-renamed.oci.tar", func(w io.Writer) error { return WriteConfigRenamed(w, "oci") }},
+		{"artifacts.tar", WriteArtifacts},
+		{"platform-mismatch.tar", WritePlatformMismatch},
+		{"same-name.tar", WriteSameName},
+		{"not-gzip.tar", WriteNotGzip},
+		{"bad-gzip.tar", WriteBadGzip},
 	}
 }
 

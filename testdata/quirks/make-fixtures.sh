@@ -30,7 +30,7 @@ export LC_ALL=C
 die() { echo "make-fixtures: $*" >&2; exit 1; }
 say() { echo "==> $*" >&2; }
 
-for t in go docker ctr containerd jq; do
+for t in go docker ctr containerd skopeo jq; do
   command -v "$t" >/dev/null || die "$t not found"
 done
 docker version --format '{{.Server.Version}}' >/dev/null 2>&1 || die "no Docker engine at DOCKER_HOST=${DOCKER_HOST:-<unset>}"
@@ -86,5 +86,63 @@ say "docker save h17-order:1 (a correct save of the same image, by this engine)"
 docker save -o order-1.docker-save.tar h17-order:1
 
 remove_images
+# A docker-archive whose config was edited after the save, under its old name: docker load
+# computes the ID from the bytes.
+for f in config-renamed.docker.tar config-renamed.docker25.tar; do
+  tag=h17-cfg:${f#config-renamed.}; tag=${tag%.tar}
+  { echo "\$ docker load -i $f"; docker load -i "$f" 2>&1; echo "exit $?"; } >> docker-load.txt
+  docker image inspect "$tag" > "${f%.tar}.inspect.json"
+  docker rmi "$tag" >/dev/null
+done
+
+# ---------------------------------------------------------------- skopeo: a foreign layer
+# skopeo copy to an oci: layout leaves a foreign (non-distributable) layer's blob out, as
+# containers/image does for destinations that accept the layer's URLs.
+say "skopeo copy (foreign layer)"
+(cd "$ROOT" && go run ./internal/testgen/cmd/genquirks -out "$WORK/unused" -foreign-src "$WORK/foreign-src")
+rm -rf foreign.oci
+skopeo --insecure-policy copy -q "oci:$WORK/foreign-src:app:1" "oci:$HERE/foreign.oci:app:1"
+skopeo --version > skopeo-version.txt
+
+# ---------------------------------------------------------------- containerd
+say "starting a private containerd"
+C=$WORK/containerd
+mkdir -p "$C"
+printf 'version = 2\nroot = "%s/root"\nstate = "%s/state"\ndisabled_plugins = ["io.containerd.grpc.v1.cri"]\n[grpc]\n  address = "%s/containerd.sock"\n[ttrpc]\n  address = "%s/containerd.sock.ttrpc"\n' \
+  "$C" "$C" "$C" "$C" > "$C/config.toml"
+containerd --config "$C/config.toml" >"$C/log" 2>&1 &
+CTRD_PID=$!
+for _ in $(seq 50); do ctr -a "$C/containerd.sock" version >/dev/null 2>&1 && break; sleep 0.2; done
+ctr -a "$C/containerd.sock" version >/dev/null || { cat "$C/log" >&2; die "containerd did not start"; }
+ctr --version > ctr-version.txt
+# record FILE NS ARGS...: `ctr -n NS ARGS`, its output (stdout and stderr, log times dropped)
+# and its exit status, appended to FILE
+record() {
+  local out=$1 ns=$2; shift 2
+  local rc
+  echo "\$ ctr -n $ns $*" >> "$out"
+  set +e
+  ctr -a "$C/containerd.sock" -n "$ns" "$@" 2>&1 | sed -E 's/time="[^"]*" //' >> "$out"
+  rc=${PIPESTATUS[0]}
+  set -e
+  echo "exit $rc" >> "$out"
+}
+tar -C "$HERE/foreign.oci" -cf "$WORK/foreign.tar" .
+for f in config-renamed.oci.tar artifacts.tar platform-mismatch.tar same-name.tar not-gzip.tar bad-gzip.tar foreign.tar; do
+  ns=${f%.tar}; out=$ns.ctr.txt; : > "$out"
+  in=$HERE/$f; [ "$f" = foreign.tar ] && in=$WORK/foreign.tar
+  say "ctr images import $f"
+  all=(); [ "$f" = platform-mismatch.tar ] && all=(--all-platforms)
+  record "$out" "$ns" images import "${all[@]}" "$in"
+  record "$out" "$ns" images ls
+  if [ "$f" = platform-mismatch.tar ]; then
+    for p in linux/amd64 linux/arm64 linux/arm64/v8 linux/arm/v7; do
+      record "$out" "$ns" images export --platform "$p" "$WORK/x.tar" app:1
+    done
+  fi
+done
+sed -i "s|$HERE/||g; s|$WORK/|\$WORK/|g" ./*.ctr.txt
+kill "$CTRD_PID"; wait "$CTRD_PID" 2>/dev/null || true; CTRD_PID=
+
 chmod 0644 ./*.tar
 say "done"

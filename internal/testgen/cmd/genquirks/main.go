@@ -19,7 +19,14 @@ import (
 
 func main() {
 	out := flag.String("out", "testdata/quirks", "directory to write the archives into")
+	foreign := flag.String("foreign-src", "", "also write, into this directory, the OCI layout with a foreign layer that make-fixtures.sh copies with skopeo")
 	flag.Parse()
+	if *foreign != "" {
+		if err := testgen.ForeignSource(*foreign); err != nil {
+			fmt.Fprintln(os.Stderr, "genquirks:", err)
+			os.Exit(1)
+		}
+	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fmt.Fprintln(os.Stderr, "genquirks:", err)
 		os.Exit(1)
