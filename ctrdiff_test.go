@@ -28,7 +28,7 @@ var ctrdiffEngines = []string{"podman-vfs", "podman-overlay", "docker"}
 // No export of a container of the image is refused, whatever the container deleted, and the
 // changes are the engine's `diff`, entry for entry. The one exception is the overlay driver's
 // report of a directory deleted and recreated: overlay stores it as an opaque directory and
-// podman (containers/storage's overlay changes, as Docker's overlay2 does) reports it "D dir"
+// podman (containers/storage's overlay changes, read from the upper layer) reports it "D dir"
 // with its new children "A", where vfs and Docker's naive diff report the directory "C", its
 // old children "D" and its new ones "A". The two exports are the same entries (checked here),
 // so no reader of an export can tell them apart: strata reports what the export shows, the
