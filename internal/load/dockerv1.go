@@ -69,20 +69,6 @@ func isV1Dir(name string) (id string, ok bool) {
 	return "", false
 }
 
-// v1Layers lists the layer IDs the members name (those with a json), sorted.
-func v1Layers(names []string) []string {
-	seen := map[string]bool{}
-	var ids []string
-	for _, n := range names {
-		if id, ok := isV1Dir(n); ok && strings.HasSuffix(n, "/json") && !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
-		}
-	}
-	sort.Strings(ids)
-	return ids
-}
-
 // resolveDockerV1 reads a pre-1.10 docker save: one candidate per layer the repositories file
 // tags, read as docker load makes it.
 func resolveDockerV1(st store, src image.Source, opts Options) (*image.Image, error) {
@@ -359,57 +345,72 @@ func versionLess(v, other string) bool {
 	return false
 }
 
-// looksLikeImageArchive names a member that makes a tarball without manifest.json or
-// index.json an image archive rather than a root filesystem (OCI layout files, blobs named by
-// digest, v1 layer directories, a podman archive's config) and says what it is; "" when
-// there is none.
-func looksLikeImageArchive(names []string) (member, what string) {
-	const (
-		layoutFile = iota
-		repos
-		v1Dir
-		blob
-		podman
-		none
-	)
-	best, whats := none, [...]string{
-		layoutFile: "an OCI image layout's oci-layout file, without its index.json",
-		repos:      "a docker save's repositories file, without manifest.json",
-		v1Dir:      "a docker save's layer directory, without manifest.json or repositories",
-		blob:       "an OCI image layout's blob, without index.json or manifest.json",
-		podman:     "a podman or skopeo docker-archive's config, without manifest.json",
-	}
-	found := func(k int, n string) {
-		if k < best {
-			best, member = k, n
+// archiveSigns gathers, member by member, what makes a tarball without manifest.json or
+// index.json an image archive rather than a root filesystem: v1 layer directories (a pre-1.10
+// save, read as one), OCI layout files, blobs named by digest, a podman archive's config.
+type archiveSigns struct {
+	v1Layer bool // <64 hex>/json
+	kinds   [signs]string
+	hexTars bool
+	hexJSON string
+}
+
+// The signs, strongest first.
+const (
+	signLayoutFile = iota
+	signRepos
+	signV1Dir
+	signBlob
+	signs
+)
+
+var signWhat = [signs + 1]string{
+	signLayoutFile: "an OCI image layout's oci-layout file, without its index.json",
+	signRepos:      "a docker save's repositories file, without manifest.json",
+	signV1Dir:      "a docker save's layer directory, without manifest.json or repositories",
+	signBlob:       "an OCI image layout's blob, without index.json or manifest.json",
+	signs:          "a podman or skopeo docker-archive's config, without manifest.json",
+}
+
+// see notes one member's name.
+func (a *archiveSigns) see(n string) {
+	set := func(k int) {
+		if a.kinds[k] == "" || n < a.kinds[k] {
+			a.kinds[k] = n // the first by name, whatever the order names come in
 		}
 	}
-	hexTars := false
-	var hexJSON string
-	for _, n := range names {
-		switch {
-		case n == "oci-layout":
-			found(layoutFile, n)
-		case n == "repositories":
-			found(repos, n)
-		case strings.HasPrefix(n, "blobs/sha256/") && len(n) == len("blobs/sha256/")+64 && isHex(n[len("blobs/sha256/"):]):
-			found(blob, n)
-		case len(n) == 64+len(".tar") && strings.HasSuffix(n, ".tar") && isHex(n[:64]):
-			hexTars = true
-		case len(n) == 64+len(".json") && strings.HasSuffix(n, ".json") && isHex(n[:64]):
-			hexJSON = n
-		}
-		if _, ok := isV1Dir(n); ok {
-			found(v1Dir, n)
+	switch {
+	case n == "oci-layout":
+		set(signLayoutFile)
+	case n == "repositories":
+		set(signRepos)
+	case strings.HasPrefix(n, "blobs/sha256/") && len(n) == len("blobs/sha256/")+64 && isHex(n[len("blobs/sha256/"):]):
+		set(signBlob)
+	case len(n) == 64+len(".tar") && strings.HasSuffix(n, ".tar") && isHex(n[:64]):
+		a.hexTars = true
+	case len(n) == 64+len(".json") && strings.HasSuffix(n, ".json") && isHex(n[:64]):
+		if a.hexJSON == "" || n < a.hexJSON {
+			a.hexJSON = n
 		}
 	}
-	if hexTars && hexJSON != "" {
-		found(podman, hexJSON)
+	if _, ok := isV1Dir(n); ok {
+		set(signV1Dir)
+		a.v1Layer = a.v1Layer || strings.HasSuffix(n, "/json")
 	}
-	if best == none {
-		return "", ""
+}
+
+// imageArchive names the member that makes the tarball an image archive, and what it is;
+// "" when there is none.
+func (a *archiveSigns) imageArchive() (member, what string) {
+	for k := 0; k < signs; k++ {
+		if a.kinds[k] != "" {
+			return a.kinds[k], signWhat[k]
+		}
 	}
-	return member, whats[best]
+	if a.hexTars && a.hexJSON != "" {
+		return a.hexJSON, signWhat[signs]
+	}
+	return "", ""
 }
 
 // mobyV1Image is moby's image.V1Image (Docker 20.10), field for field, for the rewrite

@@ -63,13 +63,14 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 		return nil, fmt.Errorf("%w: directory has neither index.json (OCI image layout) nor manifest.json (docker save or containers/image dir: layout)", ErrUnknownFormat)
 	}
 	if ls, ok := st.(lister); ok {
-		names := ls.names()
-		if len(v1Layers(names)) > 0 {
+		var sig archiveSigns
+		ls.eachName(sig.see)
+		if sig.v1Layer {
 			return resolveDockerV1(st, src, opts)
 		}
 		// Never a root filesystem in silence: members only an image archive has mean an
 		// incomplete or unknown one.
-		if member, what := looksLikeImageArchive(names); member != "" {
+		if member, what := sig.imageArchive(); member != "" {
 			return nil, memberErr(member, fmt.Errorf("%w: %s: an incomplete image archive, not a root filesystem", ErrUnknownFormat, what))
 		}
 	}
@@ -210,10 +211,18 @@ func dockerCandidates(st store, src image.Source, opts Options) ([]candidate, er
 			return nil, configErr("manifest.json", fmt.Sprintf("image %d config", i), err)
 		}
 		for j, l := range m.Layers {
-			plan.descs[j] = v1.Descriptor{Digest: digestFromName(l)}
+			named := digestFromName(l)
+			plan.descs[j] = v1.Descriptor{Digest: named}
 			if j < len(cfg.RootFS.DiffIDs) {
+				// LayerSources is where docker load records a layer came from: the blob stored
+				// here when it names it (Docker 25+), else the layer's source elsewhere (a
+				// foreign layer's registry blob, gzip'd), which is not what the archive holds.
 				if d, ok := m.LayerSources[cfg.RootFS.DiffIDs[j].String()]; ok {
-					plan.descs[j] = d
+					if d.Digest == named {
+						plan.descs[j] = d
+					} else {
+						plan.descs[j].URLs = d.URLs
+					}
 				}
 			}
 		}
@@ -631,15 +640,14 @@ func uncompressedType(mt types.MediaType) bool {
 	return false
 }
 
-// checkPairing refuses layer i when its blob is an uncompressed tar whose digest (named by
-// its descriptor or its member name) is not the config's diff_id i: the digest of a plain tar
+// checkPairing refuses layer i when its blob is an uncompressed tar whose digest (its
+// member's name) is not the config's diff_id i: the digest of a plain tar
 // is its diff_id, so the two cannot both be right, and the layer would be paired with another
 // layer's diff_id (Docker 25.0.0 wrote manifests whose layers were out of order).
 func checkPairing(diffIDs []v1.Hash, i int, member string, d v1.Descriptor) error {
-	claimed := d.Digest
-	if claimed.Hex == "" {
-		claimed = digestFromName(member)
-	}
+	// The member's name is the stored blob's address (blobs/sha256/<hex>, <hex>.tar); a
+	// descriptor may describe the layer's source elsewhere instead (docker's LayerSources).
+	claimed := digestFromName(member)
 	if claimed.Hex == "" || claimed == diffIDs[i] {
 		return nil
 	}

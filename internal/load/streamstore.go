@@ -74,7 +74,7 @@ func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts)
 		s.parsed[name] = b
 		return nil
 	}
-	s.heads[name] = head[:min(len(head), 16)] // neither tar nor compressed: say what it is if asked
+	s.heads[name] = append([]byte(nil), head[:min(len(head), 16)]...) // neither tar nor compressed: say what it is if asked
 	if looksJSON(head) && (size <= opts.lim.MaxJSON || opts.lim.MaxJSON == 0) {
 		if max := 4 * opts.lim.MaxJSON; max > 0 && s.kept+size > max {
 			return limitErr("json", opts.lim.MaxJSON, "JSON documents in the stream add up to more than %d bytes (4 × the json limit)", max)
@@ -245,8 +245,12 @@ func (c *byteCounter) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// names lists the archive's members.
-func (s *streamStore) names() []string { return memberNames(s.members) }
+// eachName calls fn with every member's name, in no order.
+func (s *streamStore) eachName(fn func(string)) {
+	for n := range s.members {
+		fn(n)
+	}
+}
 
 // hashMembers reads the archive again (a compressed file can be) and returns the sha256 of
 // each named member's uncompressed content, by member name: the diff_ids of layers that were

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 )
 
 // tarStore is a seekable uncompressed tar archive: one pass over the headers records each
@@ -137,18 +136,13 @@ func (s *tarStore) memberSize(name string) (int64, bool) {
 	return m.size, true
 }
 
-// names lists the archive's members.
-func (s *tarStore) names() []string { return memberNames(s.members) }
-
-// memberNames is the sorted names of members.
-func memberNames(members map[string]*member) []string {
-	out := make([]string, 0, len(members))
-	for n := range members {
-		out = append(out, n)
+// eachName calls fn with every member's name, in no order.
+func (s *tarStore) eachName(fn func(string)) {
+	for n := range s.members {
+		fn(n)
 	}
-	sort.Strings(out)
-	return out
 }
 
-// lister is a store that can list its members (an archive; a directory cannot cheaply).
-type lister interface{ names() []string }
+// lister is a store that can list its members (an archive; a directory cannot cheaply). A
+// root filesystem's members are its entries, possibly millions: listing them allocates nothing.
+type lister interface{ eachName(fn func(string)) }
