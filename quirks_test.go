@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -505,6 +506,37 @@ func TestArtifactsListedApart(t *testing.T) {
 	}
 	if out, _, err := strataRun(t, nil, "inspect", "-q", quirk("artifacts.tar")); err != nil || strings.TrimSpace(out) != got.Images[0].ID {
 		t.Errorf("inspect without --image: %q, %v; want the one image", out, err)
+	}
+
+	// A layout holding only the chart: nothing to inspect, and images lists the chart alone.
+	dir := t.TempDir()
+	extractTar(t, quirk("artifacts.tar"), dir)
+	idx, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var index struct {
+		SchemaVersion int              `json:"schemaVersion"`
+		Manifests     []map[string]any `json:"manifests"`
+	}
+	json.Unmarshal(idx, &index)
+	var keep []map[string]any
+	for _, m := range index.Manifests {
+		if a, _ := m["annotations"].(map[string]any); a["org.opencontainers.image.ref.name"] == "mychart:0.1.0" {
+			keep = append(keep, m)
+		}
+	}
+	index.Manifests = keep
+	idx, _ = json.Marshal(index)
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = strataRun(t, nil, "images", dir)
+	if err != nil || strings.Contains(out, "TAGS    IMAGE ID") || !strings.Contains(out, "Helm chart") {
+		t.Errorf("images of a chart alone: %v\n%s", err, out)
+	}
+	if _, _, err := strataRun(t, nil, "inspect", dir); !errors.Is(err, load.ErrNotImage) || !strings.Contains(err.Error(), "it lists no container image, only Helm chart") {
+		t.Errorf("inspect of a chart alone: err = %v", err)
 	}
 }
 

@@ -49,11 +49,18 @@ func Images(w io.Writer, r images.Report, o Options) error {
 		}
 		out = append(out, []string{tags, id, plat, created, strconv.Itoa(r.Layers), Size(r.Size), Size(r.TarSize)})
 	}
-	if err := tableFit(w, o.Width, []string{"TAGS", "IMAGE ID", "PLATFORM", "CREATED", "LAYERS", "SIZE", "STORED"}, out, 0); err != nil {
-		return err
+	if len(out) > 0 || len(r.Artifacts) == 0 {
+		if err := tableFit(w, o.Width, []string{"TAGS", "IMAGE ID", "PLATFORM", "CREATED", "LAYERS", "SIZE", "STORED"}, out, 0); err != nil {
+			return err
+		}
 	}
 	if len(r.Artifacts) == 0 {
 		return nil
+	}
+	if len(out) > 0 {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
 	}
 	out = out[:0]
 	for _, a := range r.Artifacts {
@@ -66,9 +73,6 @@ func Images(w io.Writer, r images.Report, o Options) error {
 			subject = short(a.Subject, o.NoTrunc)
 		}
 		out = append(out, []string{a.Type, a.MediaType, tags, subject, short(a.Digest, o.NoTrunc), Size(a.Size)})
-	}
-	if _, err := io.WriteString(w, "\n"); err != nil {
-		return err
 	}
 	return tableFit(w, o.Width, []string{"ARTIFACT", "MEDIA TYPE", "TAGS", "SUBJECT", "DIGEST", "SIZE"}, out, 2, 1, 0)
 }
