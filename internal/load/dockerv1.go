@@ -29,6 +29,9 @@ type v1Json struct {
 	Author          string    `json:"author"`
 	Comment         string    `json:"comment"`
 	DockerVersion   string    `json:"docker_version"`
+	OS              string    `json:"os"`
+	Architecture    string    `json:"architecture"`
+	Variant         string    `json:"variant"`
 	ContainerConfig struct {
 		Cmd stringList `json:"Cmd"`
 	} `json:"container_config"`
@@ -112,7 +115,12 @@ func resolveDockerV1(st store, src image.Source, opts Options) (*image.Image, er
 		}
 		// The config (and so the ID) needs every layer's diff_id: hashed when chosen, or
 		// when --image names an ID prefix.
-		c := candidate{tags: tags, platform: "linux/amd64"}
+		top, _ := v.doc(id) // read by chain
+		platform := ""
+		if m := top.meta; m.OS != "" || m.Architecture != "" {
+			platform = platformOf(&v1.ConfigFile{OS: m.OS, Architecture: m.Architecture, Variant: m.Variant})
+		}
+		c := candidate{tags: tags, platform: platform}
 		c.pick = func(tags []string) (*image.Image, error) { return v.read(src, chain, tags) }
 		c.lazyID = func() string {
 			img, err := v.read(src, chain, nil)
