@@ -68,7 +68,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only identifiers, one a line")
 	fs.BoolVarP(&c.null, "null", "0", false, "with -q: end each identifier with a NUL byte instead of a newline, unescaped (for xargs -0)")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar (shown on a terminal when reading takes more than a second)")
-	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag or an image-ID prefix (strata images lists them)")
+	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag, an image-ID prefix or a manifest-digest prefix (strata images lists them)")
 	fs.StringVar(&c.platform, "platform", "", "pick a `platform` of a multi-platform index: OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
 	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
 	fs.BoolVar(&c.insecure, "insecure", false, "reach a registry over plain HTTP (loopback and private addresses always are)")
@@ -288,7 +288,26 @@ func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o lo
 	if c.retries == 0 {
 		o.Remote.Retries = -1
 	}
-	return load.Open(ctx, arg, stdin, o)
+	img, err := load.Open(ctx, arg, stdin, o)
+	if err == nil {
+		c.warnImage(arg, img)
+	}
+	return img, err
+}
+
+// warnImage says on stderr what the loader noticed in arg's image, one line each.
+func (c *common) warnImage(arg string, img *image.Image) {
+	for _, w := range img.Warnings {
+		c.warn("%s: %s", displayName(arg), w)
+	}
+}
+
+// displayName is how messages name an input argument.
+func displayName(arg string) string {
+	if arg == load.Stdin {
+		return "<stdin>"
+	}
+	return arg
 }
 
 // loadLimits are the default limits changed by --limit.

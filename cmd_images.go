@@ -11,7 +11,7 @@ import (
 
 func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("images", "strata images [flags] ARCHIVE", stderr)
-	c.about("List the images an archive holds — tags, IDs, platforms, layers and sizes — which is what --image and --platform can pick from.",
+	c.about("List the images an archive holds — tags, IDs, platforms, layers and sizes — which is what --image and --platform can pick from; and apart, what its indexes list that is not an image (signatures, attestations, SBOMs, Helm charts), with their type and subject.",
 		"strata images images.tar",
 		"strata images --platform linux/arm64 index.tar",
 		"strata images -o json images.tar",
@@ -29,9 +29,21 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	defer closer.Close()
-	rows := images.Of(listed)
-	if c.output == "json" {
-		return render.JSONList(stdout, "images", rows)
+	seen := map[string]bool{}
+	for _, l := range listed {
+		if l.Image == nil {
+			continue
+		}
+		for _, w := range l.Image.Warnings {
+			if !seen[w] {
+				seen[w] = true
+				c.warn("%s: %s", displayName(args[0]), w)
+			}
+		}
 	}
-	return render.Images(stdout, rows, c.renderFor(stdout))
+	r := images.Of(listed)
+	if c.output == "json" {
+		return render.JSON(stdout, r)
+	}
+	return render.Images(stdout, r, c.renderFor(stdout))
 }

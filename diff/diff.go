@@ -127,12 +127,12 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if r.Mode == ModeExport {
-		if err := checkExportMatches(o, w, opts); err != nil {
+		r.Warnings = append(r.Warnings, checkExportMatches(o, w, opts)...)
+		warnings, err := checkProvenance(w, opts)
+		if err != nil {
 			return nil, err
 		}
-		if err := checkLayersPresent(w, opts); err != nil {
-			return nil, err
-		}
+		r.Warnings = append(r.Warnings, warnings...)
 		w.podmanParents()
 		w.markParents()
 		for p := range rt.paths {

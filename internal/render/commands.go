@@ -114,6 +114,9 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		if r.Variant != "" {
 			plat += "/" + r.Variant
 		}
+		if r.Platform != "" && r.Platform != plat {
+			plat = r.Platform + " (as the index lists it; the config says " + plat + ")"
+		}
 		p.kv("Platform", plat)
 	}
 	c := r.Config
@@ -165,8 +168,12 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		if r.NoFiles {
 			size, files, wasted = "-", "-", "-" // the layer was not read
 		}
+		by := l.CreatedBy
+		if l.Foreign {
+			by = "(foreign layer) " + by
+		}
 		row := []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), size, Size(l.TarSize),
-			files, wasted, o.clip(l.CreatedBy, 60)}
+			files, wasted, o.clip(by, 60)}
 		if r.Verify != nil {
 			row = append(row[:6], "ok", row[6])
 		}
