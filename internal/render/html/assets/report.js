@@ -271,6 +271,8 @@ class TreeModel {
     this.vlayer = Int32Array.from(t.vlayer);
     this.vsize = Float64Array.from(t.vsize);
     this.isDirV = Uint8Array.from(t.vtype, x => x === 'dir' ? 1 : 0);
+    this.vtypeFile = Uint8Array.from(t.vtype, x => x === 'file' ? 1 : 0);
+    this.vinode = Int32Array.from(t.vinode || []);
     this.sensitive = new Uint8Array(n);
     for (const i of t.sensitive) this.sensitive[i] = 1;
     this.markCache = new Map();
@@ -303,17 +305,27 @@ class TreeModel {
     return -1;
   }
   isDir(i, k) { return k >= 0 ? this.isDirV[k] === 1 : this.end[i] > i + 1; }
+  // sizes are the bytes at or below each node as of layer, an inode counted once as
+  // explore.Index.Sizes (and files --tree) count it: a hardlink counts nothing when the
+  // file it shares an inode with is visible, else the first such link in path order counts.
   sizes(layer) {
     let sz = this.sizeCache.get(layer);
     if (sz) return sz;
     sz = new Float64Array(this.n);
-    for (let i = this.n - 1; i > 0; i--) {
+    const counted = new Set();
+    for (let i = 1; i < this.n; i++) {
       const k = this.at(i, layer);
-      if (k >= 0) {
-        sz[i] += this.vsize[k];
-        sz[this.parent[i]] += sz[i];
+      if (k < 0) continue;
+      let own = this.vsize[k];
+      const t = this.vinode[k];
+      if (own > 0 && t >= 0) {
+        if (this.vtypeFile[t] && this.vfrom[t] <= layer && layer < this.vto[t]) own = 0;
+        else if (counted.has(t)) own = 0;
+        else counted.add(t);
       }
+      sz[i] = own;
     }
+    for (let i = this.n - 1; i > 0; i--) sz[this.parent[i]] += sz[i];
     this.sizeCache.set(layer, sz);
     return sz;
   }
@@ -987,6 +999,8 @@ function imageView(img, label) {
   const t0 = performance.now();
   const model = new TreeModel(img.tree, r.layers.length);
   document.body.dataset.modelMs = (performance.now() - t0).toFixed(0);
+  // For automation and tests: the model each view reads (sizes(layer), allPaths(), …).
+  (window.strataModels = window.strataModels || {})[label || 'image'] = model;
   const root = h('div', { class: 'image' });
   let ex = null;
   const pick = (i) => { ex.setLayer(i, true); ex.scrollIntoView({ block: 'start' }); };
