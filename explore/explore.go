@@ -111,8 +111,8 @@ type Index struct {
 	// version.
 	inode   []int32
 	changes [][]int32 // per layer, the nodes it marks, in pre-order
-	counts   []LayerChanges
-	fixed    []Mark // OfDiff: each node's mark at layer 1, as diff says
+	counts  []LayerChanges
+	fixed   []Mark // OfDiff: each node's mark at layer 1, as diff says
 }
 
 // Of indexes an image from its merge, which must come from fstree.MergeLogged over

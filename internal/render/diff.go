@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -70,13 +71,19 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 			fmt.Fprintf(w, "… %d more (--no-trunc lists all)\n", n-len(rows))
 		}
 	}
-	if len(r.Config) > 0 {
+	for _, group := range []struct {
+		head    string
+		changes []diff.ConfigChange
+	}{{"CONFIG", r.Config}, {"BUILD RECORD", r.BuildConfig}} {
+		if len(group.changes) == 0 {
+			continue
+		}
 		fmt.Fprintln(w)
 		var rows [][]string
-		for _, c := range r.Config {
+		for _, c := range group.changes {
 			rows = append(rows, []string{c.Field, value(c.Old, o), value(c.New, o)})
 		}
-		if err := tableFit(w, o.Width, []string{"CONFIG", "OLD", "NEW"}, rows, 1, 2); err != nil {
+		if err := tableFit(w, o.Width, []string{group.head, "OLD", "NEW"}, rows, 1, 2); err != nil {
 			return err
 		}
 	}
@@ -133,6 +140,12 @@ func value(v any, o Options) string {
 		return o.clip(quoteList(x), 40)
 	case image.Time:
 		return x.UTC().Format(time.RFC3339)
+	case json.RawMessage: // a config key diff compares whole: a string shows unquoted
+		var str string
+		if json.Unmarshal(x, &str) == nil {
+			return o.clip(str, 40)
+		}
+		return o.clip(string(x), 40)
 	}
 	return o.clip(fmt.Sprint(v), 40)
 }

@@ -47,7 +47,7 @@ type Tree struct {
 	// VInode is, per version, the version holding the inode a hardlink to a regular file
 	// shares (explore.Index.Inodes), or -1: directory sizes count an inode once, at its
 	// file when that is visible, else at the first such hardlink in path order.
-	VInode []int32 `json:"vinode"`
+	VInode []int32  `json:"vinode"`
 	VMode  []uint32 `json:"vmode"` // permission bits
 	VUID   []int    `json:"vuid"`
 	VGID   []int    `json:"vgid"`

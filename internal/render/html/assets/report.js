@@ -1054,9 +1054,16 @@ function diffView(d) {
   kindSel.addEventListener('change', refilter);
   refilter();
   root.append(section('changes', 'Changes', h('div', { class: 'controls' }, kindSel, q, cnt), table));
-  const cfg = res.config.map(c => ({ cells: [c.field, c.old == null ? '(absent)' : JSON.stringify(c.old), c.new == null ? '(absent)' : JSON.stringify(c.new)] }));
+  const cfgRows = (list) => list.map(c => ({ cells: [c.field, c.old == null ? '(absent)' : JSON.stringify(c.old), c.new == null ? '(absent)' : JSON.stringify(c.new)] }));
   if (!exportMode) {
-    root.append(section('config-diff', 'Config changes', vtable([{ name: 'field', w: '14em' }, { name: 'old', w: '1fr' }, { name: 'new', w: '1fr' }], cfg, { empty: 'config unchanged' })));
+    const cols = [{ name: 'field', w: '14em' }, { name: 'old', w: '1fr' }, { name: 'new', w: '1fr' }];
+    root.append(section('config-diff', 'Config changes', vtable(cols, cfgRows(res.config), { empty: 'config unchanged' })));
+    const build = res.build_config || [];
+    if (build.length) {
+      root.append(section('build-config-diff', 'Build records',
+        h('p', { class: 'muted', text: 'Keys that record how the image was built (the image ID, the build container, the parent image, the engine): every rebuild changes them; a container started from the image does not see them.' }),
+        vtable(cols, cfgRows(build), { empty: 'none changed' })));
+    }
   }
   if (res.layers) {
     const ly = res.layers;
