@@ -106,6 +106,7 @@ type junitDoc struct {
 			Skipped *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"skipped"`
+			SystemOut string `xml:"system-out"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
 }
@@ -115,8 +116,12 @@ func TestCheckJUnitParses(t *testing.T) {
 	for _, image := range []string{"testdata/docker/kitchen.tar", "testdata/synth/rootfs.tar"} {
 		rep := checkReport(t, image)
 		var doc junitDoc
-		if err := xml.Unmarshal(runCheckOutput(t, "junit", image), &doc); err != nil {
+		out := runCheckOutput(t, "junit", image)
+		if err := xml.Unmarshal(out, &doc); err != nil {
 			t.Fatalf("%s: %v", image, err)
+		}
+		if bytes.Contains(out, []byte(`\u000a`)) {
+			t.Errorf("%s: the XML holds the escape \\u000a where a newline belongs", image)
 		}
 		if len(doc.Suites) != 1 || len(doc.Suites[0].Cases) != len(rep.Results) {
 			t.Fatalf("%s: %d suites, want 1 with %d cases", image, len(doc.Suites), len(rep.Results))
@@ -129,10 +134,19 @@ func TestCheckJUnitParses(t *testing.T) {
 			if !strings.HasPrefix(c.Name, res.Rule+": ") {
 				t.Errorf("case %d named %q, want rule %s", i, c.Name, res.Rule)
 			}
+			// The text as a CI system reads it: real newlines between lines, never the
+			// escape \u000a that a dashboard would show.
+			if want := "value: " + res.Value + "\nlimit: " + res.Limit; c.SystemOut != want {
+				t.Errorf("%s: system-out %q, want %q", res.Rule, c.SystemOut, want)
+			}
 			switch res.Status {
 			case check.Fail:
-				if c.Failure == nil || c.Failure.Message != res.Reason || c.Failure.Text == "" {
-					t.Errorf("%s: failure %+v, want message %q and findings", res.Rule, c.Failure, res.Reason)
+				var lines []string
+				for _, f := range res.Findings {
+					lines = append(lines, f.Message)
+				}
+				if c.Failure == nil || c.Failure.Message != res.Reason || c.Failure.Text != strings.Join(lines, "\n") {
+					t.Errorf("%s: failure %+v, want message %q and text %q", res.Rule, c.Failure, res.Reason, strings.Join(lines, "\n"))
 				}
 			case check.Error:
 				if c.Error == nil || c.Error.Message != res.Reason {
