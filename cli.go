@@ -228,6 +228,9 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 	}
 	if c.platform != "" {
+		// Docker and containerd lower-case a platform (platforms.Parse): linux/AMD64 is
+		// linux/amd64.
+		c.platform = strings.ToLower(c.platform)
 		if err := checkPlatform(c.platform); err != nil {
 			return nil, &usageError{err.Error()}
 		}
@@ -252,8 +255,8 @@ func plural(n int) string {
 	return "s"
 }
 
-// checkPlatform accepts OS/ARCH or OS/ARCH/VARIANT, each part non-empty lower-case
-// letters, digits, '_' or '-' (linux/amd64, linux/arm64/v8, windows/amd64).
+// checkPlatform accepts OS/ARCH or OS/ARCH/VARIANT, each part non-empty letters (parse
+// lower-cases them first), digits, '_' or '-' (linux/amd64, linux/arm64/v8, windows/amd64).
 func checkPlatform(p string) error {
 	parts := strings.Split(p, "/")
 	bad := len(parts) < 2 || len(parts) > 3

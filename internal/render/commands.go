@@ -63,12 +63,21 @@ func Files(w io.Writer, fs []files.File, o Options) error {
 	}
 	var out [][]string
 	for _, f := range fs {
+		if f.Whiteout != "" {
+			// A marker, not a file: what it does and to which path (--layer listings).
+			kind, name := "whiteout", f.Path+" (deleted)"
+			if f.Whiteout == "opaque" {
+				kind, name = "opaque", f.Path+"/ (lower layers' contents hidden)"
+			}
+			row := []string{kind, "-", "-", "-", strconv.Itoa(f.Layer), name}
+			if hashed {
+				row = append(row[:5], "-", name)
+			}
+			out = append(out, row)
+			continue
+		}
 		name := f.Path
 		switch {
-		case f.Whiteout == "delete":
-			name += " (whiteout)"
-		case f.Whiteout == "opaque":
-			name += " (opaque)"
 		case f.Link != "" && f.Type.String() == "symlink":
 			name += " -> " + f.Link
 		case f.Link != "":

@@ -86,7 +86,7 @@ func (m *Model) detailsView(w, h int) []string {
 	text = append(text,
 		"Digest:  "+orNone(L.Digest),
 		"DiffID:  "+orNone(L.DiffID),
-		fmt.Sprintf("Size %s, stored %s, %d files", render.Size(L.Size), render.Size(L.TarSize), L.Files),
+		fmt.Sprintf("Size %s, stored %s, %s", render.Size(L.Size), render.Size(L.TarSize), render.Count(L.Files, "file")),
 		"Wasted later: "+render.Size(L.Wasted),
 		"Changes: "+marks,
 		"Command:",

@@ -41,15 +41,15 @@ function setProps(e, props) {
   }
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
-// bytes formats n as docker does (decimal units, 3 significant digits).
+// bytes formats n as every strata output does (internal/units.Size: decimal units, 4
+// significant digits, no space: "204.9kB").
 function bytes(n) {
-  if (n < 1000) return n + ' B';
   let u = 0;
   let v = n;
   while (v >= 1000 && u < UNITS.length - 1) { v /= 1000; u++; }
-  return (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) + ' ' + UNITS[u];
+  return String(Number(v.toPrecision(4))) + UNITS[u];
 }
 
 // commas writes an integer with thousands separators (toLocaleString is slow per call).
