@@ -16,13 +16,14 @@ import (
 // History prints rows like `docker history`: newest first.
 func History(w io.Writer, rows []history.Row, o Options) error {
 	if o.Quiet {
+		// The diff_id of each row that made a layer, newest first (12 hex digits, as
+		// docker history -q shortens; whole with --no-trunc); rows that made none are left
+		// out, so every line is an identifier.
 		var ids []string
 		for _, r := range rows {
-			l := "<missing>"
 			if r.Layer != nil {
-				l = *r.Layer
+				ids = append(ids, short(*r.Layer, o.NoTrunc))
 			}
-			ids = append(ids, short(l, o.NoTrunc))
 		}
 		return list(w, ids, o.Null)
 	}
