@@ -105,7 +105,7 @@ func compareBaseline(ctx context.Context, c *common, lockFile, arg string, stdin
 	if c.output == "json" {
 		err = render.JSON(stdout, cmp)
 	} else {
-		err = render.Baseline(stdout, cmp, c.render())
+		err = render.Baseline(stdout, cmp, c.renderFor(stdout))
 	}
 	if err != nil {
 		return err

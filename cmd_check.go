@@ -87,7 +87,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "sarif":
 		err = render.CheckSARIF(stdout, res, version)
 	default:
-		err = render.Check(stdout, res, c.render())
+		err = render.Check(stdout, res, c.renderFor(stdout))
 	}
 	if err != nil {
 		return err

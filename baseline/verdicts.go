@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
@@ -339,22 +340,7 @@ const maxCmd = 72
 // buildkit", "COPY …" for "/bin/sh -c #(nop) COPY …"; whitespace collapsed, control
 // characters escaped, at most maxCmd runes.
 func shortCmd(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = strings.TrimSuffix(s, " # buildkit")
-	if strings.HasPrefix(s, "|") { // the legacy builder's "|2 A=x B=y /bin/sh -c …" (build args)
-		if _, cmd, ok := strings.Cut(s, " /bin/sh -c "); ok {
-			s = "/bin/sh -c " + cmd
-		}
-	}
-	switch {
-	case strings.HasPrefix(s, "/bin/sh -c #(nop) "):
-		s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
-	case strings.HasPrefix(s, "/bin/sh -c "):
-		s = "RUN " + strings.TrimPrefix(s, "/bin/sh -c ")
-	case strings.HasPrefix(s, "RUN /bin/sh -c "):
-		s = "RUN " + strings.TrimPrefix(s, "RUN /bin/sh -c ")
-	}
-	s = load.Printable(s)
+	s = load.Printable(history.Command(s))
 	if r := []rune(s); len(r) > maxCmd {
 		s = string(r[:maxCmd-1]) + "…"
 	}

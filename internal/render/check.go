@@ -42,18 +42,18 @@ func Check(w io.Writer, r *check.Report, o Options) error {
 		if res.Status == check.Pass {
 			reason = res.Name
 		}
-		rows = append(rows, []string{statusWord(res.Status), load.Printable(res.Rule), load.Printable(clip(res.Value, 30, o.NoTrunc)),
-			load.Printable(clip(res.Limit, 40, o.NoTrunc)), load.Printable(clip(reason, 160, o.NoTrunc))})
+		rows = append(rows, []string{statusWord(res.Status), load.Printable(res.Rule), load.Printable(o.clip(res.Value, 30)),
+			load.Printable(o.clip(res.Limit, 40)), load.Printable(o.clip(reason, 160))})
 	}
-	if err := table(w, []string{"STATUS", "RULE", "VALUE", "LIMIT", "REASON"}, rows); err != nil {
+	if err := tableFit(w, o.Width, []string{"STATUS", "RULE", "VALUE", "LIMIT", "REASON"}, rows, 2, 3, 4); err != nil {
 		return err
 	}
 	for _, wn := range r.Warnings {
-		if _, err := fmt.Fprintf(w, "warning: %s\n", load.Printable(wn)); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\n", o.line("warning: "+load.Printable(wn))); err != nil {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%s (%s)\n", verdict(r), load.Printable(imageName(r)))
+	_, err := fmt.Fprintf(w, "\n%s\n", o.line(fmt.Sprintf("%s (%s)", verdict(r), load.Printable(imageName(r)))))
 	return err
 }
 

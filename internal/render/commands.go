@@ -40,7 +40,7 @@ func History(w io.Writer, rows []history.Row, o Options) error {
 		if r.Size != nil {
 			size = Size(*r.Size)
 		}
-		out = append(out, []string{layer, created, o.clip(r.CreatedBy, 60), size, o.clip(r.Comment, 30)})
+		out = append(out, []string{layer, created, o.command(r.CreatedBy, 60), size, o.clip(r.Comment, 30)})
 	}
 	return tableFit(w, o.Width, []string{"LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"}, out, 2, 4)
 }
@@ -95,9 +95,9 @@ func Files(w io.Writer, fs []files.File, o Options) error {
 		out = append(out, row)
 	}
 	if hashed {
-		return table(w, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "DIGEST", "PATH"}, out)
+		return tableFit(w, o.Width, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "DIGEST", "PATH"}, out, 6)
 	}
-	return table(w, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "PATH"}, out)
+	return tableFit(w, o.Width, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "PATH"}, out, 5)
 }
 
 // Inspect prints the identity, config, layers and bloat summary of an image.
@@ -105,13 +105,13 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	if o.Quiet {
 		return list(w, []string{r.ID}, o.Null)
 	}
-	p := &printer{w: w}
+	p := &printer{w: w, o: o}
 	p.kv("Source", fmt.Sprintf("%s (%s, compression %s)", r.Source.Path, r.Source.Format, r.Source.Compression))
 	if r.ID != "" {
-		p.kv("ID", r.ID)
+		p.id("ID", r.ID)
 	}
 	if r.Digest != "" {
-		p.kv("Digest", r.Digest)
+		p.id("Digest", r.Digest)
 	}
 	if len(r.RepoTags) > 0 {
 		p.kv("Tags", strings.Join(r.RepoTags, ", "))
@@ -176,7 +176,7 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 			size, files, wasted = "-", "-", "-" // the layer was not read
 		}
 		row := []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), size, Size(l.TarSize),
-			files, wasted, o.clip(l.CreatedBy, 60)}
+			files, wasted, o.command(l.CreatedBy, 60)}
 		if r.Verify != nil {
 			row = append(row[:6], "ok", row[6])
 		}
@@ -208,7 +208,7 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		}
 		rows = append(rows, []string{Size(x.Size), strconv.Itoa(x.Layer), fmt.Sprintf("%s (layer %d)", x.Reason, x.HiddenBy), name})
 	}
-	if err := table(w, []string{"WASTED", "LAYER", "HIDDEN BY", "PATH"}, rows); err != nil {
+	if err := tableFit(w, o.Width, []string{"WASTED", "LAYER", "HIDDEN BY", "PATH"}, rows, 3); err != nil {
 		return err
 	}
 	if n < len(r.Wasted) {
@@ -227,12 +227,13 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Hidden but still shipped, and named like a secret:")
-	return table(w, []string{"TYPE", "SIZE", "LAYER", "HIDDEN BY", "PATH"}, secrets)
+	return tableFit(w, o.Width, []string{"TYPE", "SIZE", "LAYER", "HIDDEN BY", "PATH"}, secrets, 4)
 }
 
 type printer struct {
 	w   io.Writer
 	err error
+	o   Options // fits free-text values to a terminal's width
 }
 
 func (p *printer) kv(k, v string) {
@@ -240,7 +241,15 @@ func (p *printer) kv(k, v string) {
 		k += ":"
 	}
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, "%-12s %s\n", k, Escape(v))
+		_, p.err = fmt.Fprintf(p.w, "%s\n", p.o.line(fmt.Sprintf("%-12s %s", k, Escape(v))))
+	}
+}
+
+// id is kv for an identifier (an image ID, a digest): printed whole at any width, as it is
+// copied whole.
+func (p *printer) id(k, v string) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, "%-12s %s\n", k+":", Escape(v))
 	}
 }
 
@@ -287,5 +296,5 @@ func Tree(w io.Writer, rows []files.TreeRow, o Options) error {
 		}
 		out = append(out, []string{Size(r.Size), entries, strings.Repeat("  ", r.Depth) + Escape(name)})
 	}
-	return table(w, []string{"SIZE", "ENTRIES", "PATH"}, out)
+	return tableFit(w, o.Width, []string{"SIZE", "ENTRIES", "PATH"}, out, 2)
 }

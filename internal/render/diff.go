@@ -22,7 +22,7 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		}
 		return list(w, lines, o.Null)
 	}
-	p := &printer{w: w} // r.Warnings are the caller's to print, on stderr
+	p := &printer{w: w, o: o} // r.Warnings are the caller's to print, on stderr
 	p.kv("Mode", string(r.Mode))
 	p.kv("Old", fmt.Sprintf("%s (%s)", r.Old.Path, r.Old.Format))
 	p.kv("New", fmt.Sprintf("%s (%s)", r.New.Path, r.New.Format))
@@ -60,9 +60,9 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		if kind == "C" {
 			header = []string{"", "TYPE", "SIZE", "WHY", "OLD → NEW", "PATH"}
 		}
-		flex := []int{}
+		flex := []int{4} // the path
 		if kind == "C" {
-			flex = []int{4}
+			flex = []int{4, 5} // OLD → NEW and the path
 		}
 		if err := tableFit(w, o.Width, header, rows, flex...); err != nil {
 			return err
@@ -89,13 +89,13 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 	}
 	if l := r.Layers; l != nil && len(l.OnlyOld)+len(l.OnlyNew) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "Layers: %d shared, %d only in old, %d only in new (%s)\n", l.Shared, len(l.OnlyOld), len(l.OnlyNew), signedSize(l.SizeDelta))
+		fmt.Fprintln(w, o.line(fmt.Sprintf("Layers: %d shared, %d only in old, %d only in new (%s)", l.Shared, len(l.OnlyOld), len(l.OnlyNew), signedSize(l.SizeDelta))))
 		var rows [][]string
 		for _, x := range l.OnlyOld {
-			rows = append(rows, []string{"-", strconv.Itoa(x.Index), Size(x.Size), o.clip(x.CreatedBy, 60)})
+			rows = append(rows, []string{"-", strconv.Itoa(x.Index), Size(x.Size), o.command(x.CreatedBy, 60)})
 		}
 		for _, x := range l.OnlyNew {
-			rows = append(rows, []string{"+", strconv.Itoa(x.Index), Size(x.Size), o.clip(x.CreatedBy, 60)})
+			rows = append(rows, []string{"+", strconv.Itoa(x.Index), Size(x.Size), o.command(x.CreatedBy, 60)})
 		}
 		if err := tableFit(w, o.Width, []string{"", "LAYER", "SIZE", "CREATED BY"}, rows, 3); err != nil {
 			return err
@@ -107,14 +107,14 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		if r.RuntimeBy == "podman" {
 			engine = "podman"
 		}
-		fmt.Fprintf(w, "Runtime (added by %s to every container, not changes): %s\n", engine, Escape(strings.Join(r.Runtime, " ")))
+		fmt.Fprintln(w, o.line(fmt.Sprintf("Runtime (added by %s to every container, not changes): %s", engine, Escape(strings.Join(r.Runtime, " ")))))
 	}
 	if f := r.Flattened; f != nil {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "Flattened by export: %s into 1, %s, %s lost\n", Count(len(f.Layers), "layer"), Count(len(f.History), "history row"), Count(len(f.Config), "config field"))
-		fmt.Fprintf(w, "Bytes: image shipped %s, export carries %s, %s shipped but not carried\n", Size(f.ShippedBytes), Size(f.ExportBytes), Size(f.DroppedBytes))
+		fmt.Fprintln(w, o.line(fmt.Sprintf("Flattened by export: %s into 1, %s, %s lost", Count(len(f.Layers), "layer"), Count(len(f.History), "history row"), Count(len(f.Config), "config field"))))
+		fmt.Fprintln(w, o.line(fmt.Sprintf("Bytes: image shipped %s, export carries %s, %s shipped but not carried", Size(f.ShippedBytes), Size(f.ExportBytes), Size(f.DroppedBytes))))
 		for _, v := range f.Volumes {
-			fmt.Fprintf(w, "Volume %s: %s\n", Escape(v.Path), Escape(v.Note))
+			fmt.Fprintln(w, o.line(fmt.Sprintf("Volume %s: %s", Escape(v.Path), Escape(v.Note))))
 		}
 	}
 	return nil
