@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -149,27 +152,113 @@ func TestReadmeExamples(t *testing.T) {
 	host := strings.NewReplacer("ghcr.io/", reg.host+"/", "registry.example/", reg.host+"/",
 		"docker save app:1", "cat app.tar", "docker export ctr", "cat ctr.tar")
 	env := append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "COLUMNS=", "STRATA_CACHE=")
+	t.Chdir(ws) // relative names, and .strata.yaml, as the examples expect
+	t.Setenv("STRATA_CACHE", "")
 	for _, ex := range examples {
 		cmd := host.Replace(ex.cmd)
 		if strings.Contains(cmd, "strata explore") {
 			runReadmeExplore(t, ex, cmd, ws, env)
 			continue
 		}
-		c := exec.Command("sh", "-c", cmd)
-		c.Dir, c.Env = ws, env
-		var stderr bytes.Buffer
-		c.Stdout, c.Stderr = &bytes.Buffer{}, &stderr
-		err := c.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("README.md:%d: %v", ex.line, err)
+		code, stderr, ok := runPipeline(t, cmd)
+		if !ok { // not a pipeline runPipeline knows: the shell runs it
+			c := exec.Command("sh", "-c", cmd)
+			c.Dir, c.Env = ws, env
+			var eb bytes.Buffer
+			c.Stdout, c.Stderr = &bytes.Buffer{}, &eb
+			err := c.Run()
+			if ee, isExit := err.(*exec.ExitError); isExit {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatalf("README.md:%d: %v", ex.line, err)
+			}
+			stderr = eb.String()
 		}
 		if code > 1 {
-			t.Errorf("README.md:%d: %s: exit %d\n%s", ex.line, ex.cmd, code, stderr.String())
+			t.Errorf("README.md:%d: %s: exit %d\n%s", ex.line, ex.cmd, code, stderr)
 		}
 	}
+}
+
+// runPipeline runs, in this process, a command line made of "cat FILE |", "gzip |" and one
+// strata command with an optional "> FILE": the examples' shapes (cheaper than a process
+// each under -race). It reports false for any other line.
+func runPipeline(t *testing.T, line string) (code int, stderr string, ok bool) {
+	t.Helper()
+	out := ""
+	if i := strings.LastIndex(line, " > "); i > 0 {
+		line, out = line[:i], strings.TrimSpace(line[i+3:])
+	}
+	segs := strings.Split(line, " | ")
+	var stdin []byte
+	for _, seg := range segs[:len(segs)-1] {
+		switch f := strings.Fields(seg); {
+		case len(f) == 2 && f[0] == "cat":
+			b, err := os.ReadFile(f[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			stdin = b
+		case len(f) == 1 && f[0] == "gzip":
+			var z bytes.Buffer
+			w := gzip.NewWriter(&z)
+			w.Write(stdin)
+			w.Close()
+			stdin = z.Bytes()
+		default:
+			return 0, "", false
+		}
+	}
+	args, ok := shellWords(segs[len(segs)-1])
+	if !ok || len(args) == 0 || args[0] != "strata" || strings.ContainsAny(out, " $`") {
+		return 0, "", false
+	}
+	var stdout, errb bytes.Buffer
+	err := run(context.Background(), args[1:], bytes.NewReader(stdin), &stdout, &errb)
+	code = exitCode(err, &errb)
+	if out != "" {
+		if err := os.WriteFile(out, stdout.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return code, errb.String(), true
+}
+
+// shellWords splits a command as sh does for the examples' words: blanks separate words,
+// single and double quotes group (no escapes or expansions; a "$" is refused).
+func shellWords(s string) ([]string, bool) {
+	var words []string
+	var w strings.Builder
+	in, quote := false, byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+			w.WriteByte(c)
+		case c == '\'' || c == '"':
+			quote, in = c, true
+		case c == ' ' || c == '\t':
+			if in {
+				words = append(words, w.String())
+				w.Reset()
+				in = false
+			}
+		case c == '$' || c == '\\' || c == '*' || c == '?' || c == ';' || c == '&' || c == '<' || c == '>':
+			return nil, false
+		default:
+			w.WriteByte(c)
+			in = true
+		}
+	}
+	if quote != 0 {
+		return nil, false
+	}
+	if in {
+		words = append(words, w.String())
+	}
+	return words, true
 }
 
 // runReadmeExplore runs an explore example in a pseudo-terminal (its controlling terminal, so
@@ -196,28 +285,32 @@ func runReadmeExplore(t *testing.T, ex readmeExample, cmd, dir string, env []str
 		t.Fatalf("README.md:%d: %v", ex.line, err)
 	}
 	tty.Close()
+	var mu sync.Mutex
 	var out bytes.Buffer
+	text := func() string { mu.Lock(); defer mu.Unlock(); return out.String() }
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		buf := make([]byte, 4096)
 		for {
 			n, err := ptmx.Read(buf)
+			mu.Lock()
 			out.Write(buf[:n])
+			mu.Unlock()
 			if err != nil {
 				return
 			}
 		}
 	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(out.String(), "Layers") && !strings.Contains(out.String(), "Images") && time.Now().Before(deadline) {
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(text(), "Layers") && !strings.Contains(text(), "Images") && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	ptmx.Write([]byte("q"))
 	err = c.Wait()
 	<-done
 	if err != nil {
-		t.Errorf("README.md:%d: %s: %v\n%q", ex.line, ex.cmd, err, out.String())
+		t.Errorf("README.md:%d: %s: %v\n%q", ex.line, ex.cmd, err, text())
 	}
 }
 
