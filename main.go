@@ -82,6 +82,8 @@ var errDifferent = errors.New("differences found")
 // usageError is a bad command line (exit 2).
 type usageError struct{ msg string }
 
+func (e *usageError) Error() string { return e.msg }
+
 // inCommand is an error of the command cmd: a usage error's hint names its own help.
 type inCommand struct {
 	cmd string
@@ -90,8 +92,6 @@ type inCommand struct {
 
 func (e *inCommand) Error() string { return e.err.Error() }
 func (e *inCommand) Unwrap() error { return e.err }
-
-func (e *usageError) Error() string { return e.msg }
 
 // exitCode prints err (if any) and maps it to the exit status.
 func exitCode(err error, stderr io.Writer) int {
