@@ -13,3 +13,15 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+// TestCount: "1 change", never "1 changes".
+func TestCount(t *testing.T) {
+	for _, c := range []struct {
+		n          int
+		noun, want string
+	}{{1, "change", "1 change"}, {0, "change", "0 changes"}, {2, "entry", "2 entries"}, {1, "entry", "1 entry"}, {3, "key", "3 keys"}, {2, "layer", "2 layers"}} {
+		if got := Count(c.n, c.noun); got != c.want {
+			t.Errorf("Count(%d, %q) = %q, want %q", c.n, c.noun, got, c.want)
+		}
+	}
+}
