@@ -6,6 +6,7 @@ import (
 
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // checkLayersPresent refuses an export that lacks every path some layer of the image made
@@ -123,15 +124,7 @@ func createdDirs(img *image.Image, li int, cands []string) []string {
 	return out
 }
 
-func count(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	if what == "directory" {
-		return fmt.Sprintf("%d directories", n)
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
+func count(n int, what string) string { return units.Count(n, what) }
 
 // examples lists the first paths of n.
 func examples(first []string, n int) string {
