@@ -41,6 +41,21 @@ type common struct {
 	stderr   io.Writer
 
 	outputFile bool // -o names a file, not a format (report)
+
+	// unused are the common flags the command has no use for: hidden from its help and
+	// refused when given (every flag a command lists works on it); unusedWhy ends the
+	// refusal, saying what to use instead.
+	unused    []string
+	unusedWhy string
+}
+
+// without marks common flags as having no use in this command: they leave its help and
+// parse refuses them.
+func (c *common) without(fs *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		fs.MarkHidden(n)
+		c.unused = append(c.unused, n)
+	}
 }
 
 // newFlags makes a command's flag set with the common flags. Its --help (and `strata help
@@ -215,6 +230,19 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 		return nil, &usageError{err.Error()}
 	}
+	for _, n := range c.unused {
+		if fs.Changed(n) {
+			f := fs.Lookup(n)
+			name := "--" + n
+			if f.Shorthand != "" {
+				name += " (-" + f.Shorthand + ")"
+			}
+			return nil, &usageError{fmt.Sprintf("%s does not apply to %s%s", name, fs.Name(), c.unusedWhy)}
+		}
+	}
+	if !c.outputFile && c.quiet && c.output != "table" {
+		return nil, &usageError{fmt.Sprintf("-q prints identifiers, -o %s the whole document: give one of them", c.output)}
+	}
 	if !c.outputFile && c.formats == nil && c.output != "table" && c.output != "json" {
 		return nil, &usageError{fmt.Sprintf("unknown output format %q (want table or json)", c.output)}
 	}
@@ -228,6 +256,9 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 	}
 	if c.platform != "" {
+		// Docker and containerd lower-case a platform (platforms.Parse): linux/AMD64 is
+		// linux/amd64.
+		c.platform = strings.ToLower(c.platform)
 		if err := checkPlatform(c.platform); err != nil {
 			return nil, &usageError{err.Error()}
 		}
@@ -252,8 +283,8 @@ func plural(n int) string {
 	return "s"
 }
 
-// checkPlatform accepts OS/ARCH or OS/ARCH/VARIANT, each part non-empty lower-case
-// letters, digits, '_' or '-' (linux/amd64, linux/arm64/v8, windows/amd64).
+// checkPlatform accepts OS/ARCH or OS/ARCH/VARIANT, each part non-empty letters (parse
+// lower-cases them first), digits, '_' or '-' (linux/amd64, linux/arm64/v8, windows/amd64).
 func checkPlatform(p string) error {
 	parts := strings.Split(p, "/")
 	bad := len(parts) < 2 || len(parts) > 3

@@ -21,6 +21,10 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return err
 	}
 	o := load.Options{Image: c.image, Platform: c.platform, Limits: c.loadLimits()}
+	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries, o.Remote.Cache = c.insecure, c.timeout, c.retries, c.cache
+	if c.retries == 0 {
+		o.Remote.Retries = -1
+	}
 	var done func()
 	o.Progress, done = c.startProgress(args[0])
 	listed, closer, err := load.List(ctx, args[0], stdin, o)

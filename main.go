@@ -84,6 +84,15 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// inCommand is an error of the command cmd: a usage error's hint names its own help.
+type inCommand struct {
+	cmd string
+	err error
+}
+
+func (e *inCommand) Error() string { return e.err.Error() }
+func (e *inCommand) Unwrap() error { return e.err }
+
 // exitCode prints err (if any) and maps it to the exit status.
 func exitCode(err error, stderr io.Writer) int {
 	switch {
@@ -101,7 +110,11 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "strata: hint: run 'strata --help' for usage")
+		if ic := (*inCommand)(nil); errors.As(err, &ic) {
+			fmt.Fprintf(stderr, "strata: hint: run 'strata %s --help' for usage\n", ic.cmd)
+		} else {
+			fmt.Fprintln(stderr, "strata: hint: run 'strata --help' for usage")
+		}
 	}
 	return exitError
 }
@@ -124,6 +137,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var h *helpRequest
 		if errors.As(err, &h) {
 			_, err = io.WriteString(stdout, h.text)
+		}
+		var ue *usageError
+		if errors.As(err, &ue) {
+			err = &inCommand{cmd, err} // the hint names the command's own help
 		}
 		return err
 	}

@@ -38,18 +38,22 @@ var ErrMismatch = errors.New("inputs do not match")
 
 // Result is the outcome of `strata diff`.
 type Result struct {
-	Old       image.Source   `json:"old"`
-	New       image.Source   `json:"new"`
-	Mode      Mode           `json:"mode"`
-	Summary   Summary        `json:"summary"`
-	Changes   []Change       `json:"changes"`
-	Config    []ConfigChange `json:"config"`
-	Layers    *Layers        `json:"layers"`
-	History   *History       `json:"history"`
-	Runtime   []string       `json:"runtime"`    // [] in image mode
-	RuntimeBy string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
-	Flattened *Flattened     `json:"flattened"`  // null in image mode
-	Warnings  []string       `json:"warnings"`
+	Old     image.Source   `json:"old"`
+	New     image.Source   `json:"new"`
+	Mode    Mode           `json:"mode"`
+	Summary Summary        `json:"summary"`
+	Changes []Change       `json:"changes"`
+	Config  []ConfigChange `json:"config"`
+	// BuildConfig are the changed config keys that only record how the image was built
+	// (BuildRecord: id, container, container_config, config.Image, docker_version, …), apart
+	// from Config; [] in export mode and with --semantic, which ignores them.
+	BuildConfig []ConfigChange `json:"build_config"`
+	Layers      *Layers        `json:"layers"`
+	History     *History       `json:"history"`
+	Runtime     []string       `json:"runtime"`    // [] in image mode
+	RuntimeBy   string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
+	Flattened   *Flattened     `json:"flattened"`  // null in image mode
+	Warnings    []string       `json:"warnings"`
 
 	different bool
 }
@@ -106,7 +110,7 @@ func newSide(img *image.Image) *side { return &side{img: img, fs: fstree.Merge(i
 // Compare diffs two images. When exactly one is a root filesystem (a `docker export`), it is
 // compared with the other as a container export with its image.
 func Compare(old, new *image.Image, opts Options) (*Result, error) {
-	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, Runtime: []string{}, Warnings: []string{}}
+	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, BuildConfig: []ConfigChange{}, Runtime: []string{}, Warnings: []string{}}
 	oldRootfs, newRootfs := old.Source.Format == image.FormatRootfs, new.Source.Format == image.FormatRootfs
 	switch {
 	case oldRootfs && newRootfs:
@@ -163,10 +167,10 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 	}
 	r.different = len(r.Changes) > 0
 	if r.Mode == ModeImages && !oldRootfs {
-		r.Config = compareConfig(old, new, opts)
+		r.Config, r.BuildConfig = compareConfig(old, new, opts)
 		r.Layers = compareLayers(old, new)
 		r.History = compareHistory(old, new, opts)
-		r.different = r.different || len(r.Config) > 0
+		r.different = r.different || len(r.Config)+len(r.BuildConfig) > 0
 		if !opts.Semantic {
 			r.different = r.different || len(r.Layers.OnlyOld)+len(r.Layers.OnlyNew) > 0 ||
 				len(r.History.OnlyOld)+len(r.History.OnlyNew) > 0

@@ -9,6 +9,7 @@ import (
 
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // checkProvenance decides whether the export can come from a container of the image. A
@@ -304,18 +305,7 @@ func createdDirs(img *image.Image, li int, cands []string) []string {
 	return out
 }
 
-func count(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	if what == "directory" {
-		return fmt.Sprintf("%d directories", n)
-	}
-	if what == "more path" {
-		return fmt.Sprintf("%d more paths", n)
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
+func count(n int, what string) string { return units.Count(n, what) }
 
 // examples lists the first paths of n.
 func examples(first []string, n int) string {

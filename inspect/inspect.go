@@ -173,16 +173,19 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 		}
 	}
 	fs.Each(func(*fstree.Node) { r.Files++ })
+	why, err := reasons(img, fs) // one classification for the hidden and the wasted lists
+	if err != nil {
+		return nil, err
+	}
 	for _, h := range fs.Hidden {
 		if h.Entry.Type != image.TypeDir {
 			r.Hidden = append(r.Hidden, Hidden{
 				Path: h.Entry.Path, Type: h.Entry.Type, Size: h.Entry.Size, Layer: h.Layer,
-				HiddenBy: h.By, Reason: h.Reason, Sensitive: Sensitive(h.Entry.Path),
+				HiddenBy: h.By, Reason: why[h.Entry], Sensitive: Sensitive(h.Entry.Path),
 			})
 		}
 	}
-	var err error
-	if r.Wasted, err = waste(img, fs, opts.Expand); err != nil {
+	if r.Wasted, err = waste(img, fs, why, opts.Expand); err != nil {
 		return nil, err
 	}
 	for _, w := range r.Wasted {

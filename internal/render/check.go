@@ -1,6 +1,8 @@
 package render
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -40,18 +42,18 @@ func Check(w io.Writer, r *check.Report, o Options) error {
 		if res.Status == check.Pass {
 			reason = res.Name
 		}
-		rows = append(rows, []string{statusWord(res.Status), load.Printable(res.Rule), load.Printable(clip(res.Value, 30, o.NoTrunc)),
-			load.Printable(clip(res.Limit, 40, o.NoTrunc)), load.Printable(clip(reason, 160, o.NoTrunc))})
+		rows = append(rows, []string{statusWord(res.Status), load.Printable(res.Rule), load.Printable(o.clip(res.Value, 30)),
+			load.Printable(o.clip(res.Limit, 40)), load.Printable(o.clip(reason, 160))})
 	}
-	if err := table(w, []string{"STATUS", "RULE", "VALUE", "LIMIT", "REASON"}, rows); err != nil {
+	if err := tableFit(w, o.Width, []string{"STATUS", "RULE", "VALUE", "LIMIT", "REASON"}, rows, 2, 3, 4); err != nil {
 		return err
 	}
 	for _, wn := range r.Warnings {
-		if _, err := fmt.Fprintf(w, "warning: %s\n", load.Printable(wn)); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\n", o.line("warning: "+load.Printable(wn))); err != nil {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%s (%s)\n", verdict(r), load.Printable(imageName(r)))
+	_, err := fmt.Fprintf(w, "\n%s\n", o.line(fmt.Sprintf("%s (%s)", verdict(r), load.Printable(imageName(r)))))
 	return err
 }
 
@@ -180,7 +182,18 @@ type junitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
-// xmlText drops what XML 1.0 cannot hold (most control characters).
+// xmlLines is lines, each escaped by xmlText (a newline inside one is escaped, never a line
+// break of its own), joined with real newlines: the text a CI dashboard shows line by line.
+func xmlLines(lines ...string) string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = xmlText(l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// xmlText escapes control characters (newlines too) as load.Printable does and drops what
+// XML 1.0 cannot hold.
 func xmlText(s string) string {
 	s = load.Printable(s)
 	return strings.Map(func(r rune) rune {
@@ -198,12 +211,12 @@ func CheckJUnit(w io.Writer, r *check.Report) error {
 		Failures: r.Summary.Fail, Errors: r.Summary.Error, Skipped: r.Summary.Skip}
 	for _, res := range r.Results {
 		c := junitCase{Name: xmlText(res.Rule + ": " + res.Name), Classname: "strata.check", File: xmlText(res.Source.File), Line: res.Source.Line,
-			SystemOut: xmlText(fmt.Sprintf("value: %s\nlimit: %s", res.Value, res.Limit))}
+			SystemOut: xmlLines("value: "+res.Value, "limit: "+res.Limit)}
 		var detail []string
 		for _, f := range res.Findings {
 			detail = append(detail, f.Message)
 		}
-		p := &junitProblem{Message: xmlText(res.Reason), Text: xmlText(strings.Join(detail, "\n"))}
+		p := &junitProblem{Message: xmlText(res.Reason), Text: xmlLines(detail...)}
 		switch res.Status {
 		case check.Fail:
 			p.Type = "failure"
@@ -261,6 +274,8 @@ type sarifDriver struct {
 type sarifRule struct {
 	ID               string       `json:"id"`
 	ShortDescription sarifMessage `json:"shortDescription"`
+	FullDescription  sarifMessage `json:"fullDescription"`
+	Help             sarifMessage `json:"help"`
 }
 
 type sarifMessage struct {
@@ -268,12 +283,13 @@ type sarifMessage struct {
 }
 
 type sarifResult struct {
-	RuleID     string          `json:"ruleId"`
-	RuleIndex  int             `json:"ruleIndex"`
-	Level      string          `json:"level"`
-	Message    sarifMessage    `json:"message"`
-	Locations  []sarifLocation `json:"locations,omitempty"`
-	Properties map[string]any  `json:"properties,omitempty"`
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifMessage      `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          map[string]any    `json:"properties,omitempty"`
 }
 
 type sarifLocation struct {
@@ -300,13 +316,32 @@ type sarifLogical struct {
 	Kind               string `json:"kind,omitempty"`
 }
 
-// fileURI writes a file path as a relative or absolute URI reference.
+// fileURI writes a file path as a relative or absolute URI reference (a colon escaped, so
+// that "app:1" is a path, not a scheme).
 func fileURI(p string) string {
 	parts := strings.Split(p, "/")
 	for i, s := range parts {
-		parts[i] = url.PathEscape(s)
+		parts[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
 	}
 	return strings.Join(parts, "/")
+}
+
+// imageArtifact is the artifact a result without a rules-file line points at: the image
+// archive as given on the command line (standard input: "stdin"; a registry image: its
+// reference as a relative path).
+func imageArtifact(r *check.Report) string {
+	p := r.Image.Source.Path
+	if p == "" || p == "-" {
+		return "stdin"
+	}
+	return fileURI(p)
+}
+
+// fingerprint identifies a result across runs for code scanning: the rule and what the
+// finding names (its path, else its message), hashed.
+func fingerprint(rule, what string) string {
+	h := sha256.Sum256([]byte(rule + "\x00" + what))
+	return hex.EncodeToString(h[:8]) + ":1"
 }
 
 // CheckSARIF prints the report as a SARIF 2.1.0 log.
@@ -317,14 +352,24 @@ func CheckSARIF(w io.Writer, r *check.Report, version string) error {
 	for _, res := range r.Results {
 		if _, ok := index[res.Rule]; !ok {
 			index[res.Rule] = len(run.Tool.Driver.Rules)
-			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: res.Rule, ShortDescription: sarifMessage{Text: res.Name}})
+			name := load.Printable(res.Name)
+			from := "given with --rule"
+			if f := res.Source.File; f != "" && !strings.HasPrefix(f, "--") {
+				from = "written in " + load.Printable(f)
+			}
+			run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: res.Rule, ShortDescription: sarifMessage{Text: name},
+				FullDescription: sarifMessage{Text: fmt.Sprintf("strata check rule %s (%s), %s.", res.Rule, name, from)},
+				Help:            sarifMessage{Text: fmt.Sprintf("Run strata check on the image for the value, the limit and every finding of %s; 'strata check --help' lists the rule keys.", res.Rule)}})
 		}
 		if res.Status != check.Fail && res.Status != check.Error {
 			continue
 		}
-		loc := sarifLocation{}
+		// Every result has a physical location, as GitHub code scanning requires: the rules
+		// file line that asks for the rule, or, for a rule given with --rule (or a default
+		// no line holds), the rules file at its first line or the image archive.
+		loc := sarifLocation{Physical: &sarifPhysical{Artifact: sarifArtifact{URI: imageArtifact(r)}, Region: &sarifRegion{StartLine: 1}}}
 		if res.Source.File != "" && !strings.HasPrefix(res.Source.File, "--") {
-			loc.Physical = &sarifPhysical{Artifact: sarifArtifact{URI: fileURI(res.Source.File)}}
+			loc.Physical.Artifact.URI = fileURI(res.Source.File)
 			if res.Source.Line > 0 {
 				loc.Physical.Region = &sarifRegion{StartLine: res.Source.Line, StartColumn: res.Source.Column}
 			}
@@ -334,13 +379,16 @@ func CheckSARIF(w io.Writer, r *check.Report, version string) error {
 			if path != "" {
 				l.Logical = []sarifLogical{{FullyQualifiedName: path, Kind: "resource"}}
 			}
+			what := path
+			if what == "" {
+				what = msg
+			}
 			out := sarifResult{RuleID: res.Rule, RuleIndex: index[res.Rule], Level: "error", Message: sarifMessage{Text: msg},
-				Properties: map[string]any{"image": imageName(r), "status": string(res.Status)}}
+				Locations:           []sarifLocation{l},
+				PartialFingerprints: map[string]string{"primaryLocationLineHash": fingerprint(res.Rule, what)},
+				Properties:          map[string]any{"image": imageName(r), "status": string(res.Status)}}
 			if layer != nil {
 				out.Properties["layer"] = *layer
-			}
-			if l.Physical != nil || l.Logical != nil {
-				out.Locations = []sarifLocation{l}
 			}
 			return out
 		}

@@ -24,6 +24,12 @@ func Images(w io.Writer, r images.Report, o Options) error {
 	for _, r := range rows {
 		seen[strings.Join(r.RepoTags, ",")+"|"+r.ID+"|"+r.Platform]++
 	}
+	// On a narrow terminal CREATED keeps its date only: the table's other columns are
+	// identifiers and numbers, and TAGS shrinks.
+	layout := "2006-01-02 15:04:05"
+	if o.Width > 0 && o.Width < 100 {
+		layout = "2006-01-02"
+	}
 	var out [][]string
 	for _, r := range rows {
 		tags := "<none>"
@@ -45,7 +51,7 @@ func Images(w io.Writer, r images.Report, o Options) error {
 			plat += " (config: " + r.ConfigPlatform + ")"
 		}
 		if !r.Created.IsZero() {
-			created = r.Created.UTC().Format("2006-01-02 15:04:05")
+			created = r.Created.UTC().Format(layout)
 		}
 		out = append(out, []string{tags, id, plat, created, strconv.Itoa(r.Layers), Size(r.Size), Size(r.TarSize)})
 	}
