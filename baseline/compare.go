@@ -11,6 +11,7 @@ import (
 	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // Class is what became of a layer with respect to the lock.
@@ -127,7 +128,7 @@ func Compare(lk *Lock, img *image.Image, fs *fstree.FS, p Policy) (*Comparison, 
 	if p.BaseLayers != nil {
 		base = *p.BaseLayers
 		if base < 0 || base > len(lk.Layers) {
-			return nil, fmt.Errorf("baseline.base_layers is %d, but the lock has %d layers", base, len(lk.Layers))
+			return nil, fmt.Errorf("baseline.base_layers is %d, but the lock has %s", base, units.Count(len(lk.Layers), "layer"))
 		}
 	}
 	c.BaseLayers = base

@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // MaxLockBytes bounds the lock files Read accepts (a lock is a few KB).
@@ -344,7 +346,7 @@ func (v *validator) check(lk *Lock) error {
 		return bad("image.id", "want sha256:<64 hex digits> or \"\"")
 	}
 	if lk.Base.Layers < 0 || lk.Base.Layers > len(lk.Layers) {
-		return bad("base.layers", fmt.Sprintf("%d, but the lock has %d layers", lk.Base.Layers, len(lk.Layers)))
+		return bad("base.layers", fmt.Sprintf("%d, but the lock has %s", lk.Base.Layers, units.Count(len(lk.Layers), "layer")))
 	}
 	switch lk.Base.From {
 	case "", "flag", "history":

@@ -6,10 +6,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 func pass(rule, msg string) Verdict {
@@ -67,7 +69,7 @@ func baseVerdicts(c *Comparison, lk *Lock, img *image.Image, p Policy) []Verdict
 		}
 	}
 	if p.BaseLayers == nil && lk.Base.From == "history" && now.From == "history" && now.Layers != base {
-		vs = append(vs, fail(RuleBase, -1, "", fmt.Sprintf("the base now has %d layers, the lock's %d", now.Layers, base), nil))
+		vs = append(vs, fail(RuleBase, -1, "", fmt.Sprintf("the base now has %s, the lock's %d", units.Count(now.Layers, "layer"), base), nil))
 	}
 	// What the image says of its base against what the lock recorded (nothing recorded:
 	// nothing to hold it to).
@@ -106,14 +108,14 @@ func layerVerdicts(c *Comparison, p Policy) []Verdict {
 				continue // the base rule's
 			}
 			added = append(added, fail(RuleAddedLayers, lc.Layer, lc.CreatedBy,
-				fmt.Sprintf("%s added (%s, %d entries)%s", layerName(lc.Layer, lc.CreatedBy), humanSize(lc.Size), lc.Files, causeText(lc.Causes, 0)),
+				fmt.Sprintf("%s added (%s, %s)%s", layerName(lc.Layer, lc.CreatedBy), humanSize(lc.Size), units.Count(lc.Files, "entry"), causeText(lc.Causes, 0)),
 				causePaths(lc.Causes, 0)))
 		case Removed:
 			if lc.LockLayer < c.BaseLayers {
 				continue
 			}
 			removed = append(removed, fail(RuleRemovedLayers, -1, lc.LockCreatedBy,
-				fmt.Sprintf("lock %s removed (%s, %d entries)%s", layerName(lc.LockLayer, lc.LockCreatedBy), humanSize(lc.LockSize), lc.LockFiles, causeText(lc.Causes, 0)),
+				fmt.Sprintf("lock %s removed (%s, %s)%s", layerName(lc.LockLayer, lc.LockCreatedBy), humanSize(lc.LockSize), units.Count(lc.LockFiles, "entry"), causeText(lc.Causes, 0)),
 				causePaths(lc.Causes, 0)))
 		case Grown:
 			if lc.Base {
@@ -338,22 +340,7 @@ const maxCmd = 72
 // buildkit", "COPY …" for "/bin/sh -c #(nop) COPY …"; whitespace collapsed, control
 // characters escaped, at most maxCmd runes.
 func shortCmd(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = strings.TrimSuffix(s, " # buildkit")
-	if strings.HasPrefix(s, "|") { // the legacy builder's "|2 A=x B=y /bin/sh -c …" (build args)
-		if _, cmd, ok := strings.Cut(s, " /bin/sh -c "); ok {
-			s = "/bin/sh -c " + cmd
-		}
-	}
-	switch {
-	case strings.HasPrefix(s, "/bin/sh -c #(nop) "):
-		s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
-	case strings.HasPrefix(s, "/bin/sh -c "):
-		s = "RUN " + strings.TrimPrefix(s, "/bin/sh -c ")
-	case strings.HasPrefix(s, "RUN /bin/sh -c "):
-		s = "RUN " + strings.TrimPrefix(s, "RUN /bin/sh -c ")
-	}
-	s = escape.String(s)
+	s = escape.String(history.Command(s))
 	if r := []rune(s); len(r) > maxCmd {
 		s = string(r[:maxCmd-1]) + "…"
 	}
@@ -392,29 +379,8 @@ func signed(n int64) string {
 	return "+" + humanSize(n)
 }
 
-// humanSize writes bytes in decimal units with three significant digits: "41.2 MB".
-func humanSize(n int64) string {
-	if n < 0 {
-		return "-" + humanSize(-n)
-	}
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	units := []string{"kB", "MB", "GB", "TB", "PB", "EB"}
-	f := float64(n) / 1000
-	i := 0
-	for f >= 999.5 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	switch {
-	case f >= 99.95:
-		return fmt.Sprintf("%.0f %s", f, units[i])
-	case f >= 9.995:
-		return fmt.Sprintf("%.1f %s", f, units[i])
-	}
-	return fmt.Sprintf("%.2f %s", f, units[i])
-}
+// humanSize writes bytes as every strata output does (units.Size: "40.37kB").
+func humanSize(n int64) string { return units.Size(n) }
 
 // shownCauses picks the causes a message names: of the given sign (1 growth, -1 shrinkage,
 // 0 any), without a directory that files already named explain (80% of its change).

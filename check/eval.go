@@ -14,6 +14,7 @@ import (
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // Input is what a check evaluates: the image, its merged filesystem and its inspect report.
@@ -315,12 +316,7 @@ func (e *evaluator) sizeRules(r *Rules) {
 }
 
 // count writes "1 label", "2 labels".
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func count(n int, noun string) string { return units.Count(n, noun) }
 
 func pct(f float64) string { return fmt.Sprintf("%.2f%%", 100*f) }
 

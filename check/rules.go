@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,7 +153,7 @@ func lookupWhere(where map[string]Location, key string) Location {
 
 // Empty reports whether the set asks for nothing.
 func (s *Set) Empty() bool {
-	return s.CST == nil && isZero(s.Rules)
+	return s.CST == nil && isZero(s.Rules) && len(s.disabled) == 0 // a rule written but switched off is reported (SKIP)
 }
 
 func isZero(r Rules) bool {
@@ -317,7 +318,12 @@ func (s *Set) Override(kv string) error {
 	if strings.TrimSpace(value) == "" {
 		value = `""`
 	}
-	fmt.Fprintf(&doc, " %s\n", value)
+	if listKey(parts) && scalarYAML(value) {
+		// A list key given one plain value (--rule forbid_paths=/root/.token): a list of it.
+		fmt.Fprintf(&doc, "\n%s- %s\n", strings.Repeat("  ", len(parts)), value)
+	} else {
+		fmt.Fprintf(&doc, " %s\n", value)
+	}
 	var one Rules
 	where := map[string]Location{}
 	if err := decodeStrict([]byte(doc.String()), name, &one, where); err != nil {
@@ -337,6 +343,54 @@ func (s *Set) Override(kv string) error {
 		s.where[k] = Location{File: name}
 	}
 	return nil
+}
+
+// listKey reports whether a rule key (split at its first dot) names a list: a field of
+// Rules, or of its config mapping, whose YAML value is a sequence.
+func listKey(key []string) bool {
+	t := reflect.TypeOf(Rules{})
+	for i, name := range key {
+		f, ok := yamlField(t, name)
+		if !ok {
+			return false
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if i == len(key)-1 {
+			return ft.Kind() == reflect.Slice
+		}
+		if ft.Kind() != reflect.Struct {
+			return false
+		}
+		t = ft // config.cmd: a field of the config mapping
+	}
+	return false
+}
+
+// yamlField finds the struct field whose yaml tag is name.
+func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// scalarYAML reports whether a YAML value is one scalar (not a sequence or a mapping).
+func scalarYAML(v string) bool {
+	f, err := parser.ParseBytes([]byte(v), 0)
+	if err != nil || len(f.Docs) != 1 || f.Docs[0].Body == nil {
+		return false
+	}
+	switch f.Docs[0].Body.Type() {
+	case ast.SequenceType, ast.MappingType, ast.NullType:
+		return false
+	}
+	return true
 }
 
 // overlay sets the fields one defines.

@@ -38,18 +38,22 @@ var ErrMismatch = errors.New("inputs do not match")
 
 // Result is the outcome of `strata diff`.
 type Result struct {
-	Old       image.Source   `json:"old"`
-	New       image.Source   `json:"new"`
-	Mode      Mode           `json:"mode"`
-	Summary   Summary        `json:"summary"`
-	Changes   []Change       `json:"changes"`
-	Config    []ConfigChange `json:"config"`
-	Layers    *Layers        `json:"layers"`
-	History   *History       `json:"history"`
-	Runtime   []string       `json:"runtime"`    // [] in image mode
-	RuntimeBy string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
-	Flattened *Flattened     `json:"flattened"`  // null in image mode
-	Warnings  []string       `json:"warnings"`
+	Old     image.Source   `json:"old"`
+	New     image.Source   `json:"new"`
+	Mode    Mode           `json:"mode"`
+	Summary Summary        `json:"summary"`
+	Changes []Change       `json:"changes"`
+	Config  []ConfigChange `json:"config"`
+	// BuildConfig are the changed config keys that only record how the image was built
+	// (BuildRecord: id, container, container_config, config.Image, docker_version, …), apart
+	// from Config; [] in export mode and with --semantic, which ignores them.
+	BuildConfig []ConfigChange `json:"build_config"`
+	Layers      *Layers        `json:"layers"`
+	History     *History       `json:"history"`
+	Runtime     []string       `json:"runtime"`    // [] in image mode
+	RuntimeBy   string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
+	Flattened   *Flattened     `json:"flattened"`  // null in image mode
+	Warnings    []string       `json:"warnings"`
 
 	different bool
 }
@@ -112,7 +116,7 @@ type Side struct {
 // compared with the other as a container export with its image.
 func Compare(oldSide, newSide Side, opts Options) (*Result, error) {
 	old, new := oldSide.Image, newSide.Image
-	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, Runtime: []string{}, Warnings: []string{}}
+	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, BuildConfig: []ConfigChange{}, Runtime: []string{}, Warnings: []string{}}
 	oldRootfs, newRootfs := old.Source.Format == image.FormatRootfs, new.Source.Format == image.FormatRootfs
 	switch {
 	case oldRootfs && newRootfs:
@@ -133,12 +137,12 @@ func Compare(oldSide, newSide Side, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if r.Mode == ModeExport {
-		if err := checkExportMatches(o, w, opts); err != nil {
+		r.Warnings = append(r.Warnings, checkExportMatches(o, w, opts)...)
+		warnings, err := checkProvenance(w, opts)
+		if err != nil {
 			return nil, err
 		}
-		if err := checkLayersPresent(w, opts); err != nil {
-			return nil, err
-		}
+		r.Warnings = append(r.Warnings, warnings...)
 		w.podmanParents()
 		w.markParents()
 		for p := range rt.paths {
@@ -169,10 +173,10 @@ func Compare(oldSide, newSide Side, opts Options) (*Result, error) {
 	}
 	r.different = len(r.Changes) > 0
 	if r.Mode == ModeImages && !oldRootfs {
-		r.Config = compareConfig(old, new, opts)
+		r.Config, r.BuildConfig = compareConfig(old, new, opts)
 		r.Layers = compareLayers(old, new)
 		r.History = compareHistory(old, new, opts)
-		r.different = r.different || len(r.Config) > 0
+		r.different = r.different || len(r.Config)+len(r.BuildConfig) > 0
 		if !opts.Semantic {
 			r.different = r.different || len(r.Layers.OnlyOld)+len(r.Layers.OnlyNew) > 0 ||
 				len(r.History.OnlyOld)+len(r.History.OnlyNew) > 0

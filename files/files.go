@@ -22,6 +22,10 @@ type File struct {
 	Digest   string     `json:"digest"`   // with --hash: "<alg>:<hex>" of the content (a hardlink's target's); "" otherwise
 	Whiteout string     `json:"whiteout"` // raw layer listings: "delete" or "opaque"; "" otherwise
 	Escapes  bool       `json:"escapes"`  // the raw name climbed out of the root with ".."
+
+	// inode is the regular-file entry whose content (and inode) a merged listing's file or
+	// hardlink shows; nil otherwise. Tree counts each inode once by it.
+	inode *image.Entry
 }
 
 // Merged lists the visible files of the merged filesystem, sorted by path component by
@@ -50,6 +54,7 @@ func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 			// A hardlink is its target's inode: a container sees the target's bytes.
 			out[len(out)-1].Size = t.Size
 		}
+		out[len(out)-1].inode = t
 		if t != nil && alg != "" {
 			refs = append(refs, content.Ref{Layer: img.Layers[tl], Entry: t})
 		}

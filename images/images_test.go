@@ -23,11 +23,11 @@ func TestOf(t *testing.T) {
 		{Image: &image.Image{ID: "sha256:aa", RepoTags: []string{"app:1"}, Digest: "sha256:dd", Layers: []*image.Layer{layer(3, 40)}}, Platform: "linux/amd64"},
 	}
 	got := Of(listed)
-	want := []Image{
+	want := Report{Artifacts: []image.Artifact{}, Images: []Image{
 		{ID: "sha256:aa", Digest: "sha256:dd", RepoTags: []string{"app:1"}, Platform: "linux/amd64", Layers: 1, Size: 3, TarSize: 40},
 		{ID: "sha256:bb", RepoTags: []string{"app:1"}, Platform: "linux/arm64", Created: image.Time{Time: at.Time}, Layers: 2, Size: 7, TarSize: 50},
 		{ID: "sha256:cc", RepoTags: []string{}, Platform: "linux/amd64", Layers: 1, Size: 1, TarSize: 10},
-	}
+	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Of (-want +got):\n%s", diff)
 	}

@@ -29,6 +29,8 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		DiffID    string    `json:"diff_id"`
 		Digest    string    `json:"digest"`
 		MediaType string    `json:"media_type"`
+		Foreign   bool      `json:"foreign"`
+		URLs      []string  `json:"urls"`
 		Size      *int64    `json:"size"`
 		TarSize   int64     `json:"tar_size"`
 		Files     *int      `json:"files"`
@@ -45,6 +47,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		OS           string       `json:"os"`
 		Architecture string       `json:"architecture"`
 		Variant      string       `json:"variant"`
+		Platform     string       `json:"platform"`
 		Config       Config       `json:"config"`
 		Size         *int64       `json:"size"`
 		Layers       []layer      `json:"layers"`
@@ -55,14 +58,15 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		Hidden       []Hidden     `json:"hidden"`
 		Verify       *Verify      `json:"verify"`
 		Escaping     []EntryRef   `json:"escaping_paths"`
+		Warnings     []string     `json:"warnings"`
 	}{
 		Source: r.Source, ID: r.ID, Digest: r.Digest, RepoTags: r.RepoTags, Created: r.Created,
-		OS: r.OS, Architecture: r.Architecture, Variant: r.Variant, Config: r.Config,
-		Layers: []layer{}, Verify: r.Verify,
+		OS: r.OS, Architecture: r.Architecture, Variant: r.Variant, Platform: r.Platform, Config: r.Config,
+		Layers: []layer{}, Verify: r.Verify, Warnings: r.Warnings,
 	}
 	for _, l := range r.Layers {
 		doc.Layers = append(doc.Layers, layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest,
-			MediaType: l.MediaType, TarSize: l.TarSize, CreatedBy: l.CreatedBy})
+			MediaType: l.MediaType, Foreign: l.Foreign, URLs: l.URLs, TarSize: l.TarSize, CreatedBy: l.CreatedBy})
 	}
 	return marshal(doc)
 }

@@ -204,11 +204,11 @@ func TestStreamedContent(t *testing.T) {
 
 // TestList: the images of a multi-image archive, what --image picks from.
 func TestList(t *testing.T) {
-	rows, err := List(context.Background(), fixture("synth/multi.tar"), nil, Options{})
+	r, _, err := List(context.Background(), fixture("synth/multi.tar"), nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) < 2 {
-		t.Errorf("%d images, want several", len(rows))
+	if len(r.Images) < 2 {
+		t.Errorf("%d images, want several", len(r.Images))
 	}
 }

@@ -9,16 +9,28 @@ import (
 )
 
 // List is what an input holds: each image and platform that Options.Image and
-// Options.Platform pick from.
-func List(ctx context.Context, name string, stdin io.Reader, o Options) ([]images.Image, error) {
+// Options.Platform pick from, and apart what its indexes list that is not an image. Warnings
+// are what the loader noticed, each once.
+func List(ctx context.Context, name string, stdin io.Reader, o Options) (images.Report, []string, error) {
 	listed, closer, err := load.List(ctx, name, stdin, o.loadOptions())
 	if err != nil {
-		return nil, err
+		return images.Report{}, nil, err
 	}
 	defer closer.Close()
 	in := make([]images.Listed, len(listed))
+	var warnings []string
+	seen := map[string]bool{}
 	for i, l := range listed {
-		in[i] = images.Listed{Image: l.Image, Platform: l.Platform}
+		in[i] = images.Listed{Image: l.Image, Platform: l.Platform, Artifact: l.Artifact}
+		if l.Image == nil {
+			continue
+		}
+		for _, w := range l.Image.Warnings {
+			if !seen[w] {
+				seen[w] = true
+				warnings = append(warnings, w)
+			}
+		}
 	}
-	return images.Of(in), nil
+	return images.Of(in), warnings, nil
 }

@@ -37,9 +37,13 @@ func runBaseline(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	baseLayers := fs.Int("base-layers", -1, "record that the bottom N layers are the base image's (default: from an org.opencontainers.image.base.* LABEL row of the history, else unknown)")
 	against := fs.String("against", "", "hold IMAGE against the lock `FILE` and show each layer's class instead of writing a lock")
 	c.about(baselineAbout, baselineExamples...)
+	c.without(fs, "quiet", "null")
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err
+	}
+	if *against == "" && fs.Changed("no-trunc") {
+		return &usageError{"--no-trunc applies to --against's table; a lock is written whole"}
 	}
 	if *against != "" {
 		if *write != "" || *baseLayers >= 0 {
@@ -101,7 +105,7 @@ func compareBaseline(ctx context.Context, c *common, lockFile, arg string, stdin
 	if c.output == "json" {
 		err = render.JSON(stdout, cmp)
 	} else {
-		err = render.Baseline(stdout, cmp, c.render())
+		err = render.Baseline(stdout, cmp, c.renderFor(stdout))
 	}
 	if err != nil {
 		return err

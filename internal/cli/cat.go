@@ -22,6 +22,7 @@ Examples:
 func runCat(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("cat", catSynopsis, stderr)
 	layer := fs.Int("layer", -1, "read the file as of this layer (0 is the base layer); default: the merged filesystem")
+	c.without(fs, "output", "no-trunc", "quiet", "null") // the file's bytes, as they are
 	args, err := parse(fs, c, args, -1)
 	if err != nil {
 		return err

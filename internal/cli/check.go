@@ -31,6 +31,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	overrides := fs.StringArray("rule", nil, "set one rule, `KEY=VALUE` (VALUE is YAML: 200MB, true, [a, b]); repeatable")
 	fs.Lookup("output").Usage = "output `format`: " + strings.Join(render.CheckFormats, ", ")
 	c.formats = render.CheckFormats
+	c.without(fs, "quiet", "null")
 	c.about(checkAbout, checkExamples...)
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
@@ -79,7 +80,7 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	case "sarif":
 		err = render.CheckSARIF(stdout, res, Version)
 	default:
-		err = render.Check(stdout, res, c.render())
+		err = render.Check(stdout, res, c.renderFor(stdout))
 	}
 	if err != nil {
 		return err

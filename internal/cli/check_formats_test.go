@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -107,6 +108,7 @@ type junitDoc struct {
 			Skipped *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"skipped"`
+			SystemOut string `xml:"system-out"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
 }
@@ -117,8 +119,12 @@ func TestCheckJUnitParses(t *testing.T) {
 	for _, image := range []string{"testdata/docker/kitchen.tar", "testdata/synth/rootfs.tar"} {
 		rep := checkReport(t, image)
 		var doc junitDoc
-		if err := xml.Unmarshal(runCheckOutput(t, "junit", image), &doc); err != nil {
+		out := runCheckOutput(t, "junit", image)
+		if err := xml.Unmarshal(out, &doc); err != nil {
 			t.Fatalf("%s: %v", image, err)
+		}
+		if bytes.Contains(out, []byte(`\u000a`)) {
+			t.Errorf("%s: the XML holds the escape \\u000a where a newline belongs", image)
 		}
 		if len(doc.Suites) != 1 || len(doc.Suites[0].Cases) != len(rep.Results) {
 			t.Fatalf("%s: %d suites, want 1 with %d cases", image, len(doc.Suites), len(rep.Results))
@@ -131,10 +137,19 @@ func TestCheckJUnitParses(t *testing.T) {
 			if !strings.HasPrefix(c.Name, res.Rule+": ") {
 				t.Errorf("case %d named %q, want rule %s", i, c.Name, res.Rule)
 			}
+			// The text as a CI system reads it: real newlines between lines, never the
+			// escape \u000a that a dashboard would show.
+			if want := "value: " + res.Value + "\nlimit: " + res.Limit; c.SystemOut != want {
+				t.Errorf("%s: system-out %q, want %q", res.Rule, c.SystemOut, want)
+			}
 			switch res.Status {
 			case check.Fail:
-				if c.Failure == nil || c.Failure.Message != res.Reason || c.Failure.Text == "" {
-					t.Errorf("%s: failure %+v, want message %q and findings", res.Rule, c.Failure, res.Reason)
+				var lines []string
+				for _, f := range res.Findings {
+					lines = append(lines, f.Message)
+				}
+				if c.Failure == nil || c.Failure.Message != res.Reason || c.Failure.Text != strings.Join(lines, "\n") {
+					t.Errorf("%s: failure %+v, want message %q and text %q", res.Rule, c.Failure, res.Reason, strings.Join(lines, "\n"))
 				}
 			case check.Error:
 				if c.Error == nil || c.Error.Message != res.Reason {
@@ -223,6 +238,107 @@ func TestCheckSARIFValidates(t *testing.T) {
 		}
 		if got := len(log.Runs[0].Results); got != want || want == 0 {
 			t.Errorf("%s: %d SARIF results, want %d (> 0)", image, got, want)
+		}
+		githubSARIF(t, image, out)
+	}
+	// Rules given with --rule (no file line) and a .dive-ci's default key (no line either)
+	// still point every result somewhere: the image archive, the rules file.
+	dir := t.TempDir()
+	dive := filepath.Join(dir, ".dive-ci")
+	if err := os.WriteFile(dive, []byte("rules:\n  highestWastedBytes: 1kB\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--rule", "max_layers=3", "--rule", "forbid_paths=/root/.ssh/**"},
+		{"--rules", dive},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), append(append([]string{"check", "-o", "sarif"}, args...), "testdata/docker/kitchen.tar"), nil, &stdout, &stderr)
+		if code := exitCode(err, &stderr); code != exitDiff {
+			t.Fatalf("%v: exit %d, want 1: %s", args, code, stderr.String())
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(stdout.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate(inst); err != nil {
+			t.Fatalf("%v: SARIF does not validate: %v", args, err)
+		}
+		githubSARIF(t, strings.Join(args, " "), stdout.Bytes())
+	}
+}
+
+// githubSARIF holds a SARIF log to what GitHub code scanning documents as required ("SARIF
+// support for code scanning"): per rule an id, shortDescription.text, fullDescription.text
+// and help.text; per result ruleId, message.text, partialFingerprints and 1 to 10
+// locations, the first with physicalLocation.artifactLocation.uri (a relative or file:
+// URI) and region.startLine ≥ 1. Texts are non-empty and at most 1024 characters.
+func githubSARIF(t *testing.T, what string, out []byte) {
+	t.Helper()
+	type text struct {
+		Text *string `json:"text"`
+	}
+	var log struct {
+		Runs []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID               string `json:"id"`
+						ShortDescription text   `json:"shortDescription"`
+						FullDescription  text   `json:"fullDescription"`
+						Help             text   `json:"help"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID              string            `json:"ruleId"`
+				Message             text              `json:"message"`
+				PartialFingerprints map[string]string `json:"partialFingerprints"`
+				Locations           []struct {
+					Physical *struct {
+						Artifact struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region *struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(out, &log); err != nil {
+		t.Fatal(err)
+	}
+	ok := func(tx text) bool { return tx.Text != nil && *tx.Text != "" && len(*tx.Text) <= 1024 }
+	for _, run := range log.Runs {
+		if run.Tool.Driver.Name == "" {
+			t.Errorf("%s: tool.driver.name is empty", what)
+		}
+		ids := map[string]bool{}
+		for _, r := range run.Tool.Driver.Rules {
+			ids[r.ID] = true
+			if r.ID == "" || !ok(r.ShortDescription) || !ok(r.FullDescription) || !ok(r.Help) {
+				t.Errorf("%s: rule %q lacks id, shortDescription, fullDescription or help text", what, r.ID)
+			}
+		}
+		for i, res := range run.Results {
+			if !ids[res.RuleID] || !ok(res.Message) || len(res.PartialFingerprints) == 0 {
+				t.Errorf("%s: result %d (%s): ruleId, message.text or partialFingerprints missing", what, i, res.RuleID)
+			}
+			if len(res.Locations) == 0 || len(res.Locations) > 10 {
+				t.Errorf("%s: result %d (%s) has %d locations, want 1 to 10", what, i, res.RuleID, len(res.Locations))
+				continue
+			}
+			p := res.Locations[0].Physical
+			if p == nil || p.Artifact.URI == "" || p.Region == nil || p.Region.StartLine < 1 {
+				t.Errorf("%s: result %d (%s): the first location lacks physicalLocation.artifactLocation.uri or region.startLine", what, i, res.RuleID)
+				continue
+			}
+			if u, err := url.Parse(p.Artifact.URI); err != nil || (u.Scheme != "" && u.Scheme != "file") {
+				t.Errorf("%s: result %d (%s): artifact URI %q is not a relative or file: URI", what, i, res.RuleID, p.Artifact.URI)
+			}
 		}
 	}
 }

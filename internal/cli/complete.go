@@ -36,14 +36,16 @@ const completeTimeout = 10 * time.Second
 const completionSynopsis = `strata completion SHELL
 
 Prints a script that completes strata's commands and flags in SHELL (bash, zsh, fish or
-powershell), and values read from the archive already typed: --image its tags, --platform
-its platforms, --layer its layers, and the paths of cat and files (strata cat app.tar
-/etc/<TAB>). Only local archives are read: a registry reference is never fetched on TAB.
+powershell), and values read from the archive already typed: its tags (for --image), its
+platforms (for --platform), its layers (for --layer), and the paths of cat and files
+(strata cat app.tar /etc/<TAB>). Only local archives are read: a registry reference is
+never fetched on TAB.
 
 Examples:
   source <(strata completion bash)     # in ~/.bashrc (needs bash-completion)
   strata completion zsh > "${fpath[1]}/_strata"
-  strata completion fish > ~/.config/fish/completions/strata.fish`
+  strata completion fish > ~/.config/fish/completions/strata.fish
+  strata completion powershell > strata.ps1   # dot-source it in $PROFILE`
 
 // shells are the scripts `strata completion` writes.
 var shells = map[string]func(root *cobra.Command, w io.Writer) error{
@@ -55,9 +57,7 @@ var shells = map[string]func(root *cobra.Command, w io.Writer) error{
 
 func runCompletion(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("completion", completionSynopsis, stderr)
-	for _, f := range []string{"output", "no-trunc", "quiet", "null", "no-progress", "image", "platform", "limit", "insecure", "timeout", "retries", "cache"} {
-		fs.MarkHidden(f)
-	}
+	c.without(fs, "output", "no-trunc", "quiet", "null", "no-progress", "image", "platform", "limit", "insecure", "timeout", "retries", "cache")
 	args, err := parse(fs, c, args, -1)
 	if err != nil {
 		return err
@@ -241,13 +241,13 @@ func listArchive(ctx context.Context, name string, o analysis.Options) ([]imageR
 	ctx, cancel := context.WithTimeout(ctx, completeTimeout)
 	defer cancel()
 	o.Layers = load.SkipLayers
-	rows, err := analysis.List(ctx, name, nil, o)
+	r, _, err := analysis.List(ctx, name, nil, o)
 	if err != nil {
 		return nil, false
 	}
-	out := make([]imageRow, len(rows))
-	for i, r := range rows {
-		out[i] = imageRow{tags: r.RepoTags, id: r.ID, platform: r.Platform}
+	out := make([]imageRow, len(r.Images))
+	for i, img := range r.Images {
+		out[i] = imageRow{tags: img.RepoTags, id: img.ID, platform: img.Platform}
 	}
 	return out, true
 }

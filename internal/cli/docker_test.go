@@ -120,7 +120,13 @@ func decodeDocument(t *testing.T, b []byte, v any, args []string) {
 
 func readDockerHistory(t *testing.T, name string) []strataHistory {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "docker", name+".history.jsonl"))
+	return readDockerHistoryFile(t, filepath.Join("testdata", "docker", name+".history.jsonl"))
+}
+
+// readDockerHistoryFile reads a recorded `docker history --no-trunc --format '{{json .}}'`.
+func readDockerHistoryFile(t *testing.T, file string) []strataHistory {
+	t.Helper()
+	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,13 +154,20 @@ func readDockerHistory(t *testing.T, name string) []strataHistory {
 
 func readDockerInspect(t *testing.T, name string) dockerInspect {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "docker", name+".inspect.json"))
+	return readDockerInspectFile(t, filepath.Join("testdata", "docker", name+".inspect.json"))
+}
+
+// readDockerInspectFile reads a recorded `docker image inspect` of one image.
+func readDockerInspectFile(t *testing.T, file string) dockerInspect {
+	t.Helper()
+	name := filepath.Base(file)
+	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var d []dockerInspect
 	if err := json.Unmarshal(b, &d); err != nil || len(d) != 1 {
-		t.Fatalf("%s.inspect.json: %v", name, err)
+		t.Fatalf("%s: %v", name, err)
 	}
 	return d[0]
 }

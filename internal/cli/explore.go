@@ -38,12 +38,11 @@ func runExplore(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	fs, c := newFlags("explore", exploreSynopsis, stderr)
 	noColor := fs.Bool("no-color", false, "monochrome: A/M/D told apart by the marker column only (also NO_COLOR=1)")
 	verify := fs.Bool("verify", false, "recompute every digest first and show the result in the image pane (reads every byte)")
+	c.without(fs, "output", "no-trunc", "quiet", "null")
+	c.unusedWhy = ": it draws in the terminal; for text or JSON use 'strata inspect', 'strata files' or 'strata diff'"
 	args, err := parse(fs, c, args, -1)
 	if err != nil {
 		return err
-	}
-	if fs.Changed("output") {
-		return &usageError{"explore draws in the terminal and has no -o; for JSON use 'strata inspect', 'strata files' or 'strata diff'"}
 	}
 	if len(args) != 1 && len(args) != 2 {
 		return &usageError{fmt.Sprintf("explore takes one image or two (OLD NEW), got %d argument(s)", len(args))}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/escape"
+	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
 )
@@ -42,6 +43,21 @@ type common struct {
 	stderr   io.Writer
 
 	outputFile bool // -o names a file, not a format (report)
+
+	// unused are the common flags the command has no use for: hidden from its help and
+	// refused when given (every flag a command lists works on it); unusedWhy ends the
+	// refusal, saying what to use instead.
+	unused    []string
+	unusedWhy string
+}
+
+// without marks common flags as having no use in this command: they leave its help and
+// parse refuses them.
+func (c *common) without(fs *pflag.FlagSet, names ...string) {
+	for _, n := range names {
+		fs.MarkHidden(n)
+		c.unused = append(c.unused, n)
+	}
 }
 
 // newFlags makes a command's flag set with the common flags. Its --help (and `strata help
@@ -69,7 +85,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.BoolVarP(&c.quiet, "quiet", "q", false, "print only identifiers, one a line")
 	fs.BoolVarP(&c.null, "null", "0", false, "with -q: end each identifier with a NUL byte instead of a newline, unescaped (for xargs -0)")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar (shown on a terminal when reading takes more than a second)")
-	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag or an image-ID prefix (strata images lists them)")
+	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag, an image-ID prefix or a manifest-digest prefix (strata images lists them)")
 	fs.StringVar(&c.platform, "platform", "", "pick a `platform` of a multi-platform index: OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
 	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
 	fs.BoolVar(&c.insecure, "insecure", false, "reach a registry over plain HTTP (loopback and private addresses always are)")
@@ -222,6 +238,19 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 		return nil, &usageError{err.Error()}
 	}
+	for _, n := range c.unused {
+		if fs.Changed(n) {
+			f := fs.Lookup(n)
+			name := "--" + n
+			if f.Shorthand != "" {
+				name += " (-" + f.Shorthand + ")"
+			}
+			return nil, &usageError{fmt.Sprintf("%s does not apply to %s%s", name, fs.Name(), c.unusedWhy)}
+		}
+	}
+	if !c.outputFile && c.quiet && c.output != "table" {
+		return nil, &usageError{fmt.Sprintf("-q prints identifiers, -o %s the whole document: give one of them", c.output)}
+	}
 	if !c.outputFile && c.formats == nil && c.output != "table" && c.output != "json" {
 		return nil, &usageError{fmt.Sprintf("unknown output format %q (want table or json)", c.output)}
 	}
@@ -235,6 +264,9 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 	}
 	if c.platform != "" {
+		// Docker and containerd lower-case a platform (platforms.Parse): linux/AMD64 is
+		// linux/amd64.
+		c.platform = strings.ToLower(c.platform)
 		if err := checkPlatform(c.platform); err != nil {
 			return nil, &usageError{err.Error()}
 		}
@@ -259,8 +291,8 @@ func plural(n int) string {
 	return "s"
 }
 
-// checkPlatform accepts OS/ARCH or OS/ARCH/VARIANT, each part non-empty lower-case
-// letters, digits, '_' or '-' (linux/amd64, linux/arm64/v8, windows/amd64).
+// checkPlatform accepts OS/ARCH or OS/ARCH/VARIANT, each part non-empty letters (parse
+// lower-cases them first), digits, '_' or '-' (linux/amd64, linux/arm64/v8, windows/amd64).
 func checkPlatform(p string) error {
 	parts := strings.Split(p, "/")
 	bad := len(parts) < 2 || len(parts) > 3
@@ -287,8 +319,27 @@ func (c *common) open(ctx context.Context, arg string, stdin io.Reader, o analys
 	c.fill(&o)
 	var done func()
 	o.Progress, done = c.startProgress(arg)
-	defer done()
-	return analysis.Open(ctx, arg, stdin, o)
+	img, err := analysis.Open(ctx, arg, stdin, o)
+	done()
+	if err == nil {
+		c.warnImage(arg, img.Image())
+	}
+	return img, err
+}
+
+// warnImage says on stderr what the loader noticed in arg's image, one line each.
+func (c *common) warnImage(arg string, img *image.Image) {
+	for _, w := range img.Warnings {
+		c.warn("%s: %s", displayName(arg), w)
+	}
+}
+
+// displayName is how messages name an input argument.
+func displayName(arg string) string {
+	if arg == load.Stdin {
+		return "<stdin>"
+	}
+	return arg
 }
 
 // fill sets the options the common flags say.

@@ -10,7 +10,7 @@ import (
 
 func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("images", "strata images [flags] ARCHIVE", stderr)
-	c.about("List the images an archive holds — tags, IDs, platforms, layers and sizes — which is what --image and --platform can pick from.",
+	c.about("List the images an archive holds — tags, IDs, platforms, layers and sizes — which is what --image and --platform can pick from; and apart, what its indexes list that is not an image (signatures, attestations, SBOMs, Helm charts), with their type and subject.",
 		"strata images images.tar",
 		"strata images --platform linux/arm64 index.tar",
 		"strata images -o json images.tar",
@@ -23,13 +23,16 @@ func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	c.fill(&o)
 	var done func()
 	o.Progress, done = c.startProgress(args[0])
-	rows, err := analysis.List(ctx, args[0], stdin, o)
+	r, warnings, err := analysis.List(ctx, args[0], stdin, o)
 	done()
 	if err != nil {
 		return err
 	}
-	if c.output == "json" {
-		return render.JSONList(stdout, "images", rows)
+	for _, w := range warnings {
+		c.warn("%s: %s", displayName(args[0]), w)
 	}
-	return render.Images(stdout, rows, c.renderFor(stdout))
+	if c.output == "json" {
+		return render.JSON(stdout, r)
+	}
+	return render.Images(stdout, r, c.renderFor(stdout))
 }

@@ -204,3 +204,18 @@ func TestTablesFitTerminal(t *testing.T) {
 		}
 	}
 }
+
+// TestReportRefusesTerminal: report without -o, its standard output a terminal, says where
+// to write instead of printing the page on the screen; -o - still writes it there.
+func TestReportRefusesTerminal(t *testing.T) {
+	run, cmd := startPTY(t, 80, nil, nil, "report", "testdata/docker/small.tar")
+	out, err := run.finish(cmd)
+	if err == nil || strings.Contains(out, "<!DOCTYPE") || !strings.Contains(out, "give -o FILE (e.g. -o report.html)") {
+		t.Errorf("report on a terminal: %v\n%s", err, out)
+	}
+	run, cmd = startPTY(t, 80, nil, nil, "report", "-o", "-", "testdata/docker/small.tar")
+	out, err = run.finish(cmd)
+	if err != nil || !strings.Contains(out, "<!DOCTYPE html>") {
+		t.Errorf("report -o - on a terminal: %v\n%.200s", err, out)
+	}
+}

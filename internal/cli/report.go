@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/strata-dev/strata/diff"
 	"github.com/strata-dev/strata/inspect"
@@ -17,7 +18,7 @@ import (
 
 func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs, c := newFlags("report", "strata report [flags] IMAGE [NEW]", stderr)
-	c.about("Write one self-contained HTML page (nothing fetched to view it) about IMAGE: identity, sizes and efficiency, a chart of the layers, a treemap of the filesystem, an explorer of the merged tree layer by layer, history, config and wasted space. With NEW it is a diff report: two images, or an image and a docker export of one of its containers. Without -o the page goes to standard output.",
+	c.about("Write one self-contained HTML page (nothing fetched to view it) about IMAGE: identity, sizes and efficiency, a chart of the layers, a treemap of the filesystem, an explorer of the merged tree layer by layer, history, config and wasted space. With NEW it is a diff report: two images, or an image and a docker export of one of its containers. -o names the page's file (as docker save -o does); without it the page goes to standard output, which must then not be a terminal.",
 		"strata report -o report.html app.tar",
 		"strata report --verify -o report.html app.tar.gz",
 		"strata report -o diff.html app-1.tar app-2.tar",
@@ -30,12 +31,18 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	expand := fs.Bool("expand", false, "list each wasted file of a deleted directory, and in a diff every path under an added or deleted directory, instead of one row for the directory")
 	fs.BoolVar(&dopts.Semantic, "semantic", false, "diff: ignore timestamps and history-only differences")
 	fs.BoolVar(&dopts.Force, "force", false, "diff: compare an export with an image it does not seem to come from")
-	for _, f := range []string{"no-trunc", "quiet", "null", "no-progress"} {
-		fs.MarkHidden(f)
-	}
+	c.without(fs, "no-trunc", "quiet", "null")
 	args, err := parseArgs(fs, c, args, 1, 2)
 	if err != nil {
 		return err
+	}
+	// -o names the page's file here, as docker save -o does; a format word is a mistake
+	// (every other command's -o), not a file to create.
+	if reportFormatWords[strings.ToLower(c.output)] {
+		return &usageError{fmt.Sprintf("report's -o names the file to write the HTML page to (as docker save -o does), not a format: for a file named %q write -o ./%s; for JSON use 'strata inspect -o json' or 'strata diff -o json'", c.output, c.output)}
+	}
+	if _, tty := terminal(stdout); c.output == "" && tty {
+		return &usageError{"report writes an HTML page, not text for a terminal: give -o FILE (e.g. -o report.html), or redirect standard output (> report.html)"}
 	}
 	dopts.Expand = *expand
 	iopts := inspect.Options{Expand: *expand}
@@ -88,6 +95,11 @@ func pageImage(img *analysis.Image) (*html.Image, error) {
 	}
 	return &html.Image{Inspect: r, History: h, Index: x}, nil
 }
+
+// reportFormatWords are the -o values of other commands (and format names), refused as
+// report's file name.
+var reportFormatWords = map[string]bool{"table": true, "json": true, "html": true, "junit": true,
+	"markdown": true, "github": true, "sarif": true, "text": true, "yaml": true}
 
 // writeFileAtomic writes a file whole or not at all: a temporary file beside it, renamed.
 func writeFileAtomic(name string, p []byte) error {

@@ -83,6 +83,15 @@ type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
 
+// inCommand is an error of the command cmd: a usage error's hint names its own help.
+type inCommand struct {
+	cmd string
+	err error
+}
+
+func (e *inCommand) Error() string { return e.err.Error() }
+func (e *inCommand) Unwrap() error { return e.err }
+
 // ExitCode prints err (if any) and maps it to the exit status.
 func ExitCode(err error, stderr io.Writer) int {
 	switch {
@@ -100,7 +109,11 @@ func ExitCode(err error, stderr io.Writer) int {
 	}
 	var ue *usageError
 	if errors.As(err, &ue) {
-		fmt.Fprintln(stderr, "strata: hint: run 'strata --help' for usage")
+		if ic := (*inCommand)(nil); errors.As(err, &ic) {
+			fmt.Fprintf(stderr, "strata: hint: run 'strata %s --help' for usage\n", ic.cmd)
+		} else {
+			fmt.Fprintln(stderr, "strata: hint: run 'strata --help' for usage")
+		}
 	}
 	return exitError
 }
@@ -126,6 +139,10 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		var h *helpRequest
 		if errors.As(err, &h) {
 			_, err = io.WriteString(stdout, h.text)
+		}
+		var ue *usageError
+		if errors.As(err, &ue) {
+			err = &inCommand{cmd, err} // the hint names the command's own help
 		}
 		return err
 	}

@@ -23,7 +23,7 @@ import (
 
 // Options select an image and bound the work.
 type Options struct {
-	Image    string // --image: tag or image-ID prefix, for archives holding several images
+	Image    string // --image: tag, image-ID or manifest-digest prefix, for archives holding several images
 	Platform string // --platform os/arch[/variant], for multi-platform indexes
 	Verify   bool   // hash every layer and check it against the digests the archive claims
 	// HashFiles names a digest algorithm (see content.Algorithms) to compute every regular
@@ -44,8 +44,9 @@ type Options struct {
 	// Layers says which layer blobs are read; the zero value reads them all.
 	Layers LayerReading
 
-	collect *[]candidate // List: every selectable candidate, instead of choosing one
-	configs *configCache // each distinct config parsed once (set by resolve)
+	collect          *[]candidate // List: every selectable candidate, instead of choosing one
+	collectArtifacts *[]*Artifact // List: what indexes list that is not an image
+	configs          *configCache // each distinct config parsed once (set by resolve)
 }
 
 // LayerReading says which layer blobs the loader reads.

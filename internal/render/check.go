@@ -37,17 +37,17 @@ func Check(w io.Writer, r *check.Report, o Options) error {
 		if res.Status == check.Pass {
 			reason = res.Name
 		}
-		rows = append(rows, []string{statusWord(res.Status), escape.String(res.Rule), escape.String(clip(res.Value, 30, o.NoTrunc)),
-			escape.String(clip(res.Limit, 40, o.NoTrunc)), escape.String(clip(reason, 160, o.NoTrunc))})
+		rows = append(rows, []string{statusWord(res.Status), escape.String(res.Rule), escape.String(o.clip(res.Value, 30)),
+			escape.String(o.clip(res.Limit, 40)), escape.String(o.clip(reason, 160))})
 	}
-	if err := table(w, []string{"STATUS", "RULE", "VALUE", "LIMIT", "REASON"}, rows); err != nil {
+	if err := tableFit(w, o.Width, []string{"STATUS", "RULE", "VALUE", "LIMIT", "REASON"}, rows, 2, 3, 4); err != nil {
 		return err
 	}
 	for _, wn := range r.Warnings {
-		if _, err := fmt.Fprintf(w, "warning: %s\n", escape.String(wn)); err != nil {
+		if _, err := fmt.Fprintf(w, "%s\n", o.line("warning: "+escape.String(wn))); err != nil {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%s (%s)\n", verdict(r), escape.String(imageName(r)))
+	_, err := fmt.Fprintf(w, "\n%s\n", o.line(fmt.Sprintf("%s (%s)", verdict(r), escape.String(imageName(r)))))
 	return err
 }

@@ -2,7 +2,6 @@ package render
 
 import (
 	"encoding/xml"
-	"fmt"
 	"io"
 	"strings"
 
@@ -47,7 +46,18 @@ type junitProblem struct {
 	Text    string `xml:",chardata"`
 }
 
-// xmlText drops what XML 1.0 cannot hold (most control characters).
+// xmlLines is lines, each escaped by xmlText (a newline inside one is escaped, never a line
+// break of its own), joined with real newlines: the text a CI dashboard shows line by line.
+func xmlLines(lines ...string) string {
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = xmlText(l)
+	}
+	return strings.Join(out, "\n")
+}
+
+// xmlText escapes control characters (newlines too) as escape.String does and drops what
+// XML 1.0 cannot hold.
 func xmlText(s string) string {
 	s = escape.String(s)
 	return strings.Map(func(r rune) rune {
@@ -65,12 +75,12 @@ func CheckJUnit(w io.Writer, r *check.Report) error {
 		Failures: r.Summary.Fail, Errors: r.Summary.Error, Skipped: r.Summary.Skip}
 	for _, res := range r.Results {
 		c := junitCase{Name: xmlText(res.Rule + ": " + res.Name), Classname: "strata.check", File: xmlText(res.Source.File), Line: res.Source.Line,
-			SystemOut: xmlText(fmt.Sprintf("value: %s\nlimit: %s", res.Value, res.Limit))}
+			SystemOut: xmlLines("value: "+res.Value, "limit: "+res.Limit)}
 		var detail []string
 		for _, f := range res.Findings {
 			detail = append(detail, f.Message)
 		}
-		p := &junitProblem{Message: xmlText(res.Reason), Text: xmlText(strings.Join(detail, "\n"))}
+		p := &junitProblem{Message: xmlText(res.Reason), Text: xmlLines(detail...)}
 		switch res.Status {
 		case check.Fail:
 			p.Type = "failure"

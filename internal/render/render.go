@@ -13,6 +13,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // Options shape table output.
@@ -137,17 +139,9 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	return nil
 }
 
-// Size formats bytes as Docker does in human output (decimal units, 4 significant digits).
-func Size(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
-	f := float64(n)
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	return fmt.Sprintf("%.4g%s", f, units[i])
-}
+// Size formats bytes as every strata output does (units.Size: decimal units, 4 significant
+// digits, as Docker's human output).
+func Size(n int64) string { return units.Size(n) }
 
 // short trims a digest to 12 hex digits unless noTrunc.
 func short(d string, noTrunc bool) string {
@@ -190,14 +184,5 @@ func clip(s string, n int, noTrunc bool) string {
 	return string(r[:n-1]) + "…"
 }
 
-// Count says "1 layer", "2 layers", "1 entry", "3 entries": n and the noun, plural unless
-// n is 1 (nouns ending in a consonant and y take -ies).
-func Count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") && !strings.HasSuffix(noun, "ay") {
-		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// Count says "1 layer", "2 layers", "1 entry", "3 entries" (units.Count).
+func Count(n int, noun string) string { return units.Count(n, noun) }
