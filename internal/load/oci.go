@@ -262,14 +262,6 @@ func uniqueStrings(s []string) []string {
 	return out
 }
 
-func platformString(p *v1.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
-}
-
 // mergeTags folds candidates for the same manifest (one index entry per tag) into one.
 func mergeTags(cs []candidate) []candidate {
 	var out []candidate
