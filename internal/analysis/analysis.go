@@ -56,10 +56,11 @@ const (
 type Options struct {
 	Needs Need
 	// Image and Platform pick one image of a multi-image archive or multi-platform index.
-	Image, Platform string
-	Limits          load.Limits
-	Remote          load.RemoteOptions
-	Progress        *load.Progress // counts the input bytes read, when set
+	Image    string
+	Platform load.Platform
+	Limits   load.Limits
+	Remote   load.RemoteOptions
+	Progress *load.Progress // counts the input bytes read, when set
 	// Verify recomputes every digest the input claims (inspect's verify block).
 	Verify bool
 	// Layers says which layer blobs are read (history of a registry image reads none).

@@ -329,8 +329,12 @@ func openForCompletion(ctx context.Context, archive string, fs *pflag.FlagSet) (
 	if f := fs.Lookup("image"); f != nil {
 		o.Image = f.Value.String()
 	}
-	if f := fs.Lookup("platform"); f != nil {
-		o.Platform = f.Value.String()
+	if f := fs.Lookup("platform"); f != nil && f.Value.String() != "" {
+		p, err := load.ParsePlatform(f.Value.String())
+		if err != nil {
+			return nil, nil, false
+		}
+		o.Platform = p
 	}
 	ctx, cancel := context.WithTimeout(ctx, completeTimeout)
 	img, err := analysis.Open(ctx, archive, nil, o)

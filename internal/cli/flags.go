@@ -30,6 +30,7 @@ type common struct {
 	noProgress bool
 	image      string
 	platform   string
+	plat       load.Platform // platform, parsed
 	limits     []string
 	insecure   bool
 	timeout    time.Duration
@@ -264,12 +265,13 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 	}
 	if c.platform != "" {
-		// Docker and containerd lower-case a platform (platforms.Parse): linux/AMD64 is
-		// linux/amd64.
-		c.platform = strings.ToLower(c.platform)
-		if err := checkPlatform(c.platform); err != nil {
-			return nil, &usageError{err.Error()}
+		// Parsed once, here: lower-cased as Docker and containerd do (linux/AMD64 is
+		// linux/amd64) and checked before anything is read.
+		p, err := load.ParsePlatform(c.platform)
+		if err != nil {
+			return nil, &usageError{"--platform " + err.Error()}
 		}
+		c.plat = p
 	}
 	if c.null && !c.quiet {
 		return nil, &usageError{"--null (-0) only applies to -q lists: add -q"}
@@ -289,27 +291,6 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
-}
-
-// checkPlatform accepts OS/ARCH or OS/ARCH/VARIANT, each part non-empty letters (parse
-// lower-cases them first), digits, '_' or '-' (linux/amd64, linux/arm64/v8, windows/amd64).
-func checkPlatform(p string) error {
-	parts := strings.Split(p, "/")
-	bad := len(parts) < 2 || len(parts) > 3
-	for _, s := range parts {
-		if s == "" {
-			bad = true
-		}
-		for _, r := range s {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.') {
-				bad = true
-			}
-		}
-	}
-	if bad {
-		return fmt.Errorf("--platform %q: want OS/ARCH or OS/ARCH/VARIANT, e.g. linux/amd64 or linux/arm64/v8", escape.String(p))
-	}
-	return nil
 }
 
 // open opens the image arg names through the middle stage, with the common flags'
@@ -347,7 +328,7 @@ func (c *common) fill(o *analysis.Options) {
 	if o.Image == "" {
 		o.Image = c.image
 	}
-	o.Platform = c.platform
+	o.Platform = c.plat
 	o.Limits = c.loadLimits()
 	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries, o.Remote.Cache = c.insecure, c.timeout, c.retries, c.cache
 	if c.retries == 0 {

@@ -85,7 +85,7 @@ func choose(cands []candidate, opts Options) (candidate, error) {
 			(c.lazyID == nil || !matchRef(opts.Image, nil, c.lazyID())) {
 			continue
 		}
-		if opts.Platform != "" && !matchPlatform(opts.Platform, c.platform) {
+		if !opts.Platform.IsZero() && !opts.Platform.Matches(c.platform) {
 			continue
 		}
 		out = append(out, c)
@@ -102,7 +102,7 @@ func choose(cands []candidate, opts Options) (candidate, error) {
 		*opts.collect = out
 		return candidate{}, errCollected
 	}
-	if opts.collect != nil && opts.Image == "" && opts.Platform == "" {
+	if opts.collect != nil && opts.Image == "" && opts.Platform.IsZero() {
 		return candidate{}, errCollected // nothing to list (and nothing to choose from)
 	}
 	switch {
@@ -110,12 +110,12 @@ func choose(cands []candidate, opts Options) (candidate, error) {
 		return out[0], nil
 	case len(out) == 0:
 		what := opts.Image
-		if opts.Platform != "" {
-			what = strings.TrimSpace(what + " " + opts.Platform)
+		if !opts.Platform.IsZero() {
+			what = strings.TrimSpace(what + " " + opts.Platform.String())
 		}
 		hint := "the archive holds: " + list(cands)
 		for _, c := range cands {
-			if opts.Platform != "" && c.cfgPlatform != "" && matchPlatform(opts.Platform, c.cfgPlatform) {
+			if !opts.Platform.IsZero() && c.cfgPlatform != "" && opts.Platform.Matches(c.cfgPlatform) {
 				hint += fmt.Sprintf("; the config of %s says %s, but the index lists it as %s, and images are selected on the index (as containerd does): --platform %s picks it", shortID(c.manifest), c.cfgPlatform, c.platform, c.platform)
 			}
 		}

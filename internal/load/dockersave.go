@@ -131,7 +131,7 @@ func resolveDockerOCI(st store, src image.Source, opts Options) (*image.Image, e
 			listed = append(listed, true)
 		}
 	}
-	if opts.Platform == "" && opts.collect == nil {
+	if opts.Platform.IsZero() && opts.collect == nil {
 		// Without --platform, the images manifest.json lists, as docker load takes them: a
 		// multi-platform index's other platforms are there to pick with --platform (and are
 		// listed by strata images).

@@ -58,7 +58,7 @@ func List(ctx context.Context, arg string, stdin io.Reader, opts Options) ([]Lis
 		out = append(out, Listed{Image: img, Platform: c.platform})
 	}
 	for _, a := range arts {
-		if (opts.Image == "" || artifactMatches(a, opts.Image)) && (opts.Platform == "" || matchPlatform(opts.Platform, a.Platform)) {
+		if (opts.Image == "" || artifactMatches(a, opts.Image)) && (opts.Platform.IsZero() || opts.Platform.Matches(a.Platform)) {
 			out = append(out, Listed{Artifact: a})
 		}
 	}

@@ -24,7 +24,7 @@ import (
 // Options select an image and bound the work.
 type Options struct {
 	Image    string // --image: tag, image-ID or manifest-digest prefix, for archives holding several images
-	Platform string // --platform os/arch[/variant], for multi-platform indexes
+	Platform Platform // --platform, for multi-platform indexes
 	Verify   bool   // hash every layer and check it against the digests the archive claims
 	// HashFiles names a digest algorithm (see content.Algorithms) to compute every regular
 	// file's digest with while reading streamed input (stdin, a compressed file), which cannot

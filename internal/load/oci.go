@@ -95,9 +95,9 @@ func (w *indexWalk) pick(cands []candidate, opts Options) (*image.Image, error) 
 			return nil, nerr
 		}
 	}
-	if errors.Is(err, ErrNoMatch) && opts.Platform != "" {
+	if errors.Is(err, ErrNoMatch) && !opts.Platform.IsZero() {
 		for _, p := range w.absentPlatforms {
-			if matchPlatform(opts.Platform, p) {
+			if opts.Platform.Matches(p) {
 				return nil, memberErr("index.json", fmt.Errorf("%w: platform %s is listed, but its manifest is not in the archive (saved without it)", ErrMissing, p))
 			}
 		}
