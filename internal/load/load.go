@@ -23,9 +23,9 @@ import (
 
 // Options select an image and bound the work.
 type Options struct {
-	Image    string // --image: tag, image-ID or manifest-digest prefix, for archives holding several images
+	Image    string   // --image: tag, image-ID or manifest-digest prefix, for archives holding several images
 	Platform Platform // --platform, for multi-platform indexes
-	Verify   bool   // hash every layer and check it against the digests the archive claims
+	Verify   bool     // hash every layer and check it against the digests the archive claims
 	// HashFiles names a digest algorithm (see content.Algorithms) to compute every regular
 	// file's digest with while reading streamed input (stdin, a compressed file), which cannot
 	// be read again; seekable inputs are read on demand instead. "" computes none.
