@@ -25,6 +25,9 @@ import (
 type Options struct {
 	Image    string // --image: tag or image-ID prefix, for archives holding several images
 	Platform string // --platform os/arch[/variant], for multi-platform indexes
+	// Container picks a container of an engine's data root (ID, unique ID prefix or name):
+	// the image is then the container's (its image, the init layer, the writable layer).
+	Container string
 	Verify   bool   // hash every layer and check it against the digests the archive claims
 	// HashFiles names a digest algorithm (see content.Algorithms) to compute every regular
 	// file's digest with while reading streamed input (stdin, a compressed file), which cannot
@@ -130,6 +133,16 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	opts.HashFiles = "" // seekable inputs are read again on demand
 	opts.Keep = nil
 	if fi.IsDir() {
+		if r, format, err := detectRoot(ctx, arg, opts); err != nil || r != nil {
+			if err != nil {
+				return nil, nil, err
+			}
+			img, err := openDataRoot(r, format, arg, opts)
+			return img, rootCloser{r}, err
+		}
+		if opts.Container != "" {
+			return nil, nil, notARoot(arg)
+		}
 		st, err := openDirStore(arg, opts.Limits, bud)
 		if err != nil {
 			return nil, nil, err
@@ -139,6 +152,9 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		}
 		img, err := resolve(st, src, true, opts)
 		return img, st, err
+	}
+	if opts.Container != "" {
+		return nil, nil, notARoot(arg)
 	}
 	f, err := os.Open(arg)
 	if err != nil {
