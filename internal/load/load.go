@@ -25,9 +25,6 @@ import (
 type Options struct {
 	Image    string // --image: tag or image-ID prefix, for archives holding several images
 	Platform string // --platform os/arch[/variant], for multi-platform indexes
-	// Container picks a container of an engine's data root (ID, unique ID prefix or name):
-	// the image is then the container's (its image, the init layer, the writable layer).
-	Container string
 	Verify   bool   // hash every layer and check it against the digests the archive claims
 	// HashFiles names a digest algorithm (see content.Algorithms) to compute every regular
 	// file's digest with while reading streamed input (stdin, a compressed file), which cannot
@@ -46,6 +43,9 @@ type Options struct {
 	Remote   RemoteOptions // registry input: transport, credentials, retries
 	// Layers says which layer blobs are read; the zero value reads them all.
 	Layers LayerReading
+	// Container picks a container of an engine's data root (ID, unique ID prefix or name):
+	// the image is then the container's (its image, the init layer, the writable layer).
+	Container string
 
 	collect *[]candidate // List: every selectable candidate, instead of choosing one
 	configs *configCache // each distinct config parsed once (set by resolve)
