@@ -33,6 +33,8 @@ Usage:
                            a later layer deleted it)
   strata images ARCHIVE    the images and platforms an archive holds (what
                            --image and --platform pick from)
+  strata containers ROOT   the containers of an engine's data root (Docker,
+                           containerd, containers-storage), read offline
   strata baseline IMAGE    write the lock (JSON) a later build is held against
   strata check IMAGE       hold an image to CI rules (.strata.yaml, .dive-ci,
                            --cst, --baseline)
