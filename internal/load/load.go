@@ -46,6 +46,9 @@ type Options struct {
 	// Container picks a container of an engine's data root (ID, unique ID prefix or name):
 	// the image is then the container's (its image, the init layer, the writable layer).
 	Container string
+	// Warn, when set, is told what a reader read in a way the user should know of (an engine
+	// database locked by a running daemon, read from a copy).
+	Warn func(msg string)
 
 	collect *[]candidate // List: every selectable candidate, instead of choosing one
 	configs *configCache // each distinct config parsed once (set by resolve)
