@@ -7,6 +7,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -262,8 +263,15 @@ func (r *storageRoot) addLayers(img *image.Image, top string, opts Options) erro
 	return mapHistory(img)
 }
 
-// libpodStates reads podman's container states (podman 4's bolt_state.db), by ID.
-func (r *storageRoot) libpodStates() (map[string]string, error) {
+// libpodCtr is what podman's database says of a container.
+type libpodCtr struct {
+	state   string
+	created time.Time
+}
+
+// libpodStates reads podman's container states and creation times (podman 4's
+// bolt_state.db), by ID.
+func (r *storageRoot) libpodStates() (map[string]libpodCtr, error) {
 	name := "libpod/bolt_state.db"
 	if !r.fs.exists(name) {
 		return nil, nil
@@ -273,7 +281,7 @@ func (r *storageRoot) libpodStates() (map[string]string, error) {
 		return nil, err
 	}
 	defer db.Close()
-	out := map[string]string{}
+	out := map[string]libpodCtr{}
 	err = db.view(func(tx *bolt.Tx) error {
 		ctrs := tx.Bucket([]byte("ctr"))
 		if ctrs == nil {
@@ -290,9 +298,17 @@ func (r *storageRoot) libpodStates() (map[string]string, error) {
 			var st struct {
 				State int `json:"state"`
 			}
-			if raw := b.Get([]byte("state")); raw != nil && json.Unmarshal(raw, &st) == nil {
-				out[string(k)] = libpodState(st.State)
+			var cfg struct {
+				Created time.Time `json:"createdTime"`
 			}
+			c := libpodCtr{}
+			if raw := b.Get([]byte("state")); raw != nil && json.Unmarshal(raw, &st) == nil {
+				c.state = libpodState(st.State)
+			}
+			if raw := b.Get([]byte("config")); raw != nil && json.Unmarshal(raw, &cfg) == nil {
+				c.created = cfg.Created.UTC()
+			}
+			out[string(k)] = c
 			return nil
 		})
 	})
@@ -348,7 +364,10 @@ func (r *storageRoot) containers() ([]*rootContainer, error) {
 			c.meta.ImageID = "sha256:" + sc.Image
 		}
 		if st, ok := states[sc.ID]; ok {
-			c.meta.State = st
+			c.meta.State = st.state
+			if !st.created.IsZero() {
+				c.meta.Created = st.created // podman's, as podman inspect says it
+			}
 		} else if states != nil || !r.fs.exists("libpod") {
 			c.meta.Engine = "containers-storage" // a buildah or CRI-O container: no libpod state
 		}
