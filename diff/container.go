@@ -21,6 +21,7 @@ type kpath struct {
 	path   string
 	child  bool // C only because something below it changed
 	opaque bool // D of a directory the container deleted and made again (overlay opaque)
+	link   bool // C only as another name of a changed file's inode (containerd)
 }
 
 // Container compares a container read from an engine's data root (img.Container set) with
@@ -63,7 +64,7 @@ func Container(img *image.Image, opts Options) (*Result, error) {
 		if ks, err = continuityChanges(b, n); err != nil {
 			return nil, err
 		}
-		ks = withParents(ks)
+		ks = withParents(linkPeers(ks, img.Writable(), n))
 	default:
 		return nil, fmt.Errorf("%w: unknown change rule %q", ErrMismatch, c.Changes)
 	}
@@ -143,6 +144,8 @@ func containerChange(o, n *side, k kpath) Change {
 	switch {
 	case k.kind == 'D' && k.opaque:
 		ch.Reasons = []string{"opaque"}
+	case k.kind == 'C' && k.link:
+		ch.Reasons = []string{"link"}
 	case k.kind == 'C' && on != nil && nn != nil:
 		oe, ne := resolve(o, on), resolve(n, nn)
 		ch.Reasons = attrReasons(oe.e, ne.e, oe.typ, false)
@@ -568,6 +571,47 @@ func sameFile(a, b stat) (same, needContent bool) {
 		return true, false
 	}
 	return an == bn, false
+}
+
+// linkPeers adds, as containerd's diff tar does, the other names of a hardlinked file of the
+// writable layer one of whose names changed: its ChangeWriter writes them as hardlinks of it,
+// unchanged as they are.
+func linkPeers(ks []kpath, rw *image.Layer, n *side) []kpath {
+	groups := map[string][]string{} // first name → every name of the inode
+	for _, e := range rw.Entries {
+		if e.Type == image.TypeHardlink && e.Whiteout == image.NotWhiteout {
+			if len(groups[e.Link()]) == 0 {
+				groups[e.Link()] = []string{e.Link()}
+			}
+			groups[e.Link()] = append(groups[e.Link()], e.Path)
+		}
+	}
+	if len(groups) == 0 {
+		return ks
+	}
+	listed := map[string]bool{}
+	for _, k := range ks {
+		listed[k.path] = true
+	}
+	var add []kpath
+	for _, names := range groups {
+		hit := false
+		for _, p := range names {
+			hit = hit || listed[p]
+		}
+		if !hit {
+			continue
+		}
+		for _, p := range names {
+			if !listed[p] && n.fs.Lookup(p) != nil {
+				listed[p] = true
+				add = append(add, kpath{kind: 'C', path: p, link: true})
+			}
+		}
+	}
+	ks = append(ks, add...)
+	sort.SliceStable(ks, func(i, j int) bool { return fstree.ComparePaths(ks[i].path, ks[j].path) < 0 })
+	return ks
 }
 
 // withParents adds, as containerd's diff tar does (its ChangeWriter includes every parent
