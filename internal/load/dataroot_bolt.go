@@ -34,7 +34,7 @@ func openBolt(fs *rootFS, name string, warn func(string)) (*boltDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Close()
+	defer f.Close()
 	if size > maxBolt {
 		return nil, limitErr("json", maxBolt, "%s is %d bytes, more than %d allowed for a metadata database", name, size, int64(maxBolt))
 	}
@@ -45,6 +45,9 @@ func openBolt(fs *rootFS, name string, warn func(string)) (*boltDB, error) {
 		OpenFile: func(string, int, os.FileMode) (*os.File, error) {
 			return fs.root.OpenFile(rel(name), os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 		}}
+	if err := checkBolt(f, size); err != nil {
+		return nil, memberErr(name, err)
+	}
 	db, err := guardBolt(func() (*bolt.DB, error) { return bolt.Open(name, 0, opts) })
 	if err == nil {
 		return &boltDB{db: db, name: name}, nil
@@ -60,6 +63,10 @@ func openBolt(fs *rootFS, name string, warn func(string)) (*boltDB, error) {
 		warn(fmt.Sprintf("%s is locked by a running engine: reading a copy of it taken now (an engine writing at this instant can leave the copy inconsistent)", name))
 	}
 	opts.OpenFile = nil
+	if err := checkCopy(tmp); err != nil {
+		os.Remove(tmp)
+		return nil, memberErr(name, err)
+	}
 	db, err = guardBolt(func() (*bolt.DB, error) { return bolt.Open(tmp, 0, opts) })
 	if err != nil {
 		os.Remove(tmp)
@@ -135,4 +142,17 @@ func bucketPath(tx *bolt.Tx, names ...string) *bolt.Bucket {
 		b = b.Bucket([]byte(n))
 	}
 	return b
+}
+
+func checkCopy(tmp string) error {
+	f, err := os.Open(tmp)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	return checkBolt(f, fi.Size())
 }

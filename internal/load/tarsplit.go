@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/crc64"
 	"io"
+	"math"
 	"os"
 	"path"
 	"sort"
@@ -272,13 +273,70 @@ func (s *splitStream) readLine() ([]byte, error) {
 }
 
 // drain reads the records after the tar's end (tar-split keeps the padding after the
-// end-of-archive blocks as segments too), so the span list and size are complete.
+// end-of-archive blocks as segments too), so the span list and size are complete. A file
+// recorded after the end, or more than maxTrailer bytes of segments, is malformed.
 func (s *splitStream) drain() error {
-	_, err := io.Copy(io.Discard, s)
-	if s.file != nil {
-		s.file.Close()
+	files := len(s.spans)
+	start := s.off
+	for {
+		if s.err != nil {
+			return s.err
+		}
+		if len(s.spans) > files || s.left > 0 {
+			return fmt.Errorf("%w: the tar-split records a file after the tar's end", ErrMalformed)
+		}
+		if s.off-start > maxTrailer {
+			return fmt.Errorf("%w: the tar-split goes on for more than %d bytes after the tar's end", ErrMalformed, maxTrailer)
+		}
+		s.off += int64(len(s.buf))
+		s.buf = nil
+		if s.done {
+			return nil
+		}
+		if err := s.next(); err != nil {
+			s.err = err
+		}
 	}
-	return err
+}
+
+// Seek moves forward in the stream: over a file payload without producing it (indexing
+// skips bodies so: a tar-split that claims a file of 8 EiB costs nothing), through segments by
+// reading them. Only whence io.SeekCurrent and io.SeekStart forward, and io.SeekEnd to learn
+// the size, which a tar-split does not know before its end: it answers as if unbounded.
+func (s *splitStream) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekEnd:
+		return math.MaxInt64, nil
+	case io.SeekCurrent:
+		offset += s.off
+	}
+	if offset < s.off {
+		return s.off, fmt.Errorf("tar-split stream: cannot seek back")
+	}
+	for s.off < offset {
+		if s.err != nil {
+			return s.off, s.err
+		}
+		switch {
+		case s.left > 0 && s.file == nil:
+			n := min(s.left, offset-s.off)
+			s.left -= n
+			s.off += n
+		case len(s.buf) > 0 || s.left > 0:
+			var tmp [4096]byte
+			want := min(int64(len(tmp)), offset-s.off)
+			if _, err := s.Read(tmp[:want]); err != nil {
+				return s.off, err
+			}
+		case s.done:
+			return s.off, io.ErrUnexpectedEOF
+		default:
+			if err := s.next(); err != nil {
+				s.err = err
+			}
+		}
+	}
+	return s.off, nil
 }
 
 func (s *splitStream) Close() error {
