@@ -206,8 +206,8 @@ func (r *dockerRoot) addLayers(img *image.Image, opts Options) error {
 			return memberErr(path.Join(ldb, "cache-id"), fmt.Errorf("%w: not a layer ID: %q", ErrMalformed, cacheID))
 		}
 		dir := r.layerDir(cacheID)
-		if !r.fs.isDir(dir) {
-			return memberErr(dir, fmt.Errorf("%w: layer %d (diff_id %s): its directory is gone", ErrMissing, i, diffIDs[i]))
+		if err := r.fs.requireDir(dir); err != nil {
+			return memberErr(dir, fmt.Errorf("layer %d (diff_id %s): %w", i, diffIDs[i], err))
 		}
 		l, err := tarSplitImageLayer(r.fs, path.Join(ldb, "tar-split.json.gz"), dir, i, diffIDs[i], ldb, opts)
 		if err != nil {

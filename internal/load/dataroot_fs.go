@@ -185,3 +185,15 @@ func (r *rootFS) readLink(name string) (string, error) {
 	}
 	return t, nil
 }
+
+// requireDir checks that name is a directory of the root (not a symbolic link to one).
+func (r *rootFS) requireDir(name string) error {
+	fi, err := r.root.Lstat(rel(name))
+	if err != nil {
+		return r.fsErr(name, err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%w: %s is a %s, not a directory: not followed", ErrMalformed, name, fileKind(fi.Mode()))
+	}
+	return nil
+}

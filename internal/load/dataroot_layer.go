@@ -186,8 +186,8 @@ func depthOK(p string, lim Limits) error {
 // (trusted.overlay.metacopy) keep content in the lower layers: refused (ErrOverlayFeature).
 func readUpper(fs *rootFS, dir string, overlay bool, lim Limits) (*diskLayer, error) {
 	d := newDiskLayer(fs, dir, overlay, lim)
-	if !fs.isDir(dir) {
-		return nil, fmt.Errorf("%w: layer directory %s", ErrMissing, dir)
+	if err := fs.requireDir(dir); err != nil {
+		return nil, err
 	}
 	if err := d.walkUpper("/"); err != nil {
 		return nil, memberErr(dir, err)
@@ -295,11 +295,13 @@ func (d *diskLayer) overlayMark(dir, name, p string, s stat) (bool, error) {
 // removed (its subtree with it), and every directory holding a change.
 func naiveLayer(fs *rootFS, oldDir, newDir string, lim Limits) (*diskLayer, error) {
 	d := newDiskLayer(fs, newDir, false, lim)
-	if !fs.isDir(newDir) {
-		return nil, fmt.Errorf("%w: layer directory %s", ErrMissing, newDir)
+	if err := fs.requireDir(newDir); err != nil {
+		return nil, err
 	}
-	if oldDir != "" && !fs.isDir(oldDir) {
-		return nil, fmt.Errorf("%w: layer directory %s", ErrMissing, oldDir)
+	if oldDir != "" {
+		if err := fs.requireDir(oldDir); err != nil {
+			return nil, err
+		}
 	}
 	out, _, err := d.naive(oldDir, "/", oldDir != "")
 	if err != nil {

@@ -242,8 +242,8 @@ func (r *storageRoot) addLayers(img *image.Image, top string, opts Options) erro
 			return memberErr(r.driver+"-layers/layers.json", fmt.Errorf("%w: layer %s has diff digest %s, the image config says %s", ErrCorrupt, l.ID, l.DiffDigest, diffIDs[i]))
 		}
 		dir := r.layerDir(l.ID)
-		if !r.fs.isDir(dir) {
-			return memberErr(dir, fmt.Errorf("%w: layer %d (%s): its directory is gone", ErrMissing, i, l.ID))
+		if err := r.fs.requireDir(dir); err != nil {
+			return memberErr(dir, fmt.Errorf("layer %d (%s): %w", i, l.ID, err))
 		}
 		member := r.driver + "-layers/" + l.ID
 		ly, err := tarSplitImageLayer(r.fs, r.driver+"-layers/"+l.ID+".tar-split.gz", dir, i, l.DiffDigest, member, opts)
