@@ -24,7 +24,7 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	oldRef := fs.String("old-image", "", "pick OLD's image of a multi-image archive by `ref` (overrides --image for OLD)")
 	newRef := fs.String("new-image", "", "pick NEW's image of a multi-image archive by `ref` (overrides --image for NEW)")
 	if wantsContainer(args) {
-		return runDiffContainer(ctx, fs, c, args, opts, stdin, stdout)
+		return runDiffContainer(ctx, fs, c, args, &opts, stdin, stdout)
 	}
 	args, err := parse(fs, c, args, 2)
 	if err != nil {

@@ -28,7 +28,7 @@ func wantsContainer(args []string) bool {
 // runDiffContainer is `strata diff --container ID ROOT`: a container of an engine's data root
 // against its image, as the engine's own diff says it (docker diff, podman diff, ctr
 // snapshots diff), with what an export would flatten.
-func runDiffContainer(ctx context.Context, fs *pflag.FlagSet, c *common, args []string, opts diff.Options, stdin io.Reader, stdout io.Writer) error {
+func runDiffContainer(ctx context.Context, fs *pflag.FlagSet, c *common, args []string, opts *diff.Options, stdin io.Reader, stdout io.Writer) error {
 	args, err := parse(fs, c, args, 1)
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func runDiffContainer(ctx context.Context, fs *pflag.FlagSet, c *common, args []
 		return err
 	}
 	defer img.Close()
-	r, err := diff.Container(img, opts)
+	r, err := diff.Container(img, *opts)
 	if err != nil {
 		return err
 	}
