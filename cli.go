@@ -285,6 +285,7 @@ func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o lo
 	if o.Container == "" {
 		o.Container = c.container
 	}
+	o.Warn = func(msg string) { c.warn("%s", msg) }
 	o.Limits = c.loadLimits()
 	var done func()
 	o.Progress, done = c.startProgress(arg)

@@ -21,7 +21,7 @@ func runContainers(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err != nil {
 		return err
 	}
-	rows, err := load.Containers(ctx, args[0], load.Options{Limits: c.loadLimits()})
+	rows, err := load.Containers(ctx, args[0], load.Options{Limits: c.loadLimits(), Warn: func(msg string) { c.warn("%s", msg) }})
 	if err != nil {
 		return err
 	}
