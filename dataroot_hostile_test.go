@@ -240,3 +240,26 @@ func TestDataRootKernelRedirect(t *testing.T) {
 }
 
 var _ = syscall.O_RDONLY
+
+// TestDataRootLocked: containerd holds its meta.db locked as long as it runs; strata then
+// reads a private copy, says so, and answers the same.
+func TestDataRootLocked(t *testing.T) {
+	root := unpackRoot(t, "containerd-overlayfs")
+	want, _, _ := strata(t, "containers", root)
+	f, err := os.Open(filepath.Join(root, "io.containerd.metadata.v1.bolt", "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	got, stderr, code := strata(t, "containers", root)
+	if code != 0 || got != want {
+		t.Errorf("exit %d; stdout (-unlocked +locked):\n%s", code, cmp.Diff(want, got))
+	}
+	if !strings.Contains(stderr, "strata: warning: io.containerd.metadata.v1.bolt/meta.db is locked by a running engine: reading a copy of it taken now") {
+		t.Errorf("stderr: %q", stderr)
+	}
+}

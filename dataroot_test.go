@@ -289,6 +289,30 @@ func TestDataRootImages(t *testing.T) {
 			if err := json.Unmarshal(b, &ins); err != nil {
 				t.Fatal(err)
 			}
+			// strata images lists what docker images / podman images list (intermediates left out).
+			out, stderr, code := strata(t, "images", "-o", "json", dir)
+			if code != 0 {
+				t.Fatalf("images: exit %d: %s", code, stderr)
+			}
+			var listed struct {
+				Images []struct {
+					ID       string
+					RepoTags []string `json:"repo_tags"`
+				}
+			}
+			json.Unmarshal([]byte(out), &listed)
+			var want, got []string
+			for _, im := range ins {
+				want = append(want, strings.TrimPrefix(im.ID, "sha256:")+" "+strings.Join(im.RepoTags, ","))
+			}
+			for _, im := range listed.Images {
+				got = append(got, strings.TrimPrefix(im.ID, "sha256:")+" "+strings.Join(im.RepoTags, ","))
+			}
+			sort.Strings(want)
+			sort.Strings(got)
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("images (-engine +strata):\n%s", d)
+			}
 			for _, im := range ins {
 				out, stderr, code := strata(t, "inspect", "--verify", "-o", "json", "--image", im.RepoTags[0], dir)
 				if code != 0 {
@@ -383,4 +407,38 @@ func treeState(t *testing.T, dir string) map[string]string {
 func itoa(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestDataRootContainerdImages: a containerd root's images are its content store's, read as an
+// OCI layout: the manifest digest `ctr images ls` shows, every blob's digest checked.
+func TestDataRootContainerdImages(t *testing.T) {
+	dir := unpackRoot(t, "containerd-overlayfs")
+	ls := rootLines(t, filepath.Join("testdata", "dataroot", "containerd-overlayfs.images-ls.txt"))
+	var want []string
+	for _, l := range ls {
+		if f := strings.Fields(l); len(f) >= 3 && f[0] != "REF" {
+			want = append(want, f[0]+" "+f[2])
+		}
+	}
+	out, stderr, code := strata(t, "images", "-o", "json", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var listed struct {
+		Images []struct {
+			Digest   string
+			RepoTags []string `json:"repo_tags"`
+		}
+	}
+	json.Unmarshal([]byte(out), &listed)
+	var got []string
+	for _, im := range listed.Images {
+		got = append(got, strings.Join(im.RepoTags, ",")+" "+im.Digest)
+		if _, stderr, code := strata(t, "inspect", "--verify", "--image", im.RepoTags[0], dir); code != 0 {
+			t.Errorf("inspect --verify %s: exit %d: %s", im.RepoTags[0], code, stderr)
+		}
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("images (-ctr images ls +strata):\n%s", d)
+	}
 }

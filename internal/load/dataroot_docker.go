@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/strata-dev/strata/internal/image"
 )
 
@@ -433,10 +435,18 @@ func imageByID(r engineRoot, id string, opts Options) (*image.Image, error) {
 func withContainer(img *image.Image, meta image.Container, initL, rw *diskLayer, initName, rwName string) *image.Image {
 	meta.ImageLayers = len(img.Layers)
 	meta.InitLayer = initL != nil
-	if initL != nil {
-		img.Layers = append(img.Layers, initL.layer(len(img.Layers), initName))
+	name := meta.Name
+	if name == "" {
+		name = shortID(meta.ID)
 	}
-	img.Layers = append(img.Layers, rw.layer(len(img.Layers), rwName))
+	if initL != nil {
+		l := initL.layer(len(img.Layers), initName)
+		l.History = &v1.History{Comment: meta.Engine + " init layer of container " + name}
+		img.Layers = append(img.Layers, l)
+	}
+	l := rw.layer(len(img.Layers), rwName)
+	l.History = &v1.History{Comment: "writable layer of container " + name}
+	img.Layers = append(img.Layers, l)
 	meta.SizeRw = rw.sizeRw
 	img.Container = &meta
 	return img
