@@ -37,6 +37,12 @@ var dockerOtherDrivers = []string{"aufs", "btrfs", "devicemapper", "fuse-overlay
 
 func openDockerRoot(fs *rootFS, opts Options) (engineRoot, bool, error) {
 	if !fs.isDir("image") {
+		if fs.isDir("containers") && (fs.isDir("volumes") || fs.isDir("network")) {
+			// Docker with the containerd image store (the default from Docker 29): no
+			// image/ here; images and writable layers are containerd's.
+			return nil, false, &hinted{err: fmt.Errorf("%w: a Docker data root without image/: Docker's containerd image store keeps images and containers' writable layers in containerd's root (namespace moby)", ErrUnknownFormat),
+				hint: "read its images with strata images /var/lib/containerd (that root's containers are Docker's running ones)"}
+		}
 		return nil, false, nil
 	}
 	var found, other []string
@@ -253,11 +259,9 @@ func tarSplitImageLayer(fs *rootFS, split, dir string, index int, diffID, member
 		Compression: CompressionNone, TarSize: ts.size, Entries: entries,
 		Open: ts.open,
 	}
-	if len(ts.spans) > 0 {
-		sr := newSpanReader(fs, dir, ts.spans)
-		fs.onClose(sr)
-		l.ReaderAt = sr
-	}
+	sr := newSpanReader(fs, dir, ts.spans)
+	fs.onClose(sr)
+	l.ReaderAt = sr
 	if opts.Verify {
 		got, err := ts.digest()
 		if err != nil {

@@ -46,11 +46,9 @@ func newDiskLayer(fs *rootFS, dir string, overlay bool, lim Limits) *diskLayer {
 // layer makes the image layer.
 func (d *diskLayer) layer(index int, member string) *image.Layer {
 	l := &image.Layer{Index: index, Member: member, Compression: CompressionNone, Entries: d.entries, TarSize: d.off}
-	if len(d.spans) > 0 {
-		r := newSpanReader(d.fs, d.dir, d.spans)
-		d.fs.onClose(r)
-		l.ReaderAt = r
-	}
+	r := newSpanReader(d.fs, d.dir, d.spans) // a layer of empty files has content too: none
+	d.fs.onClose(r)
+	l.ReaderAt = r
 	return l
 }
 
