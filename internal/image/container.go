@@ -1,19 +1,17 @@
 package image
 
-import "time"
-
 // Container is a container as an engine's data root records it: its metadata, and how its
 // layers sit in Image.Layers (the image's first, then the engine's init layer, if any, then
 // the writable layer, always last).
 type Container struct {
-	ID      string    `json:"id"`
-	Name    string    `json:"name"`     // without Docker's leading "/"; "" when the engine records none
-	Image   string    `json:"image"`    // the reference it was created from, as the engine records it
-	ImageID string    `json:"image_id"` // sha256:<config digest>, or "" when unknown
-	State   string    `json:"state"`    // as the engine's metadata says (created, running, exited, …); "" when the root does not record it
-	Created time.Time `json:"created"`
-	Engine  string    `json:"engine"` // docker, podman (containers-storage), containerd
-	Driver  string    `json:"driver"` // overlay2, vfs, overlay, overlayfs
+	ID      string `json:"id"`
+	Name    string `json:"name"`     // without Docker's leading "/"; "" when the engine records none
+	Image   string `json:"image"`    // the reference it was created from, as the engine records it
+	ImageID string `json:"image_id"` // sha256:<config digest>, or "" when unknown
+	State   string `json:"state"`    // as the engine's metadata says (created, running, exited, …); "" when the root does not record it
+	Created Time   `json:"created"`  // null when the engine records none
+	Engine  string `json:"engine"`   // docker, podman (containers-storage), containerd
+	Driver  string `json:"driver"`   // overlay2, vfs, overlay, overlayfs
 	// SizeRw is the writable layer's size as the engine counts it (docker ps -s, podman ps
 	// --size): the bytes of its non-directories, hardlinks once; -1 when not computed.
 	SizeRw int64 `json:"size_rw"`

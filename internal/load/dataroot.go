@@ -187,8 +187,8 @@ func Containers(ctx context.Context, dir string, opts Options) ([]image.Containe
 		out = append(out, m)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		if !out[i].Created.Equal(out[j].Created) {
-			return out[i].Created.After(out[j].Created)
+		if !out[i].Created.Equal(out[j].Created.Time) {
+			return out[i].Created.After(out[j].Created.Time)
 		}
 		return out[i].ID < out[j].ID
 	})

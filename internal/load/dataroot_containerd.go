@@ -278,7 +278,7 @@ func (r *containerdRoot) containers() ([]*rootContainer, error) {
 	}
 	r.ctrs = []*rootContainer{}
 	for _, cc := range r.meta.ctrs {
-		c := &rootContainer{meta: image.Container{ID: cc.id, Name: cc.id, Image: cc.image, Created: cc.created,
+		c := &rootContainer{meta: image.Container{ID: cc.id, Name: cc.id, Image: cc.image, Created: image.Time{Time: cc.created},
 			Engine: "containerd", Driver: cc.snapshotter, SizeRw: -1, Changes: image.ChangesContinuity}}
 		cc := cc
 		c.open = func(opts Options) (*image.Image, error) { return r.openContainer(c, cc, opts) }

@@ -338,7 +338,7 @@ func (r *dockerRoot) containers() ([]*rootContainer, error) {
 		}
 		c := &rootContainer{meta: image.Container{
 			ID: id, Name: strings.TrimPrefix(cfg.Name, "/"), Image: cfg.Config.Image, ImageID: cfg.Image,
-			State: cfg.stateString(), Created: parseTime(cfg.Created), Engine: "docker", Driver: r.driver,
+			State: cfg.stateString(), Created: image.Time{Time: parseTime(cfg.Created)}, Engine: "docker", Driver: r.driver,
 			SizeRw: -1, InitLayer: true, Changes: image.ChangesNaive,
 		}}
 		c.open = func(opts Options) (*image.Image, error) { return r.openContainer(c, opts) }

@@ -354,7 +354,7 @@ func (r *storageRoot) containers() ([]*rootContainer, error) {
 		}
 		json.Unmarshal([]byte(sc.Metadata), &md)
 		c := &rootContainer{meta: image.Container{
-			ID: sc.ID, Image: md.ImageName, Created: parseTime(sc.Created),
+			ID: sc.ID, Image: md.ImageName, Created: image.Time{Time: parseTime(sc.Created)},
 			Engine: "podman", Driver: r.driver, SizeRw: -1, Changes: image.ChangesNaive,
 		}}
 		if len(sc.Names) > 0 {
@@ -366,7 +366,7 @@ func (r *storageRoot) containers() ([]*rootContainer, error) {
 		if st, ok := states[sc.ID]; ok {
 			c.meta.State = st.state
 			if !st.created.IsZero() {
-				c.meta.Created = st.created // podman's, as podman inspect says it
+				c.meta.Created = image.Time{Time: st.created} // podman's, as podman inspect says it
 			}
 		} else if states != nil || !r.fs.exists("libpod") {
 			c.meta.Engine = "containers-storage" // a buildah or CRI-O container: no libpod state
