@@ -343,7 +343,7 @@ func (r *dockerRoot) containers() ([]*rootContainer, error) {
 		}}
 		c.open = func(opts Options) (*image.Image, error) { return r.openContainer(c, opts) }
 		c.size = func() (int64, error) {
-			_, rw, err := r.mountLayers(c, "", nil)
+			_, rw, err := r.mountLayers(c, "", nil, true)
 			if err != nil {
 				return 0, err
 			}
@@ -354,9 +354,10 @@ func (r *dockerRoot) containers() ([]*rootContainer, error) {
 	return r.ctrs, nil
 }
 
-// mountLayers reads a container's init and writable layers. For vfs, each is its tree
-// compared with its parent's (the image's top layer's directory, then the init layer's).
-func (r *dockerRoot) mountLayers(c *rootContainer, topDir string, img *image.Image) (initL, rw *diskLayer, err error) {
+// mountLayers reads a container's init and writable layers (only the writable one when
+// rwOnly). For vfs, each is its tree compared with its parent's (the image's top layer's
+// directory, then the init layer's).
+func (r *dockerRoot) mountLayers(c *rootContainer, topDir string, img *image.Image, rwOnly bool) (initL, rw *diskLayer, err error) {
 	mdir := r.img("layerdb", "mounts", c.meta.ID)
 	mountID, err := readLine(r.fs, path.Join(mdir, "mount-id"))
 	if err != nil {
@@ -370,11 +371,17 @@ func (r *dockerRoot) mountLayers(c *rootContainer, topDir string, img *image.Ima
 		return nil, nil, memberErr(mdir, fmt.Errorf("%w: not layer IDs: %q, %q", ErrMalformed, mountID, initID))
 	}
 	if r.driver == "overlay2" {
-		if initL, err = readUpper(r.fs, r.layerDir(initID), true, r.lim); err != nil {
-			return nil, nil, err
+		if !rwOnly {
+			if initL, err = readUpper(r.fs, r.layerDir(initID), true, r.lim); err != nil {
+				return nil, nil, err
+			}
 		}
 		rw, err = readUpper(r.fs, r.layerDir(mountID), true, r.lim)
 		return initL, rw, err
+	}
+	if rwOnly {
+		rw, err = naiveLayer(r.fs, r.layerDir(initID), r.layerDir(mountID), r.lim)
+		return nil, rw, err
 	}
 	if topDir == "" {
 		if topDir, err = r.topLayerDir(mdir); err != nil {
@@ -414,7 +421,7 @@ func (r *dockerRoot) openContainer(c *rootContainer, opts Options) (*image.Image
 	if err != nil {
 		return nil, fmt.Errorf("container %s: its image %s: %w", shortID(c.meta.ID), shortID(c.meta.ImageID), err)
 	}
-	initL, rw, err := r.mountLayers(c, "", img)
+	initL, rw, err := r.mountLayers(c, "", img, false)
 	if err != nil {
 		return nil, fmt.Errorf("container %s: %w", shortID(c.meta.ID), err)
 	}
