@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -167,6 +168,33 @@ func FuzzBoltMeta(f *testing.F) {
 		}
 		if err == nil {
 			r.containers()
+		}
+	})
+}
+
+// FuzzSplitRecord: the fast tar-split line reader, whenever it answers, answers what
+// encoding/json does.
+func FuzzSplitRecord(f *testing.F) {
+	for _, s := range []string{
+		`{"type":2,"payload":"AAAA","position":0}`,
+		`{"type":1,"name":"etc/passwd","size":11,"payload":"3q2+796tvu8=","position":1}` + "\n",
+		`{"type":1,"name_raw":"/w==","size":0,"payload":null,"position":2}`,
+		`{"type":1,"name":"a\u003cb","size":1,"position":3}`,
+		`{"TYPE":1,"position":-0}`,
+		`{"type":1.0}`, `{"size":01}`, `{}`, ` { "type" : 2 , "position" : 7 } `, `{"type":2,"type":1}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var fast, slow tarSplitRecord
+		if !parseSplitRecord(line, &fast) {
+			return
+		}
+		if err := json.Unmarshal(line, &slow); err != nil {
+			t.Fatalf("fast reader took %q, encoding/json refuses it: %v", line, err)
+		}
+		if d := cmp.Diff(slow, fast); d != "" {
+			t.Errorf("%q (-encoding/json +fast):\n%s", line, d)
 		}
 	})
 }
