@@ -53,21 +53,51 @@ func unpackRoot(t *testing.T, name string) string {
 	}
 	v, _ := rootOnce.LoadOrStore(name, &unpacked{})
 	u := v.(*unpacked)
-	u.once.Do(func() {
-		dir, err := os.MkdirTemp("", "strata-root-"+name+"-")
-		if err != nil {
-			u.err = err
-			return
-		}
-		u.dir = filepath.Join(dir, "root")
-		if u.err = os.Mkdir(u.dir, 0o711); u.err == nil {
-			u.err = testgen.UnpackRoot(filepath.Join("testdata", "dataroot", name+".root.tar.zst"), u.dir)
-		}
-	})
+	u.once.Do(func() { u.dir, u.err = cachedRoot(name) })
 	if u.err != nil {
 		t.Fatalf("unpacking %s: %v", name, u.err)
 	}
 	return u.dir
+}
+
+// cachedRoot unpacks a captured root once per fixture version: into the temporary directory,
+// named after the archive's digest, so later runs reuse it and a new capture gets a new one.
+// Tests that damage a root unpack their own copy (freshRoot).
+func cachedRoot(name string) (string, error) {
+	archive := filepath.Join("testdata", "dataroot", name+".root.tar.zst")
+	b, err := os.ReadFile(archive)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	dir := filepath.Join(os.TempDir(), "strata-dataroot-"+name+"-"+hex.EncodeToString(sum[:6]))
+	if _, err := os.Stat(filepath.Join(dir, "ok")); err == nil {
+		return filepath.Join(dir, "root"), nil
+	}
+	tmp, err := os.MkdirTemp(os.TempDir(), "strata-dataroot-unpacking-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	if err := os.Mkdir(filepath.Join(tmp, "root"), 0o711); err != nil {
+		return "", err
+	}
+	if err := testgen.UnpackRoot(archive, filepath.Join(tmp, "root")); err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(tmp, "ok"), nil, 0o644); err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ok")); err == nil {
+		return filepath.Join(dir, "root"), nil // another run finished first
+	}
+	os.RemoveAll(dir) // an unfinished one from an interrupted run
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, "ok")); serr != nil { // not another run's, done first
+			return "", err
+		}
+	}
+	return filepath.Join(dir, "root"), nil
 }
 
 // strata runs the CLI and returns stdout, stderr and the exit code.
