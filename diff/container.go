@@ -77,6 +77,9 @@ func Container(img *image.Image, opts Options) (*Result, error) {
 		r.RuntimeBy = EngineDocker
 		if c.InitLayer {
 			for _, e := range img.Layers[c.ImageLayers].Entries {
+				if e.Type == image.TypeDir && o.fs.Lookup(e.Path) != nil {
+					continue // a directory of the image the init layer only holds entries in (/etc)
+				}
 				if e.Whiteout == image.NotWhiteout && n.fs.Lookup(e.Path) != nil && !runtime[e.Path] {
 					runtime[e.Path] = true
 					r.Runtime = append(r.Runtime, e.Path)
@@ -104,13 +107,33 @@ func Container(img *image.Image, opts Options) (*Result, error) {
 		return nil, err
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return fstree.ComparePaths(rows[i].Path, rows[j].Path) < 0 })
+	// One D for a deleted tree, as the engine prints it, standing for what the tree held (its
+	// paths listed, its bytes counted), as export mode folds a deleted directory.
+	var held []Change
+	for i := range rows {
+		rows[i].Entries, rows[i].Paths = 1, []string{}
+		if rows[i].Kind != "D" || rows[i].Old == nil || rows[i].Old.Type != image.TypeDir {
+			continue
+		}
+		on := o.fs.Lookup(rows[i].Path)
+		if on == nil {
+			continue
+		}
+		below(on, []byte(rows[i].Path), 0, func(nd *fstree.Node, p []byte, _ int32) int32 {
+			e := entryOf(o, nd)
+			held = append(held, Change{Path: string(p), Kind: "D", Type: e.Type, Old: e, SizeDelta: -fileSize(o, nd)})
+			rows[i].Entries++
+			rows[i].SizeDelta -= fileSize(o, nd)
+			rows[i].Paths = append(rows[i].Paths, string(p))
+			return 0
+		})
+	}
 	// The export a container would give is its merged tree, one layer, nothing else.
 	export := &side{img: &image.Image{Source: img.Source, Layers: []*image.Layer{{}}}, fs: n.fs}
-	if r.Flattened, err = flatten(o, export, rows); err != nil {
+	if r.Flattened, err = flatten(o, export, append(append([]Change{}, rows...), held...)); err != nil {
 		return nil, err
 	}
 	for i := range rows {
-		rows[i].Entries, rows[i].Paths = 1, []string{}
 		switch rows[i].Kind {
 		case "A":
 			r.Summary.Added++
