@@ -44,8 +44,13 @@ tar --version 2>/dev/null | grep -q 'GNU tar' || die "GNU tar required"
 
 W=$(mktemp -d /tmp/strata-dataroot.XXXXXX)
 PIDS=()
+PODMANS=() # driver:dir of each podman store, whose containers cleanup removes
 cleanup() {
   set +e
+  for pd in "${PODMANS[@]}"; do
+    podman --root "${pd#*:}/root" --runroot "${pd#*:}/run" --storage-driver "${pd%%:*}" \
+      --cgroup-manager cgroupfs --events-backend file --runtime runc rm -a -f -t 0 >/dev/null 2>&1
+  done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   grep " $W" /proc/mounts | awk '{print $2}' | sort -r | xargs -r -n1 umount -l 2>/dev/null
@@ -168,6 +173,7 @@ podman_engine() { # driver name
   P() { podman --root "$D/root" --runroot "$D/run" --storage-driver "$driver" \
     --cgroup-manager cgroupfs --events-backend file --runtime runc "$@"; }
   local RUN=(--network none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+  PODMANS+=("$driver:$D")
   say "podman ($driver): import, build"
   P import -q "$W/base.tar" localhost/h22/base:1 >/dev/null
   sed 's#^FROM BASE#FROM localhost/h22/base:1#' "$W/app/Containerfile" > "$W/app/Containerfile.podman"
