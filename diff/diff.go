@@ -54,6 +54,8 @@ type Result struct {
 	RuntimeBy   string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
 	Flattened   *Flattened     `json:"flattened"`  // null in image mode
 	Warnings    []string       `json:"warnings"`
+	// Container is the container compared (mode "container": diff --container); absent otherwise.
+	Container *image.Container `json:"container,omitempty"`
 
 	different bool
 }

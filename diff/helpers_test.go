@@ -7,3 +7,8 @@ import (
 
 // merged is img as a side of a comparison: the image and its merge.
 func merged(img *image.Image) Side { return Side{Image: img, FS: fstree.Merge(img.Layers)} }
+
+// prefixes merges img's first n layers, as Container's caller does.
+func prefixes(img *image.Image) func(n int) *fstree.FS {
+	return func(n int) *fstree.FS { return fstree.Merge(img.Layers[:n]) }
+}

@@ -58,6 +58,10 @@ type Options struct {
 	// Image and Platform pick one image of a multi-image archive or multi-platform index.
 	Image    string
 	Platform load.Platform
+	// Container picks a container of an engine's data root (ID, unique ID prefix or name).
+	Container string
+	// Warn, when set, is told what the loader notices on the way that is worth a line.
+	Warn     func(msg string)
 	Limits   load.Limits
 	Remote   load.RemoteOptions
 	Progress *load.Progress // counts the input bytes read, when set
@@ -93,7 +97,8 @@ func (o Options) contentHash() string {
 // loadOptions are what the loader is told for these needs.
 func (o Options) loadOptions() load.Options {
 	return load.Options{
-		Image: o.Image, Platform: o.Platform, Limits: o.Limits, Remote: o.Remote, Progress: o.Progress,
+		Image: o.Image, Platform: o.Platform, Container: o.Container, Warn: o.Warn,
+		Limits: o.Limits, Remote: o.Remote, Progress: o.Progress,
 		Verify: o.Verify, Layers: o.Layers, HashFiles: o.contentHash(), Keep: o.Keep,
 		RootfsDigest: o.Needs&RootfsDigest != 0,
 	}

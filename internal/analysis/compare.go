@@ -76,3 +76,22 @@ func (p *Pair) Open(path string, layer int) (io.ReadCloser, error) {
 
 // side is the image as a side of diff.Compare.
 func (a *Image) side() diff.Side { return diff.Side{Image: a.img, FS: a.Tree()} }
+
+// ContainerDiff compares a container read from an engine's data root with its image, as
+// the engine's own diff does (diff.Container), reading this image's merges as of the
+// image's layers, of those and the init layer, and of all (each merged once).
+func (a *Image) ContainerDiff(o diff.Options) (*diff.Result, error) {
+	return diff.Container(a.img, a.firstLayers, o)
+}
+
+// firstLayers is the merge of the image's first n layers.
+func (a *Image) firstLayers(n int) *fstree.FS {
+	if n <= 0 {
+		return fstree.Merge(nil)
+	}
+	fs, err := a.TreeAsOf(n - 1)
+	if err != nil { // n past the last layer: diff.Container checks the counts first
+		return a.Tree()
+	}
+	return fs
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/strata-dev/strata/images"
+	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 )
 
@@ -33,4 +34,9 @@ func List(ctx context.Context, name string, stdin io.Reader, o Options) (images.
 		}
 	}
 	return images.Of(in), warnings, nil
+}
+
+// Containers lists the containers of an engine's data root (what Options.Container picks).
+func Containers(ctx context.Context, dir string, o Options) ([]image.Container, error) {
+	return load.Containers(ctx, dir, o.loadOptions())
 }

@@ -192,6 +192,34 @@ func registerFlagCompletions(cmd *cobra.Command, name string, fs *pflag.FlagSet,
 	dynamic("new-image", imageCompleter(func(args []string) []string { return args[min(len(args), 1):] }))
 	dynamic("platform", platformCompleter)
 	dynamic("layer", layerCompleter)
+	dynamic("container", containerCompleter)
+}
+
+// containerCompleter completes --container with the names and IDs (12 digits) of the
+// containers of the data root on the command line, each described by its image and state.
+func containerCompleter(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) == 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	if fi, err := os.Stat(args[0]); err != nil || !fi.IsDir() {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), completeTimeout)
+	defer cancel()
+	rows, err := analysis.Containers(ctx, args[0], analysis.Options{})
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, c := range rows {
+		desc := strings.TrimSpace(c.Image + " " + c.State)
+		for _, v := range []string{c.Name, c.ID[:min(len(c.ID), 12)]} {
+			if v != "" && strings.HasPrefix(v, toComplete) && completable(v) {
+				out = append(out, cobra.CompletionWithDesc(v, desc))
+			}
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }
 
 // prefixed completes with the values that start with what is typed.

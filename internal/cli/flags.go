@@ -36,6 +36,7 @@ type common struct {
 	timeout    time.Duration
 	retries    int
 	cache      string
+	container  string
 	formats    []string // the -o formats a command takes, when more than table and json
 
 	synopsis string
@@ -87,6 +88,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.BoolVarP(&c.null, "null", "0", false, "with -q: end each identifier with a NUL byte instead of a newline, unescaped (for xargs -0)")
 	fs.BoolVar(&c.noProgress, "no-progress", false, "never show a progress bar (shown on a terminal when reading takes more than a second)")
 	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag, an image-ID prefix or a manifest-digest prefix (strata images lists them)")
+	fs.StringVar(&c.container, "container", "", "read a container of an engine's data root (ROOT as the argument) by `id`, unique ID prefix or name: its image, init layer and writable layer (strata containers ROOT lists them)")
 	fs.StringVar(&c.platform, "platform", "", "pick a `platform` of a multi-platform index: OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
 	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
 	fs.BoolVar(&c.insecure, "insecure", false, "reach a registry over plain HTTP (loopback and private addresses always are)")
@@ -99,7 +101,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 // commonFlags are the flags newFlags defines, listed apart from a command's own in --help.
 var commonFlags = map[string]bool{"output": true, "no-trunc": true, "quiet": true, "null": true,
 	"no-progress": true, "image": true, "platform": true, "limit": true,
-	"insecure": true, "timeout": true, "retries": true, "cache": true}
+	"insecure": true, "timeout": true, "retries": true, "cache": true, "container": true}
 
 // about sets the sentence saying what the command does and its examples, for --help.
 func (c *common) about(summary string, examples ...string) {
@@ -329,6 +331,10 @@ func (c *common) fill(o *analysis.Options) {
 		o.Image = c.image
 	}
 	o.Platform = c.plat
+	if o.Container == "" {
+		o.Container = c.container
+	}
+	o.Warn = func(msg string) { c.warn("%s", msg) }
 	o.Limits = c.loadLimits()
 	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries, o.Remote.Cache = c.insecure, c.timeout, c.retries, c.cache
 	if c.retries == 0 {

@@ -9,8 +9,8 @@ import (
 )
 
 func runImages(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs, c := newFlags("images", "strata images [flags] ARCHIVE", stderr)
-	c.about("List the images an archive holds — tags, IDs, platforms, layers and sizes — which is what --image and --platform can pick from; and apart, what its indexes list that is not an image (signatures, attestations, SBOMs, Helm charts), with their type and subject.",
+	fs, c := newFlags("images", "strata images [flags] ARCHIVE|ROOT", stderr)
+	c.about("List the images an archive, or an engine's data root, holds — tags, IDs, platforms, layers and sizes — which is what --image and --platform can pick from; and apart, what an archive's indexes list that is not an image (signatures, attestations, SBOMs, Helm charts), with their type and subject.",
 		"strata images images.tar",
 		"strata images --platform linux/arm64 index.tar",
 		"strata images -o json images.tar",

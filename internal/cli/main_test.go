@@ -28,11 +28,11 @@ func TestMain(m *testing.M) {
 			panic(err)
 		}
 	}
-	testscript.Main(m, map[string]func(){"strata": strata})
+	testscript.Main(m, map[string]func(){"strata": strataMain})
 }
 
-// strata is the strata a testscript runs.
-func strata() {
+// strataMain is the strata a testscript runs.
+func strataMain() {
 	os.Exit(ExitCode(Run(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr), os.Stderr))
 }
 

@@ -34,6 +34,8 @@ Usage:
                            a later layer deleted it)
   strata images ARCHIVE    the images and platforms an archive holds (what
                            --image and --platform pick from)
+  strata containers ROOT   the containers of an engine's data root (Docker,
+                           containerd, containers-storage), read offline
   strata baseline IMAGE    write the lock (JSON) a later build is held against
   strata check IMAGE       hold an image to CI rules (.strata.yaml, .dive-ci,
                            --cst, --baseline)
@@ -48,7 +50,9 @@ Usage:
 IMAGE is a docker save or docker export tarball, an OCI archive or layout
 directory, any of them gzip/zstd/xz/bzip2-compressed, - for standard input, or
 an image in a registry: docker://REF, or a reference such as ghcr.io/o/app:1
-that names no file.
+that names no file; or an engine's data root (/var/lib/docker,
+/var/lib/containerd, /var/lib/containers/storage) with --image REF or
+--container ID.
 
 Examples:
   strata inspect app.tar
@@ -59,6 +63,7 @@ Examples:
   strata diff --semantic -o json old.tar new.tar
   strata cat --layer 4 app.tar /root/.ssh/id_rsa
   docker export ctr | strata diff app.tar -
+  strata diff --container web /var/lib/docker
   strata baseline app.tar > strata.lock.json
   strata report -o report.html app.tar
 

@@ -25,6 +25,9 @@ const (
 	FormatDir              Format = "dir"                // containers/image dir: layout directory (skopeo, podman save --format docker-dir)
 	FormatDirArchive       Format = "dir-archive"        // tar of a dir: layout
 	FormatRegistry         Format = "registry"           // read from a registry (docker://REF, or a reference that is no path)
+	FormatDockerRoot       Format = "docker-root"        // a Docker engine's data root (graph drivers overlay2, vfs)
+	FormatContainerdRoot   Format = "containerd-root"    // a containerd root (content store, overlayfs snapshotter)
+	FormatStorageRoot      Format = "containers-storage" // a containers/storage graph root (podman, buildah, CRI-O: overlay, vfs)
 )
 
 // Source says where an image came from.
@@ -57,6 +60,9 @@ type Image struct {
 	Warnings []string
 
 	Closer io.Closer // releases the input; nil when nothing is held open
+	// Container is set when the image is a container read from an engine's data root: then
+	// Layers are the image's, the engine's init layer (Docker) and the writable layer.
+	Container *Container
 }
 
 // Close releases the input the image was read from.

@@ -43,6 +43,12 @@ type Options struct {
 	Remote   RemoteOptions // registry input: transport, credentials, retries
 	// Layers says which layer blobs are read; the zero value reads them all.
 	Layers LayerReading
+	// Container picks a container of an engine's data root (ID, unique ID prefix or name):
+	// the image is then the container's (its image, the init layer, the writable layer).
+	Container string
+	// Warn, when set, is told what a reader read in a way the user should know of (an engine
+	// database locked by a running daemon, read from a copy).
+	Warn func(msg string)
 
 	collect          *[]candidate // List: every selectable candidate, instead of choosing one
 	collectArtifacts *[]*Artifact // List: what indexes list that is not an image
@@ -138,6 +144,16 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	opts.HashFiles = "" // seekable inputs are read again on demand
 	opts.Keep = nil
 	if fi.IsDir() {
+		if r, format, err := detectRoot(ctx, arg, opts); err != nil || r != nil {
+			if err != nil {
+				return nil, nil, err
+			}
+			img, err := openDataRoot(r, format, arg, opts)
+			return img, rootCloser{r}, err
+		}
+		if opts.Container != "" {
+			return nil, nil, notARoot(arg)
+		}
 		st, err := openDirStore(arg, opts.Limits, bud)
 		if err != nil {
 			return nil, nil, err
@@ -147,6 +163,9 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		}
 		img, err := resolve(st, src, true, opts)
 		return img, st, err
+	}
+	if opts.Container != "" {
+		return nil, nil, notARoot(arg)
 	}
 	f, err := os.Open(arg)
 	if err != nil {

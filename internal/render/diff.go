@@ -24,6 +24,9 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 	}
 	p := &printer{w: w, o: o} // r.Warnings are the caller's to print, on stderr
 	p.kv("Mode", string(r.Mode))
+	if r.Container != nil {
+		p.kv("Container", containerLine(r.Container))
+	}
 	p.kv("Old", fmt.Sprintf("%s (%s)", r.Old.Path, r.Old.Format))
 	p.kv("New", fmt.Sprintf("%s (%s)", r.New.Path, r.New.Format))
 	s := r.Summary
