@@ -112,17 +112,16 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		return stream(stdin, nil, nil)
 	}
 	if strings.HasPrefix(arg, RegistryScheme) {
-		img, err := resolveRemote(arg, opts, bud)
-		return img, nil, err
+		return resolveRemote(arg, opts, bud)
 	}
 	fi, err := os.Stat(arg)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && looksLikeReference(arg) {
-			img, rerr := resolveRemote(arg, opts, bud)
+			img, closer, rerr := resolveRemote(arg, opts, bud)
 			if rerr != nil {
-				return nil, nil, notFileNorImage(arg, rerr)
+				return nil, closer, notFileNorImage(arg, rerr)
 			}
-			return img, nil, nil
+			return img, closer, nil
 		}
 		return nil, nil, err
 	}
