@@ -41,6 +41,9 @@ type Options struct {
 	// Progress, when set, counts the input bytes read and names the member being read.
 	Progress *Progress
 	Remote   RemoteOptions // registry input: transport, credentials, retries
+	// Warn receives what is wrong around the input but does not stop reading it (a --cache
+	// entry that is not used); nil drops it.
+	Warn func(string)
 	// Layers says which layer blobs are read; the zero value reads them all.
 	Layers LayerReading
 

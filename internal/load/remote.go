@@ -132,7 +132,7 @@ func openRemote(arg string, opts Options, bud *budget) (*remoteStore, error) {
 	}
 	s.pull = pull
 	if opts.Remote.Cache != "" {
-		s.cache = &layerCache{dir: opts.Remote.Cache}
+		s.cache = &layerCache{dir: opts.Remote.Cache, warn: opts.Warn}
 	}
 	ok := false
 	defer func() {
@@ -428,7 +428,7 @@ func (s *remoteStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 		// The cache holds headers (and the file digests computed as the blob streamed): a
 		// question about every byte (--verify) fetches the blob.
 		if !opts.hash {
-			if b := s.cache.get(hex, opts.hashFiles, s.lim); b != nil {
+			if b := s.cache.get(hex, opts.hashFiles, s.declared(hex), s.lim); b != nil {
 				return b, nil
 			}
 		}
@@ -503,11 +503,19 @@ func notFileNorImage(arg string, regErr error) error {
 	return fmt.Errorf("%w: no such file or directory, and as a registry reference: %w", ErrMissing, regErr)
 }
 
+// declared is the stored size the manifest declares for blob hex, or -1.
+func (s *remoteStore) declared(hex string) int64 {
+	if n, ok := s.sizes[hex]; ok {
+		return n
+	}
+	return -1
+}
+
 // cached returns the --cache index of a layer blob without fetching it, or nil.
 func (s *remoteStore) cached(member string, lim Limits) *blob {
 	hex := s.hexOf(member)
 	if hex == "" {
 		return nil
 	}
-	return s.cache.get(hex, "", lim)
+	return s.cache.get(hex, "", s.declared(hex), lim)
 }

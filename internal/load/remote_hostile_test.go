@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -155,5 +157,85 @@ func TestRegistryHostileGood(t *testing.T) {
 	h := newHostileServer(t, testgen.RegistryGood, 0)
 	if err := openHostile(h, RemoteOptions{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRegistryCacheHostile: with --cache, an entry that is a FIFO, a link to /dev/zero, a
+// 5 GB sparse file or an index forged for another size is not used: a warning, the layer
+// fetched, the image read as without a cache; an index made for this layer is used.
+func TestRegistryCacheHostile(t *testing.T) {
+	h := newHostileServer(t, testgen.RegistryGood, 0)
+	base := strings.TrimPrefix(h.BaseDigest(), "sha256:")
+	fill := t.TempDir()
+	read := func(cache string) ([]string, int, string) {
+		var warnings []string
+		before := h.count("GET /v2/hostile/app/blobs/" + h.BaseDigest())
+		img, err := Open(context.Background(), RegistryScheme+h.ref(), nil, Options{
+			Remote: RemoteOptions{Cache: cache},
+			Warn:   func(s string) { warnings = append(warnings, s) },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer img.Close()
+		var paths []string
+		for _, l := range img.Layers {
+			for _, e := range l.Entries {
+				paths = append(paths, e.Path)
+			}
+		}
+		return warnings, h.count("GET /v2/hostile/app/blobs/"+h.BaseDigest()) - before, strings.Join(paths, " ")
+	}
+	_, fetched, want := read(fill)
+	if fetched != 1 {
+		t.Fatalf("the base layer fetched %d times filling the cache, want 1", fetched)
+	}
+	if w, fetched, got := read(fill); fetched != 0 || len(w) != 0 || got != want {
+		t.Fatalf("warm cache: fetched %d, warnings %q, entries %q; want 0, none, %q", fetched, w, got, want)
+	}
+	index, err := os.ReadFile(filepath.Join(fill, "layers", "sha256", base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, alg, err := decodeLayerIndex(index, base, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.storedSize++
+	forged := encodeLayerIndex(base, alg, b) // a checksum recomputed over a size the manifest does not declare
+	for _, c := range []struct {
+		name  string
+		make  func(t *testing.T, p string)
+		wants string
+	}{
+		{"fifo", func(t *testing.T, p string) { mkfifo(t, p) }, "a FIFO"},
+		{"/dev/zero", func(t *testing.T, p string) { symlink(t, "/dev/zero", p) }, "symbolic link"},
+		{"5 GB sparse", func(t *testing.T, p string) {
+			f, err := os.Create(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := f.Truncate(5 << 30); err != nil {
+				t.Skip(err)
+			}
+		}, "cache-index"},
+		{"forged size", func(t *testing.T, p string) { os.WriteFile(p, forged, 0o644) }, "the manifest declares"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cache := t.TempDir()
+			p := filepath.Join(cache, "layers", "sha256", base)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			c.make(t, p)
+			w, fetched, got := read(cache)
+			if len(w) != 1 || !strings.Contains(w[0], c.wants) {
+				t.Errorf("warnings %q, want one saying %q", w, c.wants)
+			}
+			if fetched != 1 || got != want {
+				t.Errorf("fetched %d, entries %q; want 1, %q", fetched, got, want)
+			}
+		})
 	}
 }

@@ -29,7 +29,7 @@ var RegistryModes = []string{RegistryGood, RegistryRedirectLoop, RegistryStall, 
 const RegistryRepo = "hostile/app:1"
 
 // HostileRegistry is a registry (Docker Registry HTTP API v2, no authentication) serving one
-// small image as RegistryRepo, misbehaving as mode says; tick paces the trickles and
+// small image of two layers as RegistryRepo, misbehaving as mode says; tick paces the trickles and
 // stalls. A stalled or trickling answer ends when the client goes away.
 type HostileRegistry struct {
 	// Patience, when set, ends every stall and trickle after that long (the connection is
@@ -41,7 +41,8 @@ type HostileRegistry struct {
 	tick     time.Duration
 	manifest []byte
 	blobs    map[string][]byte // by digest
-	layer    string            // the layer's digest
+	layer    string            // the top layer's digest (the one that misbehaves)
+	base     string            // the base layer's
 }
 
 // NewHostileRegistry builds the image and the handler.
@@ -53,13 +54,16 @@ func NewHostileRegistry(mode string, tick time.Duration) (*HostileRegistry, erro
 	if !known {
 		return nil, fmt.Errorf("unknown registry mode %q (want one of %s)", mode, strings.Join(RegistryModes, ", "))
 	}
-	var layer bytes.Buffer
-	if err := WriteLayerTar(&layer, []Entry{Dir("etc/"), File("etc/motd", "hello from a hostile registry\n")}); err != nil {
+	var base, layer bytes.Buffer
+	if err := WriteLayerTar(&base, []Entry{Dir("etc/"), File("etc/motd", "hello from a hostile registry\n")}); err != nil {
 		return nil, err
 	}
-	ld := digest(layer.Bytes())
-	cfg := []byte(`{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["` + ld + `"]},"history":[{"created_by":"hostile"}]}`)
-	r := &HostileRegistry{mode: mode, tick: tick, blobs: map[string][]byte{ld: layer.Bytes(), digest(cfg): cfg}, layer: ld}
+	if err := WriteLayerTar(&layer, []Entry{Dir("etc/"), File("etc/issue", "hostile 1\n")}); err != nil {
+		return nil, err
+	}
+	bd, ld := digest(base.Bytes()), digest(layer.Bytes())
+	cfg := []byte(`{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["` + bd + `","` + ld + `"]},"history":[{"created_by":"base"},{"created_by":"hostile"}]}`)
+	r := &HostileRegistry{mode: mode, tick: tick, blobs: map[string][]byte{bd: base.Bytes(), ld: layer.Bytes(), digest(cfg): cfg}, layer: ld, base: bd}
 	size := int64(layer.Len())
 	if mode == RegistryEndlessBlob {
 		size = 1 << 40
@@ -68,18 +72,22 @@ func NewHostileRegistry(mode string, tick time.Duration) (*HostileRegistry, erro
 		"schemaVersion": 2,
 		"mediaType":     "application/vnd.docker.distribution.manifest.v2+json",
 		"config":        map[string]any{"mediaType": "application/vnd.docker.container.image.v1+json", "digest": digest(cfg), "size": len(cfg)},
-		"layers":        []any{map[string]any{"mediaType": "application/vnd.docker.image.rootfs.diff.tar", "digest": ld, "size": size}},
+		"layers": []any{
+			map[string]any{"mediaType": "application/vnd.docker.image.rootfs.diff.tar", "digest": bd, "size": base.Len()},
+			map[string]any{"mediaType": "application/vnd.docker.image.rootfs.diff.tar", "digest": ld, "size": size},
+		},
 	}
 	var err error
 	r.manifest, err = json.Marshal(m)
 	return r, err
 }
 
-// LayerDigest is the digest of the image's one layer.
+// LayerDigest is the digest of the image's top layer, the one a misbehaving blob mode
+// serves badly; BaseDigest the base layer's.
 func (r *HostileRegistry) LayerDigest() string { return r.layer }
 
-// LayerBlob is the image's one layer, as served.
-func (r *HostileRegistry) LayerBlob() []byte { return r.blobs[r.layer] }
+// BaseDigest is the digest of the image's base layer.
+func (r *HostileRegistry) BaseDigest() string { return r.base }
 
 func (r *HostileRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	p := req.URL.Path
