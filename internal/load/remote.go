@@ -62,6 +62,7 @@ func looksLikeReference(arg string) bool {
 type remoteStore struct {
 	ctx    context.Context // ends at the --deadline
 	cancel context.CancelFunc
+
 	ref   name.Reference
 	repo  name.Repository
 	pull  *remote.Puller // one authenticated transport per repository, shared by every fetch
