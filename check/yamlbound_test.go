@@ -164,6 +164,7 @@ func FuzzYAMLBounds(f *testing.F) {
 		[]byte("a: !!seq [&x b, *x, !t c]\nd: x[y] # z\n  - e\n"),
 		[]byte("a:\n- b:\n  - c:\n    - d\n"),
 		[]byte("[a, [b, {c: [d, e]}], f]: g\n"),
+		[]byte("t:\n- - - - - - - -"), // an indentless sequence under a key is a level (found by fuzzing)
 	} {
 		f.Add(s)
 	}
