@@ -295,6 +295,9 @@ func (c *common) openWith(ctx context.Context, arg string, stdin io.Reader, o lo
 	defer done()
 	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries, o.Remote.Cache = c.insecure, c.timeout, c.retries, c.cache
 	o.Remote.Deadline, o.Remote.Since = c.deadline, c.start
+	if k := os.Getenv("STRATA_CACHE_KEY"); k != "" && c.cache != "" {
+		o.Remote.CacheKey = []byte(k)
+	}
 	if o.Warn == nil {
 		o.Warn = func(msg string) { c.warn("%s", msg) }
 	}

@@ -133,7 +133,7 @@ func openRemote(arg string, opts Options, bud *budget) (*remoteStore, error) {
 	}
 	s.pull = pull
 	if opts.Remote.Cache != "" {
-		s.cache = &layerCache{dir: opts.Remote.Cache, warn: opts.Warn}
+		s.cache = &layerCache{dir: opts.Remote.Cache, key: opts.Remote.CacheKey, warn: opts.Warn}
 	}
 	ok := false
 	defer func() {

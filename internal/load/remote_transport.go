@@ -33,6 +33,9 @@ type RemoteOptions struct {
 	MaxWait time.Duration
 	// Cache is a directory for per-layer entry indexes keyed by layer digest ("" = none).
 	Cache string
+	// CacheKey, when set, seals every index written with HMAC-SHA256 under it, and makes an
+	// index not sealed under it a miss: a writer without the key cannot forge an entry.
+	CacheKey []byte
 	// Keychain finds credentials; nil is authn.DefaultKeychain (Docker's config.json,
 	// $DOCKER_CONFIG, credential helpers).
 	Keychain authn.Keychain

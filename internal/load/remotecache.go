@@ -3,10 +3,12 @@ package load
 import (
 	"bufio"
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"math"
@@ -34,10 +36,16 @@ import (
 // layer does not hold.
 type layerCache struct {
 	dir  string
+	key  []byte       // STRATA_CACHE_KEY: entries are sealed with HMAC-SHA256 under it; nil: sha256
 	warn func(string) // nil: warnings dropped
 }
 
-const layerCacheMagic = "strata layer index v1\n"
+// An index starts with one of these: a plain one ends with the sha256 of what precedes it, a
+// keyed one with its HMAC-SHA256 under the cache key (the same length, 32 bytes).
+const (
+	layerCacheMagic      = "strata layer index v1\n"
+	layerCacheMagicKeyed = "strata layer index k1\n"
+)
 
 // path is where the index of blob hex lives, relative to dir.
 func (c *layerCache) path(hex string) string {
@@ -103,7 +111,7 @@ func (c *layerCache) get(hex, alg string, size int64, lim Limits) *blob {
 		c.warnf("--cache: %s is %d bytes, more than the %d a layer index may be (--limit cache-index): not used (the layer is fetched)", shown, fi.Size(), max)
 		return nil
 	}
-	b, got, err := readLayerIndex(bufio.NewReaderSize(f, 64<<10), fi.Size(), hex, lim)
+	b, got, err := readLayerIndex(bufio.NewReaderSize(f, 64<<10), fi.Size(), hex, lim, c.key)
 	if err == nil && size >= 0 && b.storedSize != size {
 		err = fmt.Errorf("%w: it records a blob of %d bytes, the manifest declares %d", errBadCache, b.storedSize, size)
 	}
@@ -162,7 +170,7 @@ func (c *layerCache) put(hex, alg string, b *blob) {
 	if err != nil {
 		return
 	}
-	_, werr := f.Write(encodeLayerIndex(hex, alg, b))
+	_, werr := f.Write(sealLayerIndex(hex, alg, b, c.key))
 	if cerr := f.Close(); werr != nil || cerr != nil {
 		root.Remove(tmp)
 		return
@@ -176,9 +184,17 @@ var tmpSeq atomic.Int64
 
 // The file: magic, then fields as length-prefixed byte strings and varints, then the
 // sha256 of everything before it.
-func encodeLayerIndex(hex, alg string, b *blob) []byte {
+func encodeLayerIndex(hex, alg string, b *blob) []byte { return sealLayerIndex(hex, alg, b, nil) }
+
+// sealLayerIndex encodes b, ended by the sha256 of the encoding or, with a key, its
+// HMAC-SHA256 under the key.
+func sealLayerIndex(hex, alg string, b *blob, key []byte) []byte {
 	var w bytes.Buffer
-	w.WriteString(layerCacheMagic)
+	if key != nil {
+		w.WriteString(layerCacheMagicKeyed)
+	} else {
+		w.WriteString(layerCacheMagic)
+	}
 	str := func(s string) {
 		w.Write(binary.AppendUvarint(nil, uint64(len(s))))
 		w.WriteString(s)
@@ -220,8 +236,7 @@ func encodeLayerIndex(hex, alg string, b *blob) []byte {
 		num(int64(minor))
 		str(e.Digest())
 	}
-	sum := sha256.Sum256(w.Bytes())
-	w.Write(sum[:])
+	w.Write(seal(key).sum(w.Bytes()))
 	return w.Bytes()
 }
 
@@ -229,21 +244,45 @@ var errBadCache = errors.New("bad layer index")
 
 // decodeLayerIndex decodes a whole index held in memory (see readLayerIndex).
 func decodeLayerIndex(raw []byte, hex string, lim Limits) (*blob, string, error) {
-	return readLayerIndex(bufio.NewReader(bytes.NewReader(raw)), int64(len(raw)), hex, lim)
+	return readLayerIndex(bufio.NewReader(bytes.NewReader(raw)), int64(len(raw)), hex, lim, nil)
+}
+
+// seal is how an index's last 32 bytes are made: sha256, or HMAC-SHA256 under a key.
+type seal []byte
+
+func (k seal) new() hash.Hash {
+	if k == nil {
+		return sha256.New()
+	}
+	return hmac.New(sha256.New, k)
+}
+
+func (k seal) sum(b []byte) []byte {
+	h := k.new()
+	h.Write(b)
+	return h.Sum(nil)
 }
 
 // readLayerIndex decodes an index of size bytes from r, streaming: memory is what the
 // entries take (bounded by the limits, as a layer read from its tar), never the file. Every
 // entry is checked as the tar reader would have made it. The checksum is checked at the end;
 // a file that fails it is refused whole.
-func readLayerIndex(br *bufio.Reader, size int64, hex string, lim Limits) (*blob, string, error) {
+func readLayerIndex(br *bufio.Reader, size int64, hex string, lim Limits, key []byte) (*blob, string, error) {
 	if size < int64(len(layerCacheMagic)+sha256.Size) {
 		return nil, "", fmt.Errorf("%w: too short", errBadCache)
 	}
-	h := sha256.New()
+	h := seal(key).new()
 	body := &indexReader{r: bufio.NewReaderSize(io.TeeReader(io.LimitReader(br, size-sha256.Size), h), 64<<10)}
 	magic := make([]byte, len(layerCacheMagic))
-	if _, err := io.ReadFull(body, magic); err != nil || string(magic) != layerCacheMagic {
+	if _, err := io.ReadFull(body, magic); err != nil {
+		return nil, "", fmt.Errorf("%w: too short", errBadCache)
+	}
+	switch {
+	case string(magic) == layerCacheMagic && key != nil:
+		return nil, "", fmt.Errorf("%w: not sealed with STRATA_CACHE_KEY (written by a run without the key)", errBadCache)
+	case string(magic) == layerCacheMagicKeyed && key == nil:
+		return nil, "", fmt.Errorf("%w: sealed with a STRATA_CACHE_KEY this run does not have", errBadCache)
+	case string(magic) != layerCacheMagic && string(magic) != layerCacheMagicKeyed:
 		return nil, "", fmt.Errorf("%w: not a strata layer index of this version", errBadCache)
 	}
 	var bad error
@@ -334,7 +373,10 @@ func readLayerIndex(br *bufio.Reader, size int64, hex string, lim Limits) (*blob
 		return nil, "", fmt.Errorf("%w: trailing bytes", errBadCache)
 	}
 	sum := make([]byte, sha256.Size)
-	if _, err := io.ReadFull(br, sum); err != nil || !bytes.Equal(sum, h.Sum(nil)) {
+	if _, err := io.ReadFull(br, sum); err != nil || !hmac.Equal(sum, h.Sum(nil)) {
+		if key != nil {
+			return nil, "", fmt.Errorf("%w: its seal does not match STRATA_CACHE_KEY (damaged, edited, or sealed with another key)", errBadCache)
+		}
 		return nil, "", fmt.Errorf("%w: its checksum does not match (damaged, or edited)", errBadCache)
 	}
 	if _, err := br.ReadByte(); err != io.EOF {

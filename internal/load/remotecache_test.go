@@ -2,6 +2,7 @@ package load
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,6 +69,7 @@ func FuzzLayerIndex(f *testing.F) {
 	f.Add(encodeLayerIndex(hex, "sha256", sampleIndex()))
 	f.Add(encodeLayerIndex(hex, "", &blob{}))
 	f.Add([]byte(layerCacheMagic))
+	f.Add(sealLayerIndex(hex, "sha256", sampleIndex(), []byte("k"))) // keyed: refused without the key
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		b, alg, err := decodeLayerIndex(raw, hex, DefaultLimits)
 		if err != nil {
@@ -175,4 +177,55 @@ func symlink(t *testing.T, target, p string) {
 	if err := os.Symlink(target, p); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestLayerCacheKey: with STRATA_CACHE_KEY, an index is sealed with HMAC-SHA256 under it,
+// and only an index sealed under the same key is used: one written without a key (or
+// edited and resealed with sha256, the forgery a plain checksum cannot tell), or under
+// another key, is a miss with a warning (issue 18, item 4).
+func TestLayerCacheKey(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	dir := t.TempDir()
+	var warnings []string
+	warn := func(s string) { warnings = append(warnings, s) }
+	keyA := &layerCache{dir: dir, key: []byte("key A"), warn: warn}
+	keyA.put(hex, "sha256", sampleIndex())
+	if b := keyA.get(hex, "", 4096, DefaultLimits); b == nil || len(warnings) != 0 {
+		t.Fatalf("sealed and read with the same key: %v, %q", b != nil, warnings)
+	}
+	p := filepath.Join(dir, keyA.path(hex))
+	sealed, _ := os.ReadFile(p)
+	for _, c := range []struct {
+		name   string
+		reader *layerCache
+		file   []byte
+		wants  string
+	}{
+		{"no key reads a sealed index", &layerCache{dir: dir, warn: warn}, sealed, "sealed with a STRATA_CACHE_KEY this run does not have"},
+		{"another key", &layerCache{dir: dir, key: []byte("key B"), warn: warn}, sealed, "its seal does not match STRATA_CACHE_KEY"},
+		{"an index written without a key", keyA, encodeLayerIndex(hex, "sha256", sampleIndex()), "not sealed with STRATA_CACHE_KEY"},
+		{"edited, resealed without the key", keyA, func() []byte {
+			b := bytes.Replace(sealed, []byte("/bin/sh"), []byte("/bin/sg"), 1)
+			body := b[:len(b)-32]
+			return append(append([]byte{}, body...), sha256Of(body)...)
+		}(), "its seal does not match"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			warnings = nil
+			if err := os.WriteFile(p, c.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if b := c.reader.get(hex, "", 4096, DefaultLimits); b != nil {
+				t.Fatal("used")
+			}
+			if len(warnings) != 1 || !strings.Contains(warnings[0], c.wants) {
+				t.Errorf("warnings %q, want one saying %q", warnings, c.wants)
+			}
+		})
+	}
+}
+
+func sha256Of(b []byte) []byte {
+	sum := sha256.Sum256(b)
+	return sum[:]
 }
