@@ -30,6 +30,7 @@ func main() {
 	serve := flag.String("serve", "", "serve a hostile registry on this `address` (see -mode) until killed")
 	mode := flag.String("mode", testgen.RegistryGood, "with -serve: how the registry misbehaves: "+strings.Join(testgen.RegistryModes, ", "))
 	tick := flag.Duration("tick", time.Second, "with -serve: the pace of trickles (one byte, or 64 KiB for endless-blob, a tick)")
+	big := flag.Bool("big", false, "with -out: also write issue 18's large images into OUT/big (2 GB)")
 	flag.Parse()
 	if *serve != "" {
 		reg, err := testgen.NewHostileRegistry(*mode, *tick)
@@ -49,13 +50,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*out, *members); err != nil {
+	if err := run(*out, *members, *big); err != nil {
 		fmt.Fprintln(os.Stderr, "genhostile:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, members bool) error {
+func run(out string, members, big bool) error {
 	if members {
 		w := bufio.NewWriterSize(os.Stdout, 1<<20)
 		tw := tar.NewWriter(w)
@@ -107,5 +108,5 @@ func run(out string, members bool) error {
 			return err
 		}
 	}
-	return nil
+	return writeIssue18(out, big)
 }
