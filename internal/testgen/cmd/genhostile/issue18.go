@@ -1,6 +1,7 @@
 package main
 
 import (
+	"archive/tar"
 	"bufio"
 	"context"
 	"fmt"
@@ -130,9 +131,9 @@ func writeCaches(dir string) error {
 }
 
 // writeBig writes the large inputs of the streaming and memory items: a 1,000,000-entry
-// export and the small image it is diffed against (item 9), two 500,000-file images whose
-// every file differs in mtime (item 10), and an image whose one directory holds 999,000 files
-// (item 10, files -q).
+// export and the small image it is diffed against (item 9), two 500,000-entry images whose
+// every file (each with content of its own) differs in mtime (item 10), and an image whose
+// one directory holds 999,000 files (item 10, files -q).
 func writeBig(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -141,6 +142,11 @@ func writeBig(dir string) error {
 		return testgen.Image{Layers: []testgen.Layer{{Entries: entries, CreatedBy: "genhostile"}}, Tags: []string{"big:1"}}
 	}
 	wide := testgen.Wide(500_000)
+	for i := range wide {
+		if wide[i].Type == tar.TypeReg {
+			wide[i].Content = []byte(wide[i].Name) // contents of their own: diff reads and digests them
+		}
+	}
 	for name, write := range map[string]func(io.Writer) error{
 		"small.tar":       func(w io.Writer) error { return testgen.WriteDockerArchive(w, testgen.Small("amd64")) },
 		"wide-export.tar": func(w io.Writer) error { return testgen.WriteRootfs(w, testgen.Wide(1_000_000)) },
