@@ -3,6 +3,7 @@ package load
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -42,4 +43,42 @@ func TestHostilePathsAreClampedAndFlagged(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("entries (-want +got):\n%s", diff)
 	}
+}
+
+// FuzzCleanRel: wherever cleanRel takes the fast way, its path is cleanPath's, which
+// escapes nothing.
+func FuzzCleanRel(f *testing.F) {
+	for _, s := range []string{"usr/bin/x", "etc/", "./etc/passwd", "a//b", "a/./b", "a/../b", "..", ".", "./", "/abs", "a..b/c.", "x///", ".wh.a", "a/.wh..wh..opq", "./.", ".//a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		rel, ok := cleanRel(name)
+		if !ok {
+			return
+		}
+		p, escapes := cleanPath(name)
+		if "/"+rel != p || escapes {
+			t.Fatalf("%q: fast path %q, cleanPath %q (escapes %v)", name, "/"+rel, p, escapes)
+		}
+		if m := memberName(name); m != strings.TrimPrefix(p, "/") {
+			t.Fatalf("%q: memberName %q, want %q", name, m, strings.TrimPrefix(p, "/"))
+		}
+	})
+}
+
+// FuzzBlockSum: the word-wise sum of a header block is the byte-wise one.
+func FuzzBlockSum(f *testing.F) {
+	f.Add(make([]byte, blockSize))
+	f.Add(bytes.Repeat([]byte{0xff}, blockSize))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var b [blockSize]byte
+		copy(b[:], data)
+		var want int64
+		for _, c := range b {
+			want += int64(c)
+		}
+		if got := unsignedSum(&b); got != want {
+			t.Fatalf("sum %d, want %d", got, want)
+		}
+	})
 }
