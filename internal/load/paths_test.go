@@ -1,10 +1,12 @@
 package load
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -81,4 +83,18 @@ func FuzzBlockSum(f *testing.F) {
 			t.Fatalf("sum %d, want %d", got, want)
 		}
 	})
+}
+
+// TestCleanNamesAllocateNothing: a clean member name is its own member name, and a clean
+// entry name goes into the path arena with no string in between (issue 18, item 11: two
+// allocations per header before, a tenth of inspect's time on a 70,000-file image).
+func TestCleanNamesAllocateNothing(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { memberName("usr/lib/x86_64-linux-gnu/libc.so.6") }); n != 0 {
+		t.Errorf("memberName allocates %v times, want 0", n)
+	}
+	x := &entryIndex{lim: DefaultLimits}
+	hdr := &tar.Header{Name: "usr/lib/x86_64-linux-gnu/libc.so.6", Typeflag: tar.TypeReg, Size: 10, ModTime: time.Unix(1, 0)}
+	if n := testing.AllocsPerRun(10000, func() { x.add(hdr, 0) }); n != 0 {
+		t.Errorf("indexing a clean name allocates %v times per entry, want 0 (amortized)", n)
+	}
 }
