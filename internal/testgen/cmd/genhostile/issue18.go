@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/strata-dev/strata/internal/load"
@@ -46,7 +45,7 @@ func writeIssue18(out string, big bool) error {
 	for _, name := range []string{"rules/rules.fifo", "rules/cst.fifo", "locks/lock.fifo"} {
 		p := filepath.Join(out, name)
 		os.Remove(p)
-		if err := syscall.Mkfifo(p, 0o644); err != nil {
+		if err := mkfifo(p, 0o644); err != nil {
 			return err
 		}
 	}
@@ -102,7 +101,7 @@ func writeCaches(dir string) error {
 	forged := reseal([]byte(strings.Replace(string(base), "/etc/motd", "/etc/motX", 1)))
 	foreign := reseal(top)
 	for name, make := range map[string]func(p string) error{
-		"fifo":    func(p string) error { return syscall.Mkfifo(p, 0o644) },
+		"fifo":    func(p string) error { return mkfifo(p, 0o644) },
 		"zero":    func(p string) error { return os.Symlink("/dev/zero", p) },
 		"forged":  func(p string) error { return os.WriteFile(p, forged, 0o644) },
 		"foreign": func(p string) error { return os.WriteFile(p, foreign, 0o644) },
