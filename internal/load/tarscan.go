@@ -74,6 +74,30 @@ type tarScan struct {
 	logical   int64         // sparse: logical size
 	lpos      int64         // sparse: logical position read so far
 	zeros     bool          // a zero block was read where a header was expected: the end-of-archive marker
+
+	names recentNames // user and group names, few and repeated
+}
+
+// recentNames hands out the strings of the last few user and group names read, so that a
+// layer of 70,000 files owned by root makes one "root", not 140,000.
+type recentNames [4]string
+
+func (r *recentNames) str(b []byte) string {
+	if b[0] == 0 {
+		return ""
+	}
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	for _, s := range r {
+		if s == string(b) { // compared without allocating
+			return s
+		}
+	}
+	s := string(b)
+	copy(r[1:], r[:])
+	r[0] = s
+	return s
 }
 
 // newTarScan reads r: at random when it is a section (an uncompressed member of a seekable
@@ -374,8 +398,8 @@ func (t *tarScan) readHeader() (*[blockSize]byte, error) {
 	h.Gid = int(p.numeric(b[116:124]))
 	h.ModTime = time.Unix(p.numeric(b[136:148]), 0)
 	if format > formatV7 {
-		h.Uname = p.str(b[265:297])
-		h.Gname = p.str(b[297:329])
+		h.Uname = t.names.str(b[265:297])
+		h.Gname = t.names.str(b[297:329])
 		h.Devmajor = p.numeric(b[329:337])
 		h.Devminor = p.numeric(b[337:345])
 		var prefix string
