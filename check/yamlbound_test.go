@@ -74,6 +74,11 @@ func TestRuleOneValue(t *testing.T) {
 		"max_layers=100\r\nmax_size: 1B",
 		"required_labels.a=x\nb: y",
 		"max_layers=" + string(testgen.DeepFlowYAML("x", 1000)),
+		// Values of list keys and of nested keys, which may be read as YAML before the rule
+		// document is built: every read is bounded.
+		"forbid_paths=" + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000),
+		"config.cmd=" + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000),
+		"baseline.max_layer_growth=" + strings.Repeat("{a: ", 100_000) + strings.Repeat("}", 100_000),
 	} {
 		var s Set
 		err := s.Override(kv)
