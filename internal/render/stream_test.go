@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -13,7 +14,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/strata-dev/strata/check"
 	"github.com/strata-dev/strata/diff"
+	"github.com/strata-dev/strata/files"
+	"github.com/strata-dev/strata/history"
+	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/image"
 )
 
@@ -265,5 +270,48 @@ func TestJSONStreamsDiff(t *testing.T) {
 	t.Logf("%d bytes of JSON, %.1f bytes allocated per change", got.Len(), per)
 	if per > 64 {
 		t.Errorf("writing the JSON allocated %.1f bytes per change, want at most 64 (a %d-byte document)", per, got.Len())
+	}
+}
+
+// TestLargeDocumentsStream: every struct the large documents hold (diff, inspect with its
+// wasted and hidden lists, files, check) is one the streamer walks rather than encodes whole:
+// a field layout it leaves to encoding/json (an embedded struct, ",string") would silently
+// buffer that part again.
+func TestLargeDocumentsStream(t *testing.T) {
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type, where string)
+	walk = func(ty reflect.Type, where string) {
+		if seen[ty] {
+			return
+		}
+		seen[ty] = true
+		if ty.Implements(documenterType) {
+			walk(reflect.TypeOf(reflect.Zero(ty).Interface().(Documenter).JSONDocument()), where)
+			return
+		}
+		if marshals(ty) || marshals(reflect.PointerTo(ty)) {
+			return
+		}
+		switch ty.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Array:
+			walk(ty.Elem(), where+"[]")
+		case reflect.Struct:
+			if fieldsOf(ty) == nil {
+				t.Errorf("%s (%s) is encoded whole, not streamed", where, ty)
+				return
+			}
+			for _, f := range fieldsOf(ty) {
+				walk(ty.Field(f.index).Type, where+"."+ty.Field(f.index).Name)
+			}
+		}
+	}
+	for name, v := range map[string]any{
+		"diff":    diff.Result{},
+		"inspect": inspect.Report{},
+		"files":   files.File{},
+		"history": history.Row{},
+		"check":   check.Result{},
+	} {
+		walk(reflect.TypeOf(v), name)
 	}
 }
