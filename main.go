@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/memtune"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -68,6 +69,7 @@ Run 'strata help COMMAND' (or 'strata COMMAND --help') for a command's flags.
 `
 
 func main() {
+	memtune.Start()
 	ctx := context.Background()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	os.Exit(exitCode(err, os.Stderr))
