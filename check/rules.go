@@ -14,7 +14,6 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 )
 
 // Rules is a strata rules file (.strata.yaml). Every key is optional; a nil field is a rule
@@ -188,9 +187,9 @@ func decodeStrict(data []byte, name string, v any, where map[string]Location) er
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &RulesError{File: name, Msg: "empty rules file"}
 	}
-	f, err := parser.ParseBytes(data, 0)
+	f, err := parseYAML(data, name)
 	if err != nil {
-		return rulesError(name, nil, err)
+		return err
 	}
 	if len(f.Docs) != 1 {
 		return &RulesError{File: name, Msg: fmt.Sprintf("%d YAML documents: want one", len(f.Docs))}
@@ -300,7 +299,7 @@ func validPermissions(s string) bool {
 // required_labels.org.opencontainers.image.source: everything after the first dot).
 func (s *Set) Override(kv string) error {
 	key, value, ok := strings.Cut(kv, "=")
-	name := "--rule " + kv
+	name := "--rule " + clipRule(kv)
 	if !ok || key == "" {
 		return &RulesError{File: "--rule", Msg: fmt.Sprintf("%q: want KEY=VALUE", kv)}
 	}
@@ -326,6 +325,9 @@ func (s *Set) Override(kv string) error {
 	}
 	var one Rules
 	where := map[string]Location{}
+	if err := oneValue([]byte(doc.String()), name, len(parts)); err != nil {
+		return err
+	}
 	if err := decodeStrict([]byte(doc.String()), name, &one, where); err != nil {
 		if re, ok := err.(*RulesError); ok {
 			re.Line, re.Column = 0, 0
@@ -382,7 +384,7 @@ func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
 
 // scalarYAML reports whether a YAML value is one scalar (not a sequence or a mapping).
 func scalarYAML(v string) bool {
-	f, err := parser.ParseBytes([]byte(v), 0)
+	f, err := parseYAML([]byte(v), "")
 	if err != nil || len(f.Docs) != 1 || f.Docs[0].Body == nil {
 		return false
 	}
@@ -391,6 +393,43 @@ func scalarYAML(v string) bool {
 		return false
 	}
 	return true
+}
+
+// clipRule shortens a --rule argument to name it in a message: a value may be anything.
+func clipRule(kv string) string {
+	if r := []rune(kv); len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return kv
+}
+
+// oneValue refuses a --rule document that sets more than the one key it names (levels deep:
+// 2 for baseline.max_layer_growth): a value that goes on to a second line holding another
+// key ("100\nmax_size: 1B") would otherwise set, or drop, a rule the user never named.
+func oneValue(doc []byte, name string, levels int) error {
+	f, err := parseYAML(doc, name)
+	if err != nil {
+		if re, ok := err.(*RulesError); ok {
+			re.Line, re.Column = 0, 0
+		}
+		return err
+	}
+	if len(f.Docs) != 1 || f.Docs[0].Body == nil {
+		return &RulesError{File: name, Msg: "want one YAML value for one key"}
+	}
+	n := f.Docs[0].Body
+	for level := 0; level < levels; level++ {
+		m, ok := asMapping(n)
+		if !ok || len(m.Values) != 1 {
+			k := 0
+			if ok {
+				k = len(m.Values)
+			}
+			return &RulesError{File: name, Msg: fmt.Sprintf("the value sets %d keys: a --rule value is one YAML value for the one key named (a second line is not another rule: give each its own --rule)", k)}
+		}
+		n = m.Values[0].Value
+	}
+	return nil
 }
 
 // overlay sets the fields one defines.

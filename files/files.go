@@ -34,13 +34,22 @@ type File struct {
 // digest algorithm, regular files and hardlinks get their content's digest. A hardlink's size
 // is its target's, the size a container sees (a layer listing keeps the entry's own, 0).
 func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
-	out := []File{}
+	// Sized once: appending a million Files to a growing slice allocates five times the
+	// list in copies, which decides a large listing's peak memory.
+	count := 0
+	fs.Each(func(*fstree.Node) { count++ })
+	out := make([]File, 0, count)
 	var refs []content.Ref
 	var targets []*image.Entry // the entry whose content each listed file has, or nil
+	if alg != "" {
+		targets = make([]*image.Entry, 0, count)
+	}
 	fs.Walk(func(p string, n *fstree.Node) {
 		if n.Entry == nil {
 			out = append(out, File{Path: p, Type: image.TypeDir, Mode: image.Mode(fstree.ImpliedMode), Layer: -1})
-			targets = append(targets, nil)
+			if alg != "" {
+				targets = append(targets, nil)
+			}
 			return
 		}
 		out = append(out, fromEntry(n.Entry, int(n.Layer)))
@@ -58,7 +67,9 @@ func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 		if t != nil && alg != "" {
 			refs = append(refs, content.Ref{Layer: img.Layers[tl], Entry: t})
 		}
-		targets = append(targets, t)
+		if alg != "" {
+			targets = append(targets, t)
+		}
 	})
 	if alg == "" {
 		return out, nil

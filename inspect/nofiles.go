@@ -19,10 +19,13 @@ func noFiles(img *image.Image) bool {
 
 // MarshalJSON writes the report; with NoFiles, its file-level fields are null (not
 // computed), the rest as always, in the same order.
-func (r Report) MarshalJSON() ([]byte, error) {
+func (r Report) MarshalJSON() ([]byte, error) { return marshal(r.JSONDocument()) }
+
+// JSONDocument is the value the report's JSON encodes (render streams it).
+func (r Report) JSONDocument() any {
 	type plain Report
 	if !r.NoFiles {
-		return marshal(plain(r))
+		return plain(r)
 	}
 	type layer struct {
 		Index     int       `json:"index"`
@@ -68,7 +71,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		doc.Layers = append(doc.Layers, layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest,
 			MediaType: l.MediaType, Foreign: l.Foreign, URLs: l.URLs, TarSize: l.TarSize, CreatedBy: l.CreatedBy})
 	}
-	return marshal(doc)
+	return doc
 }
 
 // marshal encodes v as render.JSON does: no HTML escaping (a command's && stays readable).

@@ -11,6 +11,7 @@ import (
 	"github.com/strata-dev/strata/baseline"
 	"github.com/strata-dev/strata/internal/analysis"
 	"github.com/strata-dev/strata/internal/escape"
+	"github.com/strata-dev/strata/internal/regfile"
 	"github.com/strata-dev/strata/internal/render"
 )
 
@@ -81,7 +82,7 @@ func runBaseline(ctx context.Context, args []string, stdin io.Reader, stdout, st
 
 // compareBaseline holds the image against the lock file under the default policy.
 func compareBaseline(ctx context.Context, c *common, lockFile, arg string, stdin io.Reader, stdout, stderr io.Writer) error {
-	f, err := os.Open(lockFile)
+	f, err := regfile.Open(lockFile)
 	if err != nil {
 		return fmt.Errorf("--against: %w", err)
 	}

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/strata-dev/strata/baseline"
 	"github.com/strata-dev/strata/check"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/regfile"
 )
 
 // lockBaseline holds an image against a lock read from a file: check's Baseline.
@@ -19,7 +19,7 @@ type lockBaseline struct {
 // openBaseline reads a baseline lock for check --baseline; a bad lock is an error naming
 // the file, line and key (exit 2).
 func openBaseline(path, rulesFile string) (check.Baseline, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline %s: %w", path, err)
 	}

@@ -38,6 +38,8 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return err
 	}
 	output := c.output
+	lim := c.loadLimits()
+	check.SetLimits(check.Limits{MaxDepth: lim.MaxYAMLDepth, MaxNodes: lim.MaxYAMLNodes})
 	set, err := loadRules(*rulesFile, *cstFile, *overrides, *lockFile != "")
 	if err != nil {
 		return err

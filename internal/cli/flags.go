@@ -34,6 +34,8 @@ type common struct {
 	limits     []string
 	insecure   bool
 	timeout    time.Duration
+	deadline   time.Duration
+	start      time.Time // when the command started: --deadline counts from it
 	retries    int
 	cache      string
 	container  string
@@ -70,7 +72,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.SetOutput(io.Discard) // parse returns errors; help goes to stdout through run
 	fs.Usage = func() {}
 	fs.SortFlags = true
-	c := &common{synopsis: synopsis, stderr: stderr}
+	c := &common{synopsis: synopsis, stderr: stderr, start: time.Now()}
 	// A synopsis may carry the description and examples after its first line.
 	if first, rest, ok := strings.Cut(synopsis, "\n"); ok {
 		c.synopsis = first
@@ -92,7 +94,8 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.StringVar(&c.platform, "platform", "", "pick a `platform` of a multi-platform index: OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
 	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
 	fs.BoolVar(&c.insecure, "insecure", false, "reach a registry over plain HTTP (loopback and private addresses always are)")
-	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "registry input: give up on a request whose connection or response headers take longer than `duration`")
+	fs.DurationVar(&c.timeout, "timeout", load.DefaultTimeout, "registry input: give up on a request whose connection or response headers take longer than `duration`, or whose body sends less than 16 KiB in that much waiting (default 15s)")
+	fs.DurationVar(&c.deadline, "deadline", load.DefaultDeadline, "registry input: give up when talking to the registry is not done `duration` after the command started (default 10m; 0: no deadline)")
 	fs.IntVar(&c.retries, "retries", 4, "registry input: retry a request answered 429 or 5xx (waiting as Retry-After says, 60 s in all at most) up to `N` times")
 	fs.StringVar(&c.cache, "cache", os.Getenv("STRATA_CACHE"), "registry input: keep per-layer entry indexes in `dir` (default $STRATA_CACHE; off when empty), so images sharing layers fetch only their new ones")
 	return fs, c
@@ -101,7 +104,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 // commonFlags are the flags newFlags defines, listed apart from a command's own in --help.
 var commonFlags = map[string]bool{"output": true, "no-trunc": true, "quiet": true, "null": true,
 	"no-progress": true, "image": true, "platform": true, "limit": true,
-	"insecure": true, "timeout": true, "retries": true, "cache": true, "container": true}
+	"insecure": true, "timeout": true, "deadline": true, "retries": true, "cache": true, "container": true}
 
 // about sets the sentence saying what the command does and its examples, for --help.
 func (c *common) about(summary string, examples ...string) {
@@ -275,6 +278,12 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 		}
 		c.plat = p
 	}
+	if c.timeout <= 0 {
+		return nil, &usageError{fmt.Sprintf("--timeout %s: want a positive duration (--deadline 0 is how to wait without an overall deadline)", c.timeout)}
+	}
+	if c.deadline < 0 {
+		return nil, &usageError{fmt.Sprintf("--deadline %s: want a positive duration, or 0 for none", c.deadline)}
+	}
 	if c.null && !c.quiet {
 		return nil, &usageError{"--null (-0) only applies to -q lists: add -q"}
 	}
@@ -337,6 +346,13 @@ func (c *common) fill(o *analysis.Options) {
 	o.Warn = func(msg string) { c.warn("%s", msg) }
 	o.Limits = c.loadLimits()
 	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries, o.Remote.Cache = c.insecure, c.timeout, c.retries, c.cache
+	o.Remote.Deadline, o.Remote.Since = c.deadline, c.start
+	if k := os.Getenv("STRATA_CACHE_KEY"); k != "" && c.cache != "" {
+		o.Remote.CacheKey = []byte(k)
+	}
+	if c.deadline == 0 {
+		o.Remote.Deadline = -1 // asked for explicitly: no deadline
+	}
 	if c.retries == 0 {
 		o.Remote.Retries = -1
 	}

@@ -173,6 +173,9 @@ type FS struct {
 	large   map[*Node][]*Node // sorted children of large directories, made on first lookup
 	slab    []Node            // where nodes are allocated
 	sortBuf []*Node           // reused while sorting children
+
+	lastDir  string // the directory (path without its leading slash) of the last entry added
+	lastNode *Node  // its node, nil once any node was hidden since
 }
 
 // Op is what a merge step did to a node.
@@ -223,7 +226,13 @@ func MergeLogged(layers []*image.Layer) *Logged {
 }
 
 func merge(layers []*image.Layer, logging bool) *FS {
-	fs := &FS{logging: logging, layers: len(layers), index: map[key]*Node{}}
+	// The index is sized once for every entry: growing it, entry by entry, rehashed it
+	// about twenty times (15% of inspect's CPU on a 70,000-file image).
+	n := 0
+	for _, l := range layers {
+		n += len(l.Entries)
+	}
+	fs := &FS{logging: logging, layers: len(layers), index: make(map[key]*Node, n)}
 	fs.Root = fs.node(nil, "", nil, -1)
 	for li, l := range layers {
 		fs.layer = li
@@ -243,7 +252,7 @@ func merge(layers []*image.Layer, logging bool) *FS {
 		}
 	}
 	fs.sortChildren()
-	fs.index, fs.sortBuf = nil, nil
+	fs.index, fs.sortBuf, fs.lastNode = nil, nil, nil
 	return fs
 }
 
@@ -389,6 +398,7 @@ func (fs *FS) opaque(w *image.Entry, by int) {
 // hideTree takes n and its descendants out of view, recording n (for reason top) and its
 // descendants (for reason below) as hidden by the entry hider of layer by.
 func (fs *FS) hideTree(n *Node, by int, hider *image.Entry, top, below Reason) {
+	fs.lastNode = nil
 	if n.Entry != nil {
 		fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: int(n.Layer), By: by, Hider: hider, Reason: top})
 	}
@@ -412,6 +422,13 @@ func (fs *FS) add(e *image.Entry, li int) {
 		return
 	}
 	rest := e.Path[1:]
+	// Entries of a layer come directory by directory: the parent of the last entry added is
+	// usually this one's, found again without a lookup per component (until a node is
+	// hidden, which forgets it).
+	dir := rest[:max(strings.LastIndexByte(rest, '/'), 0)]
+	if dir != "" && fs.lastNode != nil && fs.lastDir == dir {
+		n, rest = fs.lastNode, rest[len(dir)+1:]
+	}
 	for {
 		i := strings.IndexByte(rest, '/')
 		if i < 0 {
@@ -429,6 +446,9 @@ func (fs *FS) add(e *image.Entry, li int) {
 			child = fs.newDir(n, c)
 		}
 		n = child
+	}
+	if dir != "" {
+		fs.lastDir, fs.lastNode = dir, n
 	}
 	name := rest
 	old := fs.child(n, name)

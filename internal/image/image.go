@@ -169,6 +169,9 @@ func (t Type) String() string {
 // MarshalText makes a Type its contract name in JSON.
 func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
 
+// AppendText appends the contract name (render streams it without allocating).
+func (t Type) AppendText(b []byte) ([]byte, error) { return append(b, t.String()...), nil }
+
 // UnmarshalText reads a Type's contract name (for readers of strata's JSON).
 func (t *Type) UnmarshalText(p []byte) error {
 	for i, n := range typeNames {
@@ -282,11 +285,16 @@ func (e *Entry) ModTime() time.Time { return time.Unix(0, e.MTime).UTC() }
 type Time struct{ time.Time }
 
 // MarshalJSON writes null for the zero time.
-func (t Time) MarshalJSON() ([]byte, error) {
+func (t Time) MarshalJSON() ([]byte, error) { return t.AppendJSON(nil), nil }
+
+// AppendJSON appends what MarshalJSON writes (render streams it without allocating).
+func (t *Time) AppendJSON(b []byte) []byte {
 	if t.IsZero() {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	return []byte(`"` + t.UTC().Format(time.RFC3339Nano) + `"`), nil
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // Mode formats permission bits as the contract's 4-digit octal string.

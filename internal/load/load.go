@@ -46,8 +46,9 @@ type Options struct {
 	// Container picks a container of an engine's data root (ID, unique ID prefix or name):
 	// the image is then the container's (its image, the init layer, the writable layer).
 	Container string
-	// Warn, when set, is told what a reader read in a way the user should know of (an engine
-	// database locked by a running daemon, read from a copy).
+	// Warn, when set, is told what a reader read in a way the user should know of but that
+	// does not stop reading (an engine database locked by a running daemon, read from a copy;
+	// a --cache entry that is not used); nil drops it.
 	Warn func(msg string)
 
 	collect          *[]candidate // List: every selectable candidate, instead of choosing one
@@ -126,17 +127,16 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		return stream(stdin, nil, nil)
 	}
 	if strings.HasPrefix(arg, RegistryScheme) {
-		img, err := resolveRemote(arg, opts, bud)
-		return img, nil, err
+		return resolveRemote(arg, opts, bud)
 	}
 	fi, err := os.Stat(arg)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && looksLikeReference(arg) {
-			img, rerr := resolveRemote(arg, opts, bud)
+			img, closer, rerr := resolveRemote(arg, opts, bud)
 			if rerr != nil {
-				return nil, nil, notFileNorImage(arg, rerr)
+				return nil, closer, notFileNorImage(arg, rerr)
 			}
-			return img, nil, nil
+			return img, closer, nil
 		}
 		return nil, nil, err
 	}

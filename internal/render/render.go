@@ -33,30 +33,9 @@ type Options struct {
 const SchemaVersion = 1
 
 // JSON writes the object v as an indented JSON document, the contract form, with
-// "schema_version" as its first field.
-func JSON(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	b := buf.Bytes()
-	if len(b) < 2 || b[0] != '{' {
-		return fmt.Errorf("render: a JSON document must be an object, not %.20s", b)
-	}
-	head := fmt.Sprintf("{\n  \"schema_version\": %d", SchemaVersion)
-	if bytes.HasPrefix(b, []byte("{}")) {
-		_, err := io.WriteString(w, head+"\n}\n")
-		return err
-	}
-	if _, err := io.WriteString(w, head+",\n"); err != nil {
-		return err
-	}
-	_, err := w.Write(b[len("{\n"):])
-	return err
-}
+// "schema_version" as its first field. It is streamed (see streamJSON): the bytes are
+// encoding/json's, but a long list is never held encoded in memory.
+func JSON(w io.Writer, v any) error { return streamJSON(w, v) }
 
 // JSONList writes {"schema_version": 1, "KEY": [items…]}, one item at a time, so a long
 // listing is never held encoded in memory whole. The output is what JSON would write for

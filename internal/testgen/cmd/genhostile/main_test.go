@@ -17,7 +17,7 @@ func TestHostileInputs(t *testing.T) {
 		t.Skip("writes the hostile inputs")
 	}
 	dir := t.TempDir()
-	if err := run(dir, false); err != nil {
+	if err := run(dir, false, false); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]error{"repeat.tar": load.ErrLimit, "configs.tar": load.ErrLimit} {
