@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/strata-dev/strata/diff"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
-	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/units"
 )
 
@@ -154,11 +154,11 @@ func identityWarnings(lk *Lock, img *image.Image) []string {
 		}
 		if !shared {
 			out = append(out, fmt.Sprintf("the lock was made for %s, the image is %s",
-				load.Printable(strings.Join(lk.Image.RepoTags, ", ")), load.Printable(strings.Join(img.RepoTags, ", "))))
+				escape.String(strings.Join(lk.Image.RepoTags, ", ")), escape.String(strings.Join(img.RepoTags, ", "))))
 		}
 	}
 	if pl := platform(img); lk.Image.Platform != "" && pl != "" && pl != lk.Image.Platform {
-		out = append(out, fmt.Sprintf("the lock was made for platform %s, the image is %s", load.Printable(lk.Image.Platform), pl))
+		out = append(out, fmt.Sprintf("the lock was made for platform %s, the image is %s", escape.String(lk.Image.Platform), pl))
 	}
 	return out
 }

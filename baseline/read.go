@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/strata-dev/strata/internal/units"
 	"io"
 	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // MaxLockBytes bounds the lock files Read accepts (a lock is a few KB).

@@ -8,9 +8,9 @@ import (
 
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
-	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/units"
 )
 
@@ -75,10 +75,10 @@ func baseVerdicts(c *Comparison, lk *Lock, img *image.Image, p Policy) []Verdict
 	// nothing to hold it to).
 	var said []string
 	if lk.Base.Name != "" && now.Name != lk.Base.Name {
-		said = append(said, fmt.Sprintf("%s → %s (%s)", load.Printable(lk.Base.Name), orNone(now.Name), keyBaseName))
+		said = append(said, fmt.Sprintf("%s → %s (%s)", escape.String(lk.Base.Name), orNone(now.Name), keyBaseName))
 	}
 	if lk.Base.Digest != "" && now.Digest != lk.Base.Digest {
-		said = append(said, fmt.Sprintf("%s → %s (%s)", load.Printable(lk.Base.Digest), orNone(now.Digest), keyBaseDigest))
+		said = append(said, fmt.Sprintf("%s → %s (%s)", escape.String(lk.Base.Digest), orNone(now.Digest), keyBaseDigest))
 	}
 	if len(said) > 0 {
 		vs = append(vs, fail(RuleBase, -1, "", "base image changed: "+strings.Join(said, ", "), nil))
@@ -89,7 +89,7 @@ func baseVerdicts(c *Comparison, lk *Lock, img *image.Image, p Policy) []Verdict
 			what = "the base image is unchanged"
 		}
 		if lk.Base.Name != "" {
-			what += " (" + load.Printable(lk.Base.Name) + ")"
+			what += " (" + escape.String(lk.Base.Name) + ")"
 		}
 		return []Verdict{pass(RuleBase, what)}
 	}
@@ -186,7 +186,7 @@ func findingVerdicts(lk *Lock, img *image.Image, fs *fstree.FS, p Policy) []Verd
 		cb := createdBy(img, li)
 		var shown []string
 		for _, s := range paths {
-			shown = append(shown, fmt.Sprintf("%s (%s)", load.Printable(s), image.Mode(fs.Lookup(s).Entry.Mode)))
+			shown = append(shown, fmt.Sprintf("%s (%s)", escape.String(s), image.Mode(fs.Lookup(s).Entry.Mode)))
 		}
 		vs = append(vs, fail(RuleSetuid, li, cb, fmt.Sprintf("%s adds setuid/setgid %s", layerName(li, cb), list(shown, 5)), paths))
 	}
@@ -217,7 +217,7 @@ func findingVerdicts(lk *Lock, img *image.Image, fs *fstree.FS, p Policy) []Verd
 		var shown, paths []string
 		for _, s := range ships[li] {
 			paths = append(paths, s.path)
-			shown = append(shown, fmt.Sprintf("%s (hidden by layer %d)", load.Printable(s.path), s.by))
+			shown = append(shown, fmt.Sprintf("%s (hidden by layer %d)", escape.String(s.path), s.by))
 		}
 		sort.Strings(paths)
 		sort.Strings(shown)
@@ -266,7 +266,7 @@ func userName(u string) string {
 	if u == "" {
 		return `"" (root)`
 	}
-	return fmt.Sprintf("%q", load.Printable(u))
+	return fmt.Sprintf("%q", escape.String(u))
 }
 
 // historyRow is the last history row whose command is the instruction (EXPOSE, USER), or "".
@@ -311,7 +311,7 @@ func sortedKeys[V any](m map[int]V) []int {
 func printable(s []string) []string {
 	out := make([]string, len(s))
 	for i, x := range s {
-		out[i] = load.Printable(x)
+		out[i] = escape.String(x)
 	}
 	return out
 }
@@ -340,7 +340,7 @@ const maxCmd = 72
 // buildkit", "COPY …" for "/bin/sh -c #(nop) COPY …"; whitespace collapsed, control
 // characters escaped, at most maxCmd runes.
 func shortCmd(s string) string {
-	s = load.Printable(history.Command(s))
+	s = escape.String(history.Command(s))
 	if r := []rune(s); len(r) > maxCmd {
 		s = string(r[:maxCmd-1]) + "…"
 	}
@@ -362,7 +362,7 @@ func orNone(s string) string {
 	if s == "" {
 		return "none"
 	}
-	return load.Printable(s)
+	return escape.String(s)
 }
 
 func sizeChange(lc LayerClass) string {
@@ -435,7 +435,7 @@ func causeText(cs []Cause, sign int) string {
 			parts = append(parts, "…")
 			break
 		}
-		p := load.Printable(c.Path)
+		p := escape.String(c.Path)
 		if c.Dir {
 			p = path.Clean(p) + "/"
 		}

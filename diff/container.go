@@ -28,8 +28,9 @@ type kpath struct {
 // its image, as the engine's own diff does — docker diff, podman diff, ctr snapshots diff —
 // line for line: the rule the engine follows is img.Container.Changes. The engine's runtime
 // entries (Docker's init layer, podman's mount points) are listed apart, as in export mode,
-// and Flattened says what `docker export` of the container would lose.
-func Container(img *image.Image, opts Options) (*Result, error) {
+// and Flattened says what `docker export` of the container would lose. merged(n) is the
+// merge of img's first n layers (the caller's, made once: Container only reads them).
+func Container(img *image.Image, merged func(n int) *fstree.FS, opts Options) (*Result, error) {
 	c := img.Container
 	if c == nil {
 		return nil, fmt.Errorf("%w: %s is an image, not a container", ErrMismatch, img.Source.Path)
@@ -46,12 +47,12 @@ func Container(img *image.Image, opts Options) (*Result, error) {
 	imgOnly.Container = nil
 	under := *img
 	under.Layers = img.Layers[:base]
-	o := &side{img: &imgOnly, fs: fstree.Merge(imgOnly.Layers)}
+	o := &side{img: &imgOnly, fs: merged(c.ImageLayers)}
 	b := o
 	if base != c.ImageLayers {
-		b = &side{img: &under, fs: fstree.Merge(under.Layers)}
+		b = &side{img: &under, fs: merged(base)}
 	}
-	n := &side{img: img, fs: fstree.Merge(img.Layers)}
+	n := &side{img: img, fs: merged(len(img.Layers))}
 
 	var ks []kpath
 	var err error

@@ -79,7 +79,7 @@ func container(engine string, rule image.ChangeRule, init bool, layers ...*image
 
 func klines(t *testing.T, img *image.Image) ([]string, *Result) {
 	t.Helper()
-	r, err := Container(img, Options{})
+	r, err := Container(img, prefixes(img), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestContinuity(t *testing.T) {
 }
 
 func TestContainerOfAnImage(t *testing.T) {
-	if _, err := Container(&image.Image{Layers: []*image.Layer{base}}, Options{}); !errors.Is(err, ErrMismatch) {
+	if _, err := Container(&image.Image{Layers: []*image.Layer{base}}, nil, Options{}); !errors.Is(err, ErrMismatch) {
 		t.Errorf("err = %v, want ErrMismatch", err)
 	}
 }

@@ -108,11 +108,17 @@ type side struct {
 	fs  *fstree.FS
 }
 
-func newSide(img *image.Image) *side { return &side{img: img, fs: fstree.Merge(img.Layers)} }
+// Side is one input of a comparison: an image and its merged filesystem, which the caller
+// merged (once, for every analysis it runs; Compare only reads it).
+type Side struct {
+	Image *image.Image
+	FS    *fstree.FS
+}
 
 // Compare diffs two images. When exactly one is a root filesystem (a `docker export`), it is
 // compared with the other as a container export with its image.
-func Compare(old, new *image.Image, opts Options) (*Result, error) {
+func Compare(oldSide, newSide Side, opts Options) (*Result, error) {
+	old, new := oldSide.Image, newSide.Image
 	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, BuildConfig: []ConfigChange{}, Runtime: []string{}, Warnings: []string{}}
 	oldRootfs, newRootfs := old.Source.Format == image.FormatRootfs, new.Source.Format == image.FormatRootfs
 	switch {
@@ -123,7 +129,7 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 	case newRootfs:
 		r.Mode = ModeExport
 	}
-	o, n := newSide(old), newSide(new)
+	o, n := &side{img: old, fs: oldSide.FS}, &side{img: new, fs: newSide.FS}
 	var rt runtime
 	if r.Mode == ModeExport {
 		rt = runtimePaths(o, n)

@@ -24,7 +24,7 @@ func rootfsOf(format image.Format, prefix string, n int) *image.Image {
 func TestExportOfAnotherImageWarns(t *testing.T) {
 	img := rootfsOf(image.FormatDockerArchive, "img", 40)
 	export := rootfsOf(image.FormatRootfs, "other", 40)
-	r, err := Compare(img, export, Options{})
+	r, err := Compare(merged(img), merged(export), Options{})
 	if err != nil {
 		t.Fatalf("refused: %v", err)
 	}
@@ -34,7 +34,7 @@ func TestExportOfAnotherImageWarns(t *testing.T) {
 	if r.Summary.Added != 40 || r.Summary.Deleted != 40 {
 		t.Errorf("%+v, want 40 added and 40 deleted", r.Summary)
 	}
-	r, err = Compare(img, export, Options{Force: true})
+	r, err = Compare(merged(img), merged(export), Options{Force: true})
 	if err != nil || len(r.Warnings) != 0 {
 		t.Errorf("--force: %v, warnings %q", err, r.Warnings)
 	}
@@ -42,7 +42,7 @@ func TestExportOfAnotherImageWarns(t *testing.T) {
 
 func TestTwoExportsWarn(t *testing.T) {
 	a, b := rootfsOf(image.FormatRootfs, "f", 3), rootfsOf(image.FormatRootfs, "f", 4)
-	r, err := Compare(a, b, Options{})
+	r, err := Compare(merged(a), merged(b), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

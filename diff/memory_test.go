@@ -63,7 +63,7 @@ func TestDiffHeapPerEntry(t *testing.T) {
 	var peak uint64
 	atPeak = func() { peak = liveHeap() }
 	defer func() { atPeak = nil }()
-	r, err := Compare(img, export, Options{Force: true})
+	r, err := Compare(merged(img), merged(export), Options{Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestDiffPairHeapPerPath(t *testing.T) {
 		}
 	}
 	defer func() { atPeak = nil }()
-	r, err := Compare(old, nw, Options{})
+	r, err := Compare(merged(old), merged(nw), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,7 +96,7 @@ func TestExportLacksALayer(t *testing.T) {
 				ee = append(ee, e)
 			}
 			export := &image.Image{Source: image.Source{Format: image.FormatRootfs}, Layers: []*image.Layer{{Entries: ee}}}
-			r, err := Compare(img, export, Options{})
+			r, err := Compare(merged(img), merged(export), Options{})
 			switch {
 			case c.refuse == "" && err != nil:
 				t.Fatalf("refused: %v", err)
@@ -107,7 +107,7 @@ func TestExportLacksALayer(t *testing.T) {
 			case c.refuse == "" && c.warn != "" && (len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0], c.warn)):
 				t.Errorf("warnings %q, want one saying %q", r.Warnings, c.warn)
 			}
-			if _, err := Compare(img, export, Options{Force: true}); err != nil {
+			if _, err := Compare(merged(img), merged(export), Options{Force: true}); err != nil {
 				t.Errorf("--force: %v", err)
 			}
 		})

@@ -5,7 +5,6 @@
 package explore
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/strata-dev/strata/diff"
@@ -115,13 +114,9 @@ type Index struct {
 	fixed   []Mark // OfDiff: each node's mark at layer 1, as diff says
 }
 
-// Of indexes an image from its merge, which must come from fstree.MergeLogged over
-// img.Layers. Building it is linear in the merge's steps plus sorting each directory's
-// children once.
-func Of(img *image.Image, fs *fstree.FS) (*Index, error) {
-	if fs.Log == nil && len(fs.Root.Children()) > 0 {
-		return nil, fmt.Errorf("explore: the merge has no log (use fstree.MergeLogged)")
-	}
+// Of indexes an image from its logged merge (fstree.MergeLogged over img.Layers). Building
+// it is linear in the merge's steps plus sorting each directory's children once.
+func Of(img *image.Image, fs *fstree.Logged) *Index {
 	b := builder{ids: map[*fstree.Node]int32{fs.Root: 0}, byName: map[childKey]int32{}}
 	b.nodes = append(b.nodes, building{parent: -1})
 	b.open(0, 0, -1, nil, nil, -1) // the root exists before any layer; a "/" entry updates it
@@ -141,7 +136,7 @@ func Of(img *image.Image, fs *fstree.FS) (*Index, error) {
 	x := b.index(len(img.Layers))
 	x.mark()
 	x.linkInodes()
-	return x, nil
+	return x
 }
 
 func providerOf(s fstree.Step) int32 {

@@ -34,10 +34,7 @@ func open(t *testing.T, name string) *image.Image {
 
 func index(t *testing.T, img *image.Image) *Index {
 	t.Helper()
-	x, err := Of(img, fstree.MergeLogged(img.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := Of(img, fstree.MergeLogged(img.Layers))
 	return x
 }
 
@@ -86,7 +83,7 @@ func TestMarksMatchDiff(t *testing.T) {
 				return &image.Image{Source: img.Source, ID: img.ID, Config: img.Config, Layers: img.Layers[:n]}
 			}
 			for n := 1; n < len(img.Layers); n++ {
-				r, err := diff.Compare(prefix(n), prefix(n+1), diff.Options{Expand: true})
+				r, err := diff.Compare(merged(prefix(n)), merged(prefix(n+1)), diff.Options{Expand: true})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/strata-dev/strata/internal/image"
-	"github.com/strata-dev/strata/internal/load"
 )
 
 // Image is one image of an archive (one platform of a multi-platform index).
@@ -24,17 +23,25 @@ type Image struct {
 	TarSize        int64      `json:"tar_size"` // bytes of the layer blobs as stored (shared blobs counted per image)
 }
 
+// Listed is one image an input holds, as the loader read it, and its platform; or one
+// artifact an index lists beside images (Image nil).
+type Listed struct {
+	Image    *image.Image
+	Platform string          // os/arch[/variant] as the index or config gives it; "" if unknown
+	Artifact *image.Artifact // a signature, attestation, SBOM, chart…: not an image
+}
+
 // Report is what `strata images` prints: the images, and apart, what the archive's indexes
 // list that is not an image.
 type Report struct {
-	Images    []Image         `json:"images"`
-	Artifacts []load.Artifact `json:"artifacts"` // signatures, attestations, SBOMs, charts…, sorted by type, first tag and digest; [] when none
+	Images    []Image          `json:"images"`
+	Artifacts []image.Artifact `json:"artifacts"` // signatures, attestations, SBOMs, charts…, sorted by type, first tag and digest; [] when none
 }
 
 // Of summarises listed images, sorted by first tag (untagged last), platform and ID, and the
 // artifacts beside them.
-func Of(listed []load.Listed) Report {
-	r := Report{Images: images(listed), Artifacts: []load.Artifact{}}
+func Of(listed []Listed) Report {
+	r := Report{Images: images(listed), Artifacts: []image.Artifact{}}
 	for _, l := range listed {
 		if l.Artifact != nil {
 			r.Artifacts = append(r.Artifacts, *l.Artifact)
@@ -53,7 +60,7 @@ func Of(listed []load.Listed) Report {
 	return r
 }
 
-func images(listed []load.Listed) []Image {
+func images(listed []Listed) []Image {
 	out := make([]Image, 0, len(listed))
 	for _, l := range listed {
 		img := l.Image

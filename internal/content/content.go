@@ -104,7 +104,7 @@ func eachContent(l *image.Layer, entries []*image.Entry, fn func(e *image.Entry,
 	sparse := false
 	for _, e := range entries {
 		sparse = sparse || e.Sparse
-		if err := checkSparse(e); err != nil {
+		if err := checkSparse(l, e); err != nil {
 			return err
 		}
 	}

@@ -163,11 +163,10 @@ type Hidden struct {
 type FS struct {
 	Root   *Node
 	Hidden []Hidden
-	// Log is every step of the merge, in order, when MergeLogged made the FS (nil otherwise):
-	// what a view needs to show the filesystem as of any layer.
-	Log []Step
 
 	logging bool
+	log     []Step            // the steps, while a logged merge runs
+	layers  int               // how many layers were merged
 	layer   int               // the layer being applied
 	index   map[key]*Node     // every visible node, while merging
 	mu      sync.Mutex        // guards large
@@ -201,7 +200,7 @@ type Step struct {
 
 func (fs *FS) record(op Op, n *Node) {
 	if fs.logging {
-		fs.Log = append(fs.Log, Step{Node: n, Layer: fs.layer, Op: op, Entry: n.Entry})
+		fs.log = append(fs.log, Step{Node: n, Layer: fs.layer, Op: op, Entry: n.Entry})
 	}
 }
 
@@ -210,8 +209,21 @@ func (fs *FS) record(op Op, n *Node) {
 // winning. Missing parent directories of entries and of whiteout markers are implied. Merge is linear in the number of entries: each entry is added and hidden at most once.
 func Merge(layers []*image.Layer) *FS { return merge(layers, false) }
 
-// MergeLogged merges as Merge does and also records every step in FS.Log.
-func MergeLogged(layers []*image.Layer) *FS { return merge(layers, true) }
+// Logged is a merge with its log: every step, in order — what a view needs to show the
+// filesystem as of any layer. Only MergeLogged makes one, so a consumer that needs the log
+// (explore.Of) says so in its signature.
+type Logged struct {
+	*FS
+	Log []Step
+}
+
+// MergeLogged merges as Merge does and also records every step.
+func MergeLogged(layers []*image.Layer) *Logged {
+	fs := merge(layers, true)
+	l := &Logged{FS: fs, Log: fs.log}
+	fs.log, fs.logging = nil, false
+	return l
+}
 
 func merge(layers []*image.Layer, logging bool) *FS {
 	// The index is sized once for every entry: growing it, entry by entry, rehashed it
@@ -220,7 +232,7 @@ func merge(layers []*image.Layer, logging bool) *FS {
 	for _, l := range layers {
 		n += len(l.Entries)
 	}
-	fs := &FS{logging: logging, index: make(map[key]*Node, n)}
+	fs := &FS{logging: logging, layers: len(layers), index: make(map[key]*Node, n)}
 	fs.Root = fs.node(nil, "", nil, -1)
 	for li, l := range layers {
 		fs.layer = li

@@ -100,6 +100,10 @@ type Layer struct {
 	// Kept holds the content of regular files a streamed input kept as it passed
 	// (load.Options.Keep), by entry Offset; nil otherwise.
 	Kept map[int64][]byte `json:"-"`
+	// MaxSparse bounds the logical size (holes included) of a sparse file whose content is
+	// read from this layer: the loader's limit (--limit sparse), carried with the layer it
+	// read under it; 0 means none.
+	MaxSparse int64 `json:"-"`
 }
 
 // Foreign reports whether the layer is a foreign (non-distributable) layer: its blob is
@@ -323,4 +327,17 @@ func (e Entry) Equal(o Entry) bool {
 		return er == or
 	}
 	return *er == *or
+}
+
+// Artifact is something an index lists beside images that is not one: a signature, an
+// attestation or SBOM referring to an image (its subject), a Helm chart, any OCI artifact, or a
+// ref name set on a descriptor that is not a manifest at all.
+type Artifact struct {
+	Type      string   `json:"type"`       // "cosign signature", "SBOM (SPDX)", "attestation (in-toto)", "Helm chart", "artifact", "blob" …
+	MediaType string   `json:"media_type"` // the manifest's artifactType, else its config's media type, else its first layer's; a blob's own
+	Digest    string   `json:"digest"`     // the manifest's (a blob's own, for a ref name on a blob)
+	RepoTags  []string `json:"repo_tags"`  // the ref names it goes by; [] when none
+	Subject   string   `json:"subject"`    // digest of the manifest it refers to ("" when none)
+	Platform  string   `json:"platform"`   // as its descriptor says; "" when none
+	Size      int64    `json:"size"`       // bytes its manifest declares of its config and layers (a blob's size)
 }

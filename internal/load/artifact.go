@@ -8,27 +8,20 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/strata-dev/strata/internal/image"
 )
 
 // ErrNotImage means what the selection names is in the input but is not a container image
 // (a signature, an SBOM, a Helm chart, a ref name on a blob).
 var ErrNotImage = errors.New("not a container image")
 
-// Artifact is something an index lists beside images that is not one: a signature, an
-// attestation or SBOM referring to an image (its subject), a Helm chart, any OCI artifact, or a
-// ref name set on a descriptor that is not a manifest at all.
-type Artifact struct {
-	Type      string   `json:"type"`       // "cosign signature", "SBOM (SPDX)", "attestation (in-toto)", "Helm chart", "artifact", "blob" …
-	MediaType string   `json:"media_type"` // the manifest's artifactType, else its config's media type, else its first layer's; a blob's own
-	Digest    string   `json:"digest"`     // the manifest's (a blob's own, for a ref name on a blob)
-	RepoTags  []string `json:"repo_tags"`  // the ref names it goes by; [] when none
-	Subject   string   `json:"subject"`    // digest of the manifest it refers to ("" when none)
-	Platform  string   `json:"platform"`   // as its descriptor says; "" when none
-	Size      int64    `json:"size"`       // bytes its manifest declares of its config and layers (a blob's size)
-}
+// Artifact is what an index lists beside images that is not one (the model's
+// image.Artifact).
+type Artifact = image.Artifact
 
 // describe names the artifact for messages: its type and media type.
-func (a *Artifact) describe() string {
+func describe(a *Artifact) string {
 	return fmt.Sprintf("%s (media type %s)", a.Type, a.MediaType)
 }
 
@@ -157,8 +150,8 @@ func cosignSubject(tag string) string {
 	return ""
 }
 
-// finish fills what is known once every name is merged: a cosign tag's subject.
-func (a *Artifact) finish() {
+// finishArtifact fills what is known once every name is merged: a cosign tag's subject.
+func finishArtifact(a *Artifact) {
 	sort.Strings(a.RepoTags)
 	if a.Subject == "" {
 		for _, t := range a.RepoTags {
@@ -170,9 +163,9 @@ func (a *Artifact) finish() {
 	}
 }
 
-// matches reports whether want (an --image value) names the artifact: one of its ref names,
+// artifactMatches reports whether want (an --image value) names the artifact: one of its ref names,
 // or a prefix of its digest.
-func (a *Artifact) matches(want string) bool {
+func artifactMatches(a *Artifact, want string) bool {
 	return matchRef(want, a.RepoTags, a.Digest)
 }
 
@@ -182,7 +175,7 @@ func notImage(arts []*Artifact, cands []candidate, opts Options) error {
 		return nil
 	}
 	for _, a := range arts {
-		if a.matches(opts.Image) {
+		if artifactMatches(a, opts.Image) {
 			var list []string
 			for _, c := range cands {
 				list = append(list, c.String())
@@ -192,7 +185,7 @@ func notImage(arts []*Artifact, cands []candidate, opts Options) error {
 			if len(list) == 0 {
 				h = "the archive holds no container image"
 			}
-			return &hinted{err: fmt.Errorf("%w: %s is a %s", ErrNotImage, opts.Image, a.describe()), hint: h}
+			return &hinted{err: fmt.Errorf("%w: %s is a %s", ErrNotImage, opts.Image, describe(a)), hint: h}
 		}
 	}
 	return nil

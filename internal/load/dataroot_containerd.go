@@ -223,7 +223,7 @@ func (r *containerdRoot) images(opts Options) ([]candidate, map[string]bool, err
 	}
 	var cands []candidate
 	o := opts
-	o.Image, o.Platform = "", ""
+	o.Image, o.Platform = "", Platform{}
 	o.collect = &cands
 	o.configs = &configCache{}
 	_, err = resolveOCI(st, image.Source{Path: r.fs.dir, Format: image.FormatContainerdRoot}, o)

@@ -80,7 +80,7 @@ func resolveDirLayout(st store, src image.Source, opts Options) (*image.Image, e
 		return nil, err
 	}
 	if art != nil {
-		return nil, memberErr("manifest.json", fmt.Errorf("%w: a %s", ErrNotImage, art.describe()))
+		return nil, memberErr("manifest.json", fmt.Errorf("%w: a %s", ErrNotImage, describe(art)))
 	}
 	if _, err := choose([]candidate{c}, opts); err != nil {
 		return nil, err

@@ -36,6 +36,7 @@ func List(ctx context.Context, arg string, stdin io.Reader, opts Options) ([]Lis
 		closer = closers(nil)
 	}
 	if err == nil {
+		bound(img, opts.Limits)
 		out := []Listed{{Image: img, Platform: platformOf(img.Config)}}
 		for _, a := range arts {
 			out = append(out, Listed{Artifact: a})
@@ -53,10 +54,11 @@ func List(ctx context.Context, arg string, stdin io.Reader, opts Options) ([]Lis
 			closer.Close()
 			return nil, nil, locate(arg, err)
 		}
+		bound(img, opts.Limits)
 		out = append(out, Listed{Image: img, Platform: c.platform})
 	}
 	for _, a := range arts {
-		if (opts.Image == "" || a.matches(opts.Image)) && (opts.Platform == "" || matchPlatform(opts.Platform, a.Platform)) {
+		if (opts.Image == "" || artifactMatches(a, opts.Image)) && (opts.Platform.IsZero() || opts.Platform.Matches(a.Platform)) {
 			out = append(out, Listed{Artifact: a})
 		}
 	}

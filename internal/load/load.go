@@ -23,9 +23,9 @@ import (
 
 // Options select an image and bound the work.
 type Options struct {
-	Image    string // --image: tag, image-ID or manifest-digest prefix, for archives holding several images
-	Platform string // --platform os/arch[/variant], for multi-platform indexes
-	Verify   bool   // hash every layer and check it against the digests the archive claims
+	Image    string   // --image: tag, image-ID or manifest-digest prefix, for archives holding several images
+	Platform Platform // --platform, for multi-platform indexes
+	Verify   bool     // hash every layer and check it against the digests the archive claims
 	// HashFiles names a digest algorithm (see content.Algorithms) to compute every regular
 	// file's digest with while reading streamed input (stdin, a compressed file), which cannot
 	// be read again; seekable inputs are read on demand instead. "" computes none.
@@ -82,7 +82,6 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	content.SetMaxSparse(opts.Limits.MaxSparse)
 	if opts.HashFiles != "" {
 		if _, err := content.NewHash(opts.HashFiles); err != nil {
 			return nil, err
@@ -96,7 +95,15 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		return nil, locate(arg, err)
 	}
 	img.Closer = closer
+	bound(img, opts.Limits)
 	return img, nil
+}
+
+// bound gives each layer the limits its content reads keep to: those it was read under.
+func bound(img *image.Image, lim Limits) {
+	for _, l := range img.Layers {
+		l.MaxSparse = lim.MaxSparse
+	}
 }
 
 func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*image.Image, io.Closer, error) {

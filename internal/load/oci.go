@@ -95,9 +95,9 @@ func (w *indexWalk) pick(cands []candidate, opts Options) (*image.Image, error) 
 			return nil, nerr
 		}
 	}
-	if errors.Is(err, ErrNoMatch) && opts.Platform != "" {
+	if errors.Is(err, ErrNoMatch) && !opts.Platform.IsZero() {
 		for _, p := range w.absentPlatforms {
-			if matchPlatform(opts.Platform, p) {
+			if opts.Platform.Matches(p) {
 				return nil, memberErr("index.json", fmt.Errorf("%w: platform %s is listed, but its manifest is not in the archive (saved without it)", ErrMissing, p))
 			}
 		}
@@ -246,7 +246,7 @@ func walkIndex(st store, src image.Source, lay layout, where string, idx *v1.Ind
 		return nil, err
 	}
 	for _, a := range arts {
-		a.finish()
+		finishArtifact(a)
 	}
 	return &indexWalk{cands: mergeTags(cands), absent: absent, absentPlatforms: absentPlatforms, artifacts: arts}, nil
 }
@@ -260,14 +260,6 @@ func uniqueStrings(s []string) []string {
 		}
 	}
 	return out
-}
-
-func platformString(p *v1.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
 }
 
 // mergeTags folds candidates for the same manifest (one index entry per tag) into one.

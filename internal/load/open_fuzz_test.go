@@ -344,7 +344,8 @@ func fuzzOpenOnce(t *testing.T, b []byte, opts Options) {
 	// Selecting an image and a platform runs the reference and platform matching over
 	// whatever tags and platforms the input claims.
 	sopts := opts
-	sopts.Image, sopts.Platform = "app:1", "linux/amd64"
+	sopts.Image = "app:1"
+	sopts.Platform, _ = ParsePlatform("linux/amd64")
 	if img, err := Open(ctx, Stdin, bytes.NewReader(b), sopts); err != nil {
 		checkOpenErr(t, "stdin --image --platform", err)
 	} else {

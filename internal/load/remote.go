@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -216,7 +215,7 @@ func (s *remoteStore) manifest(ref name.Reference) ([]byte, v1.Descriptor, error
 
 // pickPlatform chooses one image of an index: --platform when given, else the machine's
 // own platform when the index has it; otherwise it refuses, listing what the index holds.
-func (s *remoteStore) pickPlatform(raw []byte, want string) ([]byte, v1.Descriptor, error) {
+func (s *remoteStore) pickPlatform(raw []byte, want Platform) ([]byte, v1.Descriptor, error) {
 	var idx v1.IndexManifest
 	if err := json.Unmarshal(raw, &idx); err != nil {
 		return nil, v1.Descriptor{}, fmt.Errorf("%w: index %s is not valid JSON: %v", ErrMalformed, s.ref, err)
@@ -232,17 +231,17 @@ func (s *remoteStore) pickPlatform(raw []byte, want string) ([]byte, v1.Descript
 	}
 	sort.Strings(listed)
 	wanted := want
-	if wanted == "" {
-		wanted = runtime.GOOS + "/" + runtime.GOARCH
+	if wanted.IsZero() {
+		wanted = hostPlatform()
 	}
 	var match []v1.Descriptor
 	for _, d := range images {
-		if matchPlatform(wanted, platformString(d.Platform)) {
+		if wanted.Matches(platformString(d.Platform)) {
 			match = append(match, d)
 		}
 	}
 	if len(match) == 0 {
-		if want == "" {
+		if want.IsZero() {
 			return nil, v1.Descriptor{}, &hinted{
 				err:  fmt.Errorf("%w: %s is an index without this machine's platform (%s)", ErrAmbiguous, s.ref, wanted),
 				hint: "pick one with --platform: " + strings.Join(listed, ", "),
@@ -253,7 +252,7 @@ func (s *remoteStore) pickPlatform(raw []byte, want string) ([]byte, v1.Descript
 			hint: "the index holds: " + strings.Join(listed, ", "),
 		}
 	}
-	if len(match) > 1 && want == "" {
+	if len(match) > 1 && want.IsZero() {
 		// linux/arm64 offered as v8 and without a variant, say: the first, as Docker does.
 		match = match[:1]
 	}

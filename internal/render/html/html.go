@@ -17,8 +17,6 @@ import (
 	"github.com/strata-dev/strata/explore"
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
-	"github.com/strata-dev/strata/internal/fstree"
-	"github.com/strata-dev/strata/internal/image"
 )
 
 //go:embed assets
@@ -41,28 +39,6 @@ type Image struct {
 	Inspect *inspect.Report
 	History []history.Row
 	Index   *explore.Index
-}
-
-// NewImage analyses img for a page: one logged merge feeds inspect and the explorer's
-// index, which read it (and nothing else they share) at the same time.
-func NewImage(img *image.Image, opts inspect.Options) (*Image, error) {
-	fs := fstree.MergeLogged(img.Layers)
-	var x *explore.Index
-	var xerr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		x, xerr = explore.Of(img, fs)
-	}()
-	r, err := inspect.Of(img, fs, opts)
-	<-done
-	if err != nil {
-		return nil, err
-	}
-	if xerr != nil {
-		return nil, xerr
-	}
-	return &Image{Inspect: r, History: history.Of(img), Index: x}, nil
 }
 
 // DataOf is the document a page embeds for r.
