@@ -180,7 +180,7 @@ func TestCauses(t *testing.T) {
 	}
 	// 4,100 → 9,900 bytes: +5,800 (+141%). /usr/lib gained all of it; the files named
 	// explain 5,500 of 5,800 (95%), so the directory is not named again.
-	want := []string{"baseline.layer_growth: layer 1 RUN apt-get install -y llvm grew 5.80 kB (+141%, limit 10%): +/usr/lib/libLLVM.so (5.00 kB), /usr/lib/a.so (+500 B)"}
+	want := []string{"baseline.layer_growth: layer 1 RUN apt-get install -y llvm grew 5.8kB (+141%, limit 10%): +/usr/lib/libLLVM.so (5kB), /usr/lib/a.so (+500B)"}
 	if diff := cmp.Diff(want, failures(c)); diff != "" {
 		t.Errorf("failures (-want +got):\n%s", diff)
 	}

@@ -8,9 +8,10 @@ import (
 	"strings"
 
 	"github.com/strata-dev/strata/diff"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
-	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // Class is what became of a layer with respect to the lock.
@@ -127,7 +128,7 @@ func Compare(lk *Lock, img *image.Image, fs *fstree.FS, p Policy) (*Comparison, 
 	if p.BaseLayers != nil {
 		base = *p.BaseLayers
 		if base < 0 || base > len(lk.Layers) {
-			return nil, fmt.Errorf("baseline.base_layers is %d, but the lock has %d layers", base, len(lk.Layers))
+			return nil, fmt.Errorf("baseline.base_layers is %d, but the lock has %s", base, units.Count(len(lk.Layers), "layer"))
 		}
 	}
 	c.BaseLayers = base
@@ -153,11 +154,11 @@ func identityWarnings(lk *Lock, img *image.Image) []string {
 		}
 		if !shared {
 			out = append(out, fmt.Sprintf("the lock was made for %s, the image is %s",
-				load.Printable(strings.Join(lk.Image.RepoTags, ", ")), load.Printable(strings.Join(img.RepoTags, ", "))))
+				escape.String(strings.Join(lk.Image.RepoTags, ", ")), escape.String(strings.Join(img.RepoTags, ", "))))
 		}
 	}
 	if pl := platform(img); lk.Image.Platform != "" && pl != "" && pl != lk.Image.Platform {
-		out = append(out, fmt.Sprintf("the lock was made for platform %s, the image is %s", load.Printable(lk.Image.Platform), pl))
+		out = append(out, fmt.Sprintf("the lock was made for platform %s, the image is %s", escape.String(lk.Image.Platform), pl))
 	}
 	return out
 }

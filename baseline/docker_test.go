@@ -111,7 +111,7 @@ func TestDockerPairs(t *testing.T) {
 			name: "one layer grown", image: "strata-baseline/app:grown",
 			classes: []classRow{{Unchanged, 0, 0}, {Grown, 1, 1}, {Rebuilt, 2, 2}, {Rebuilt, 3, 3}},
 			fails: []string{
-				"baseline.layer_growth: layer 1 " + dataCmd + " grew 40.4 kB (+1155%, limit 10%): /app/lib/data.txt (+40.4 kB)",
+				"baseline.layer_growth: layer 1 " + dataCmd + " grew 40.4kB (+1155%, limit 10%): /app/lib/data.txt (+40.4kB)",
 			},
 			config: []string{"created"},
 		},
@@ -131,7 +131,7 @@ func TestDockerPairs(t *testing.T) {
 			name: "a layer added in the middle", image: "strata-baseline/app:added",
 			classes: []classRow{{Unchanged, 0, 0}, {Unchanged, 1, 1}, {Added, 2, -1}, {Rebuilt, 3, 2}, {Rebuilt, 4, 3}},
 			fails: []string{
-				`baseline.added_layers: layer 2 RUN printf "extra\n" > /app/extra.txt && seq 1 200 > /app/lib/more.txt added (698 B, 4 entries): +/app/lib/more.txt (692 B), +/app/extra.txt (6 B)`,
+				`baseline.added_layers: layer 2 RUN printf "extra\n" > /app/extra.txt && seq 1 200 > /app/lib/more.txt added (698B, 4 entries): +/app/lib/more.txt (692B), +/app/extra.txt (6B)`,
 			},
 			config: []string{"created"},
 		},
@@ -160,9 +160,9 @@ func TestDockerPairs(t *testing.T) {
 			name: "setuid and a hidden key", image: "strata-baseline/app:risky",
 			classes: []classRow{{Unchanged, 0, 0}, {Unchanged, 1, 1}, {Unchanged, 2, 2}, {Unchanged, 3, 3}, {Added, 4, -1}, {Added, 5, -1}, {Added, 6, -1}},
 			fails: []string{
-				"baseline.added_layers: layer 4 RUN chmod 4755 /app/tool added (20 B, 2 entries): +/app/tool (20 B)",
-				"baseline.added_layers: layer 5 RUN printf 'not a real key\\n' > /app/id_rsa added (15 B, 2 entries): +/app/id_rsa (15 B)",
-				"baseline.added_layers: layer 6 RUN rm /app/id_rsa added (0 B, 1 entries)",
+				"baseline.added_layers: layer 4 RUN chmod 4755 /app/tool added (20B, 2 entries): +/app/tool (20B)",
+				"baseline.added_layers: layer 5 RUN printf 'not a real key\\n' > /app/id_rsa added (15B, 2 entries): +/app/id_rsa (15B)",
+				"baseline.added_layers: layer 6 RUN rm /app/id_rsa added (0B, 1 entry)",
 				"baseline.setuid: layer 4 RUN chmod 4755 /app/tool adds setuid/setgid /app/tool (4755)",
 				"baseline.sensitive_hidden: layer 5 RUN printf 'not a real key\\n' > /app/id_rsa ships /app/id_rsa (hidden by layer 6): deleted later, still in the image",
 			},

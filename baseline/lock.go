@@ -16,6 +16,7 @@ import (
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // Schema is the lock format version this package writes and reads.
@@ -153,7 +154,7 @@ func Of(img *image.Image, fs *fstree.FS) (*Lock, error) {
 // SetBaseLayers records that the bottom n layers are the base image's.
 func (lk *Lock) SetBaseLayers(n int) error {
 	if n < 0 || n > len(lk.Layers) {
-		return fmt.Errorf("base layers %d: the image has %d layers", n, len(lk.Layers))
+		return fmt.Errorf("base layers %d: the image has %s", n, units.Count(len(lk.Layers), "layer"))
 	}
 	lk.Base.Layers, lk.Base.From = n, "flag"
 	if n == 0 {

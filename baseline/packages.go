@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/packages"
 )
 
@@ -111,7 +111,7 @@ func ComparePackages(c *Comparison, lk *Lock, r *packages.Report, p Policy) {
 		if c.Arch != "" {
 			s += ":" + c.Arch
 		}
-		return load.Printable(s)
+		return escape.String(s)
 	}
 	// The base layers.
 	switch {
@@ -128,16 +128,16 @@ func ComparePackages(c *Comparison, lk *Lock, r *packages.Report, p Policy) {
 			switch {
 			case !ok:
 				fails = append(fails, Verdict{Rule: RuleBasePackages, Failed: true, Layer: n.layer, CreatedBy: cmd(n.layer),
-					Message: fmt.Sprintf("package added in base layer %d: %s %s", n.layer, name(n.c), load.Printable(n.c.Version))})
+					Message: fmt.Sprintf("package added in base layer %d: %s %s", n.layer, name(n.c), escape.String(n.c.Version))})
 			case o.c.Version != n.c.Version:
 				fails = append(fails, Verdict{Rule: RuleBasePackages, Failed: true, Layer: n.layer, CreatedBy: cmd(n.layer),
-					Message: fmt.Sprintf("package changed in base layer %d: %s %s → %s", n.layer, name(n.c), load.Printable(o.c.Version), load.Printable(n.c.Version))})
+					Message: fmt.Sprintf("package changed in base layer %d: %s %s → %s", n.layer, name(n.c), escape.String(o.c.Version), escape.String(n.c.Version))})
 			}
 		}
 		for k, o := range was {
 			if _, ok := is[k]; !ok {
 				fails = append(fails, Verdict{Rule: RuleBasePackages, Failed: true, Layer: -1,
-					Message: fmt.Sprintf("package no longer in the base layers: %s %s (locked in layer %d)", name(o.c), load.Printable(o.c.Version), o.layer)})
+					Message: fmt.Sprintf("package no longer in the base layers: %s %s (locked in layer %d)", name(o.c), escape.String(o.c.Version), o.layer)})
 			}
 		}
 		c.Verdicts = append(c.Verdicts, sortVerdicts(fails, RuleBasePackages)...)
@@ -152,7 +152,7 @@ func ComparePackages(c *Comparison, lk *Lock, r *packages.Report, p Policy) {
 	for k, n := range is {
 		if _, ok := was[k]; !ok {
 			fails = append(fails, Verdict{Rule: RuleNewPackages, Failed: true, Layer: n.layer, CreatedBy: cmd(n.layer),
-				Message: fmt.Sprintf("new package in layer %d: %s %s", n.layer, name(n.c), load.Printable(n.c.Version))})
+				Message: fmt.Sprintf("new package in layer %d: %s %s", n.layer, name(n.c), escape.String(n.c.Version))})
 		}
 	}
 	c.Verdicts = append(c.Verdicts, sortVerdicts(fails, RuleNewPackages)...)

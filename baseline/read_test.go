@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/strata-dev/strata/internal/testgen"
 )
 
 // ../testdata/baseline/small.lock.json is `strata baseline testdata/docker/small.tar`.
@@ -117,6 +120,8 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(`[{"schema": 1}]`))
 	f.Add(bytes.Replace(good, []byte(`"setuid": []`), []byte(`"setuid": ["/bin/su"]`), 1))
 	f.Add(bytes.Replace(good, []byte(`"cmd": [`), []byte(`"x": {"a": [1, {"b": null}]}, "cmd": [`), 1))
+	f.Add(testgen.WideLock(4096))
+	f.Add(testgen.DeepLock(10001)) // past encoding/json's nesting limit
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lk, err := Read(bytes.NewReader(data), "fuzz.json")
 		if err != nil {
@@ -146,5 +151,33 @@ func BenchmarkRead(b *testing.B) {
 		if _, err := Read(bytes.NewReader(raw), "x"); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReadBoundedMemory: a lock of MaxLockBytes of empty objects, or nested 9,000 deep, is
+// refused naming the key, allocating at most six times its size (issue 18: the syntax check
+// decoded it into interface values first, 600 MB for 16 MiB of `{},`).
+func TestReadBoundedMemory(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"wide", testgen.WideLock(MaxLockBytes - 64)},
+		{"deep", testgen.DeepLock(9000)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			_, err := Read(bytes.NewReader(c.data), "lock.json")
+			runtime.ReadMemStats(&after)
+			var re *ReadError
+			if !errors.As(err, &re) || re.Key != "x" || re.Line != 1 {
+				t.Fatalf("err = %v, want a *ReadError at line 1 naming key x", err)
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 6*uint64(len(c.data))+(1<<20) {
+				t.Errorf("allocated %d bytes reading a %d-byte lock, want at most 6× its size", alloc, len(c.data))
+			}
+		})
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
-	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 func pass(rule, msg string) Verdict {
@@ -67,16 +69,16 @@ func baseVerdicts(c *Comparison, lk *Lock, img *image.Image, p Policy) []Verdict
 		}
 	}
 	if p.BaseLayers == nil && lk.Base.From == "history" && now.From == "history" && now.Layers != base {
-		vs = append(vs, fail(RuleBase, -1, "", fmt.Sprintf("the base now has %d layers, the lock's %d", now.Layers, base), nil))
+		vs = append(vs, fail(RuleBase, -1, "", fmt.Sprintf("the base now has %s, the lock's %d", units.Count(now.Layers, "layer"), base), nil))
 	}
 	// What the image says of its base against what the lock recorded (nothing recorded:
 	// nothing to hold it to).
 	var said []string
 	if lk.Base.Name != "" && now.Name != lk.Base.Name {
-		said = append(said, fmt.Sprintf("%s → %s (%s)", load.Printable(lk.Base.Name), orNone(now.Name), keyBaseName))
+		said = append(said, fmt.Sprintf("%s → %s (%s)", escape.String(lk.Base.Name), orNone(now.Name), keyBaseName))
 	}
 	if lk.Base.Digest != "" && now.Digest != lk.Base.Digest {
-		said = append(said, fmt.Sprintf("%s → %s (%s)", load.Printable(lk.Base.Digest), orNone(now.Digest), keyBaseDigest))
+		said = append(said, fmt.Sprintf("%s → %s (%s)", escape.String(lk.Base.Digest), orNone(now.Digest), keyBaseDigest))
 	}
 	if len(said) > 0 {
 		vs = append(vs, fail(RuleBase, -1, "", "base image changed: "+strings.Join(said, ", "), nil))
@@ -87,7 +89,7 @@ func baseVerdicts(c *Comparison, lk *Lock, img *image.Image, p Policy) []Verdict
 			what = "the base image is unchanged"
 		}
 		if lk.Base.Name != "" {
-			what += " (" + load.Printable(lk.Base.Name) + ")"
+			what += " (" + escape.String(lk.Base.Name) + ")"
 		}
 		return []Verdict{pass(RuleBase, what)}
 	}
@@ -106,14 +108,14 @@ func layerVerdicts(c *Comparison, p Policy) []Verdict {
 				continue // the base rule's
 			}
 			added = append(added, fail(RuleAddedLayers, lc.Layer, lc.CreatedBy,
-				fmt.Sprintf("%s added (%s, %d entries)%s", layerName(lc.Layer, lc.CreatedBy), humanSize(lc.Size), lc.Files, causeText(lc.Causes, 0)),
+				fmt.Sprintf("%s added (%s, %s)%s", layerName(lc.Layer, lc.CreatedBy), humanSize(lc.Size), units.Count(lc.Files, "entry"), causeText(lc.Causes, 0)),
 				causePaths(lc.Causes, 0)))
 		case Removed:
 			if lc.LockLayer < c.BaseLayers {
 				continue
 			}
 			removed = append(removed, fail(RuleRemovedLayers, -1, lc.LockCreatedBy,
-				fmt.Sprintf("lock %s removed (%s, %d entries)%s", layerName(lc.LockLayer, lc.LockCreatedBy), humanSize(lc.LockSize), lc.LockFiles, causeText(lc.Causes, 0)),
+				fmt.Sprintf("lock %s removed (%s, %s)%s", layerName(lc.LockLayer, lc.LockCreatedBy), humanSize(lc.LockSize), units.Count(lc.LockFiles, "entry"), causeText(lc.Causes, 0)),
 				causePaths(lc.Causes, 0)))
 		case Grown:
 			if lc.Base {
@@ -184,7 +186,7 @@ func findingVerdicts(lk *Lock, img *image.Image, fs *fstree.FS, p Policy) []Verd
 		cb := createdBy(img, li)
 		var shown []string
 		for _, s := range paths {
-			shown = append(shown, fmt.Sprintf("%s (%s)", load.Printable(s), image.Mode(fs.Lookup(s).Entry.Mode)))
+			shown = append(shown, fmt.Sprintf("%s (%s)", escape.String(s), image.Mode(fs.Lookup(s).Entry.Mode)))
 		}
 		vs = append(vs, fail(RuleSetuid, li, cb, fmt.Sprintf("%s adds setuid/setgid %s", layerName(li, cb), list(shown, 5)), paths))
 	}
@@ -215,7 +217,7 @@ func findingVerdicts(lk *Lock, img *image.Image, fs *fstree.FS, p Policy) []Verd
 		var shown, paths []string
 		for _, s := range ships[li] {
 			paths = append(paths, s.path)
-			shown = append(shown, fmt.Sprintf("%s (hidden by layer %d)", load.Printable(s.path), s.by))
+			shown = append(shown, fmt.Sprintf("%s (hidden by layer %d)", escape.String(s.path), s.by))
 		}
 		sort.Strings(paths)
 		sort.Strings(shown)
@@ -264,7 +266,7 @@ func userName(u string) string {
 	if u == "" {
 		return `"" (root)`
 	}
-	return fmt.Sprintf("%q", load.Printable(u))
+	return fmt.Sprintf("%q", escape.String(u))
 }
 
 // historyRow is the last history row whose command is the instruction (EXPOSE, USER), or "".
@@ -309,7 +311,7 @@ func sortedKeys[V any](m map[int]V) []int {
 func printable(s []string) []string {
 	out := make([]string, len(s))
 	for i, x := range s {
-		out[i] = load.Printable(x)
+		out[i] = escape.String(x)
 	}
 	return out
 }
@@ -338,22 +340,7 @@ const maxCmd = 72
 // buildkit", "COPY …" for "/bin/sh -c #(nop) COPY …"; whitespace collapsed, control
 // characters escaped, at most maxCmd runes.
 func shortCmd(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	s = strings.TrimSuffix(s, " # buildkit")
-	if strings.HasPrefix(s, "|") { // the legacy builder's "|2 A=x B=y /bin/sh -c …" (build args)
-		if _, cmd, ok := strings.Cut(s, " /bin/sh -c "); ok {
-			s = "/bin/sh -c " + cmd
-		}
-	}
-	switch {
-	case strings.HasPrefix(s, "/bin/sh -c #(nop) "):
-		s = strings.TrimPrefix(s, "/bin/sh -c #(nop) ")
-	case strings.HasPrefix(s, "/bin/sh -c "):
-		s = "RUN " + strings.TrimPrefix(s, "/bin/sh -c ")
-	case strings.HasPrefix(s, "RUN /bin/sh -c "):
-		s = "RUN " + strings.TrimPrefix(s, "RUN /bin/sh -c ")
-	}
-	s = load.Printable(s)
+	s = escape.String(history.Command(s))
 	if r := []rune(s); len(r) > maxCmd {
 		s = string(r[:maxCmd-1]) + "…"
 	}
@@ -375,7 +362,7 @@ func orNone(s string) string {
 	if s == "" {
 		return "none"
 	}
-	return load.Printable(s)
+	return escape.String(s)
 }
 
 func sizeChange(lc LayerClass) string {
@@ -392,29 +379,8 @@ func signed(n int64) string {
 	return "+" + humanSize(n)
 }
 
-// humanSize writes bytes in decimal units with three significant digits: "41.2 MB".
-func humanSize(n int64) string {
-	if n < 0 {
-		return "-" + humanSize(-n)
-	}
-	if n < 1000 {
-		return fmt.Sprintf("%d B", n)
-	}
-	units := []string{"kB", "MB", "GB", "TB", "PB", "EB"}
-	f := float64(n) / 1000
-	i := 0
-	for f >= 999.5 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	switch {
-	case f >= 99.95:
-		return fmt.Sprintf("%.0f %s", f, units[i])
-	case f >= 9.995:
-		return fmt.Sprintf("%.1f %s", f, units[i])
-	}
-	return fmt.Sprintf("%.2f %s", f, units[i])
-}
+// humanSize writes bytes as every strata output does (units.Size: "40.37kB").
+func humanSize(n int64) string { return units.Size(n) }
 
 // shownCauses picks the causes a message names: of the given sign (1 growth, -1 shrinkage,
 // 0 any), without a directory that files already named explain (80% of its change).
@@ -469,7 +435,7 @@ func causeText(cs []Cause, sign int) string {
 			parts = append(parts, "…")
 			break
 		}
-		p := load.Printable(c.Path)
+		p := escape.String(c.Path)
 		if c.Dir {
 			p = path.Clean(p) + "/"
 		}

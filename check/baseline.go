@@ -1,10 +1,9 @@
 package check
 
 import (
-	"fmt"
-
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // Baseline holds an image against a recorded lock (package baseline does the comparing;
@@ -98,7 +97,7 @@ func (e *evaluator) baseline(b Baseline) ([]string, error) {
 			e.add(res)
 			continue
 		}
-		res.Value = fmt.Sprintf("%d changes", len(fs))
+		res.Value = units.Count(len(fs), "change")
 		res.Limit = "as locked"
 		e.finish(&res, fs, nil)
 		e.add(res)

@@ -45,7 +45,14 @@ type cstFileContent struct {
 	ExcludedContents []Regexp `yaml:"excludedContents"`
 }
 
+// cstMetadata is metadataTest as container-structure-test 1.22 documents it (README,
+// pkg/types/v2/metadata.go): envVars, unboundEnvVars, labels, entrypoint, cmd,
+// exposedPorts, unexposedPorts, volumes, unmountedVolumes, workdir, user. env and
+// unboundEnv are the names CST used before it renamed them (PR #314, 2022; its own older
+// testdata still has them): read too, but not both spellings at once.
 type cstMetadata struct {
+	EnvVars          []cstEnv  `yaml:"envVars"`
+	UnboundEnvVars   []cstEnv  `yaml:"unboundEnvVars"`
 	Env              []cstEnv  `yaml:"env"`
 	UnboundEnv       []cstEnv  `yaml:"unboundEnv"`
 	ExposedPorts     []string  `yaml:"exposedPorts"`
@@ -92,6 +99,24 @@ func ParseCST(data []byte, name string) (*CST, error) {
 		}
 	}
 	if m := c.MetadataTest; m != nil {
+		if m.Env != nil && m.EnvVars != nil {
+			return nil, bad("metadataTest.env", "give envVars (container-structure-test's name) or env (its older one), not both")
+		}
+		if m.UnboundEnv != nil && m.UnboundEnvVars != nil {
+			return nil, bad("metadataTest.unboundEnv", "give unboundEnvVars (container-structure-test's name) or unboundEnv (its older one), not both")
+		}
+		m.EnvVars = append(m.EnvVars, m.Env...)
+		m.UnboundEnvVars = append(m.UnboundEnvVars, m.UnboundEnv...)
+		for i, e := range m.EnvVars {
+			if e.Key == "" {
+				return nil, bad("metadataTest", "envVars[%d]: the key is empty", i)
+			}
+		}
+		for i, e := range m.Labels {
+			if e.Key == "" {
+				return nil, bad("metadataTest", "labels[%d]: the key is empty", i)
+			}
+		}
 		for _, p := range append(append([]string{}, m.ExposedPorts...), m.UnexposedPorts...) {
 			if _, err := parseCSTPort(p); err != nil {
 				return nil, bad("metadataTest", "%v", err)
@@ -154,10 +179,10 @@ func (c *CST) cases() []cstCase {
 		if m.User != "" {
 			a.User = &m.User
 		}
-		for _, e := range m.Env {
+		for _, e := range m.EnvVars {
 			a.Env = append(a.Env, KeyValue{Key: e.Key, Value: e.Value, Regex: e.IsRegex})
 		}
-		for _, e := range m.UnboundEnv {
+		for _, e := range m.UnboundEnvVars {
 			a.AbsentEnv = append(a.AbsentEnv, e.Key)
 		}
 		for _, l := range m.Labels {

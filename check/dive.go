@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 )
 
 // dive's CI rules, with the defaults dive applies to a key the file leaves out (its flag
@@ -34,9 +33,9 @@ type skipped struct{ key, name, reason string }
 // without regard to case, as viper does. Unlike dive, an unknown key is an error.
 func ParseDive(data []byte, name string) (*Set, error) {
 	s := &Set{Files: []string{name}, where: map[string]Location{}}
-	f, err := parser.ParseBytes(data, 0)
+	f, err := parseYAML(data, name)
 	if err != nil {
-		return nil, rulesError(name, nil, err)
+		return nil, err
 	}
 	values := map[string]string{}
 	where := map[string]Location{}
@@ -106,7 +105,7 @@ func ParseDive(data []byte, name string) (*Set, error) {
 		switch d.key {
 		case "lowestEfficiency":
 			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 || f > 1 {
+			if err != nil || !(f >= 0 && f <= 1) { // NaN compares false: it is refused too
 				return nil, bad(d.key, "%q: want a ratio from 0 to 1", v)
 			}
 			fr := Fraction(f)
@@ -119,7 +118,7 @@ func ParseDive(data []byte, name string) (*Set, error) {
 			s.Rules.MaxWastedBytes = &b
 		case "highestUserWastedPercent":
 			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 || f > 1 {
+			if err != nil || !(f >= 0 && f <= 1) { // NaN compares false: it is refused too
 				return nil, bad(d.key, "%q: want a ratio from 0 to 1", v)
 			}
 			p := Percent(100 * f)

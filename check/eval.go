@@ -14,6 +14,7 @@ import (
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/internal/units"
 	"github.com/strata-dev/strata/packages"
 )
 
@@ -320,12 +321,7 @@ func (e *evaluator) sizeRules(r *Rules) {
 }
 
 // count writes "1 label", "2 labels".
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+func count(n int, noun string) string { return units.Count(n, noun) }
 
 func pct(f float64) string { return fmt.Sprintf("%.2f%%", 100*f) }
 
@@ -684,7 +680,12 @@ func (e *evaluator) nonRoot(res *Result) ([]Finding, error) {
 
 // ContentPaths lists the files whose content the set's rules read: a streamed input must
 // keep them as it passes (load.Options.Keep).
-func (s *Set) ContentPaths() []string {
+func (s *Set) ContentPaths() []string { return s.contentPaths(path.Clean) }
+
+// contentPaths lists the paths the rules read, each passed through as: cleaned for Keep,
+// which matches entry paths; as written for the lookups, which resolve ".." after a
+// symbolic link as the kernel does (a lexical clean would name another file).
+func (s *Set) contentPaths(as func(string) string) []string {
 	var paths []string
 	r := &s.Rules
 	if r.RequireNonRootUser != nil && *r.RequireNonRootUser {
@@ -692,12 +693,12 @@ func (s *Set) ContentPaths() []string {
 	}
 	for _, f := range r.Files {
 		if len(f.Contains)+len(f.Excludes) > 0 {
-			paths = append(paths, path.Clean(f.Path))
+			paths = append(paths, as(f.Path))
 		}
 	}
 	if s.CST != nil {
 		for _, t := range s.CST.FileContentTests {
-			paths = append(paths, path.Clean(t.Path))
+			paths = append(paths, as(t.Path))
 		}
 	}
 	return paths
@@ -706,7 +707,7 @@ func (s *Set) ContentPaths() []string {
 // prefetch reads, in one batch, the content of every file a rule will read.
 func (e *evaluator) prefetch() error {
 	var refs []content.Ref
-	for _, p := range e.set.ContentPaths() {
+	for _, p := range e.set.contentPaths(func(p string) string { return p }) {
 		n, err := lookup(e.in.FS, p, true)
 		if err != nil || n == nil {
 			continue

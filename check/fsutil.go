@@ -1,71 +1,38 @@
 package check
 
 import (
+	"errors"
 	"fmt"
-	"path"
-	"strings"
 
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
 )
 
-const maxLinkHops = 40
-
-// lookup finds p in the merged filesystem as a process in the container would: symlinks in
-// directory components are followed (relative to their directory, absolute ones from the
-// image root); the last component is followed only when follow is set. It returns nil
-// when nothing is there, and an error for a symlink loop.
+// lookup finds p in the merged filesystem as a process in the container would
+// (fstree.Resolve: symlinks in directory components followed, the last component only when
+// follow is set). It returns nil when nothing is there, and an error for a symlink loop.
 func lookup(fs *fstree.FS, p string, follow bool) (*fstree.Node, error) {
-	hops := 0
-	var walk func(p string, follow bool) (*fstree.Node, error)
-	walk = func(p string, follow bool) (*fstree.Node, error) {
-		n := fs.Root
-		comps := strings.Split(strings.TrimPrefix(path.Clean(p), "/"), "/")
-		if len(comps) == 1 && comps[0] == "" {
-			return n, nil
-		}
-		dir := "/"
-		for i, c := range comps {
-			child := fs.Child(n, c)
-			if child == nil {
-				return nil, nil
-			}
-			last := i == len(comps)-1
-			if child.Entry != nil && child.Entry.Type == image.TypeSymlink && (!last || follow) {
-				hops++
-				if hops > maxLinkHops {
-					return nil, fmt.Errorf("%s: more than %d symlink hops", p, maxLinkHops)
-				}
-				target := child.Entry.Link()
-				if !strings.HasPrefix(target, "/") {
-					target = path.Join(dir, target)
-				}
-				rest := strings.Join(comps[i+1:], "/")
-				return walk(path.Join(target, rest), follow)
-			}
-			n = child
-			dir = path.Join(dir, c)
-		}
-		return n, nil
+	n, err := fs.Resolve(p, follow)
+	switch {
+	case errors.Is(err, fstree.ErrLinkLoop):
+		return nil, fmt.Errorf("%s: %w", p, fstree.ErrLinkLoop)
+	case err != nil:
+		return nil, nil
 	}
-	return walk(p, follow)
+	return n, nil
 }
 
 // contentOf returns the entry whose bytes a node's content is, and its layer: a regular file
 // itself, a hardlink's target; nil for anything else.
 func contentOf(n *fstree.Node) (*image.Entry, int) {
-	if n == nil || n.Entry == nil {
+	if n == nil {
 		return nil, 0
 	}
-	switch n.Entry.Type {
-	case image.TypeFile:
-		return n.Entry, int(n.Layer)
-	case image.TypeHardlink:
-		if n.Target != nil && n.Target.Type == image.TypeFile {
-			return n.Target, int(n.TargetLayer)
-		}
+	f, err := fstree.Content("", 0, n.Entry, int(n.Layer), n.Target, int(n.TargetLayer))
+	if err != nil {
+		return nil, 0
 	}
-	return nil, 0
+	return f.Entry, f.Layer
 }
 
 // modeString writes a node's type and mode as `ls -l` does: -rwsr-xr-x, drwxrwxrwt.

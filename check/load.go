@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/goccy/go-yaml/parser"
+	"github.com/strata-dev/strata/internal/regfile"
 )
 
 // Discovered are the rule files looked for in the working directory, in order.
@@ -40,7 +40,7 @@ func ReadCST(path string) (*CST, error) {
 }
 
 func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, &RulesError{File: path, Msg: errors.Unwrap(err).Error()}
 	}
@@ -54,7 +54,7 @@ func readBounded(path string) ([]byte, error) {
 
 // isDive reports whether a YAML document's only top-level key is rules (dive's format).
 func isDive(data []byte) bool {
-	f, err := parser.ParseBytes(data, 0)
+	f, err := parseYAML(data, "")
 	if err != nil || len(f.Docs) != 1 || f.Docs[0].Body == nil {
 		return false
 	}

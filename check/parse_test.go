@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/strata-dev/strata/internal/testgen"
 )
 
 func TestParseSize(t *testing.T) {
@@ -129,6 +131,12 @@ func FuzzParse(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	// The hostile shapes of issue 18, past the default bounds (refused before parsing).
+	f.Add(testgen.DeepFlowYAML("forbid_paths", 200))
+	f.Add(testgen.DeepBlockYAML("forbid_paths", 200))
+	f.Add(testgen.DeepMapYAML("config", 200))
+	f.Add(testgen.AliasBombYAML("forbid_paths", 6, 10))
+	f.Add(testgen.DiveCI("NaN"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		ParseRules(data, "f")
 		ParseDive(data, "f")

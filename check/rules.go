@@ -7,13 +7,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
-	"github.com/goccy/go-yaml/parser"
 )
 
 // Rules is a strata rules file (.strata.yaml). Every key is optional; a nil field is a rule
@@ -156,7 +156,7 @@ func lookupWhere(where map[string]Location, key string) Location {
 
 // Empty reports whether the set asks for nothing.
 func (s *Set) Empty() bool {
-	return s.CST == nil && isZero(s.Rules)
+	return s.CST == nil && isZero(s.Rules) && len(s.disabled) == 0 // a rule written but switched off is reported (SKIP)
 }
 
 func isZero(r Rules) bool {
@@ -192,9 +192,9 @@ func decodeStrict(data []byte, name string, v any, where map[string]Location) er
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &RulesError{File: name, Msg: "empty rules file"}
 	}
-	f, err := parser.ParseBytes(data, 0)
+	f, err := parseYAML(data, name)
 	if err != nil {
-		return rulesError(name, nil, err)
+		return err
 	}
 	if len(f.Docs) != 1 {
 		return &RulesError{File: name, Msg: fmt.Sprintf("%d YAML documents: want one", len(f.Docs))}
@@ -304,7 +304,7 @@ func validPermissions(s string) bool {
 // required_labels.org.opencontainers.image.source: everything after the first dot).
 func (s *Set) Override(kv string) error {
 	key, value, ok := strings.Cut(kv, "=")
-	name := "--rule " + kv
+	name := "--rule " + clipRule(kv)
 	if !ok || key == "" {
 		return &RulesError{File: "--rule", Msg: fmt.Sprintf("%q: want KEY=VALUE", kv)}
 	}
@@ -322,9 +322,17 @@ func (s *Set) Override(kv string) error {
 	if strings.TrimSpace(value) == "" {
 		value = `""`
 	}
-	fmt.Fprintf(&doc, " %s\n", value)
+	if listKey(parts) && scalarYAML(value) {
+		// A list key given one plain value (--rule forbid_paths=/root/.token): a list of it.
+		fmt.Fprintf(&doc, "\n%s- %s\n", strings.Repeat("  ", len(parts)), value)
+	} else {
+		fmt.Fprintf(&doc, " %s\n", value)
+	}
 	var one Rules
 	where := map[string]Location{}
+	if err := oneValue([]byte(doc.String()), name, len(parts)); err != nil {
+		return err
+	}
 	if err := decodeStrict([]byte(doc.String()), name, &one, where); err != nil {
 		if re, ok := err.(*RulesError); ok {
 			re.Line, re.Column = 0, 0
@@ -340,6 +348,91 @@ func (s *Set) Override(kv string) error {
 	}
 	for k := range where {
 		s.where[k] = Location{File: name}
+	}
+	return nil
+}
+
+// listKey reports whether a rule key (split at its first dot) names a list: a field of
+// Rules, or of its config mapping, whose YAML value is a sequence.
+func listKey(key []string) bool {
+	t := reflect.TypeOf(Rules{})
+	for i, name := range key {
+		f, ok := yamlField(t, name)
+		if !ok {
+			return false
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if i == len(key)-1 {
+			return ft.Kind() == reflect.Slice
+		}
+		if ft.Kind() != reflect.Struct {
+			return false
+		}
+		t = ft // config.cmd: a field of the config mapping
+	}
+	return false
+}
+
+// yamlField finds the struct field whose yaml tag is name.
+func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// scalarYAML reports whether a YAML value is one scalar (not a sequence or a mapping).
+func scalarYAML(v string) bool {
+	f, err := parseYAML([]byte(v), "")
+	if err != nil || len(f.Docs) != 1 || f.Docs[0].Body == nil {
+		return false
+	}
+	switch f.Docs[0].Body.Type() {
+	case ast.SequenceType, ast.MappingType, ast.NullType:
+		return false
+	}
+	return true
+}
+
+// clipRule shortens a --rule argument to name it in a message: a value may be anything.
+func clipRule(kv string) string {
+	if r := []rune(kv); len(r) > 80 {
+		return string(r[:79]) + "…"
+	}
+	return kv
+}
+
+// oneValue refuses a --rule document that sets more than the one key it names (levels deep:
+// 2 for baseline.max_layer_growth): a value that goes on to a second line holding another
+// key ("100\nmax_size: 1B") would otherwise set, or drop, a rule the user never named.
+func oneValue(doc []byte, name string, levels int) error {
+	f, err := parseYAML(doc, name)
+	if err != nil {
+		if re, ok := err.(*RulesError); ok {
+			re.Line, re.Column = 0, 0
+		}
+		return err
+	}
+	if len(f.Docs) != 1 || f.Docs[0].Body == nil {
+		return &RulesError{File: name, Msg: "want one YAML value for one key"}
+	}
+	n := f.Docs[0].Body
+	for level := 0; level < levels; level++ {
+		m, ok := asMapping(n)
+		if !ok || len(m.Values) != 1 {
+			k := 0
+			if ok {
+				k = len(m.Values)
+			}
+			return &RulesError{File: name, Msg: fmt.Sprintf("the value sets %d keys: a --rule value is one YAML value for the one key named (a second line is not another rule: give each its own --rule)", k)}
+		}
+		n = m.Values[0].Value
 	}
 	return nil
 }

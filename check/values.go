@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // scalar returns a scalar node's text, or an error naming what was wanted.
@@ -314,16 +316,7 @@ func (p Port) Contains(q Port) bool {
 	return (p.Proto == "" || p.Proto == q.Proto) && q.Lo >= p.Lo && q.Lo <= p.Hi
 }
 
-// humanBytes formats bytes as Docker does (decimal units, 4 significant digits).
-func humanBytes(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB", "EB"}
-	f := float64(n)
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	return fmt.Sprintf("%.4g%s", f, units[i])
-}
+// humanBytes formats bytes as every strata output does.
+func humanBytes(n int64) string { return units.Size(n) }
 
 func compileRegex(s string) (*regexp.Regexp, error) { return regexp.Compile(s) }

@@ -12,7 +12,9 @@ import (
 )
 
 // ConfigChange is one changed config field; env and labels are compared per variable/key
-// (`env.PATH`, `labels.version`), ports and volumes per item. Absent values are null.
+// (`env.PATH`, `labels.version`), ports and volumes per item. Old and New are JSON values
+// (a string, a list, an object as the config holds it — never JSON text inside a string);
+// absent values are null.
 type ConfigChange struct {
 	Field string `json:"field"`
 	Old   any    `json:"old"`
@@ -78,8 +80,26 @@ func healthcheck(h *v1.HealthConfig) map[string]any {
 	return out
 }
 
-// compareConfig lists changed config fields, sorted by field.
-func compareConfig(old, new *image.Image, opts Options) []ConfigChange {
+// buildRecords are the config keys that record how an image was built, not what a
+// container of it runs: the image ID (the config's digest, which changes with any byte), the
+// legacy builder's parent image ID, the build container's ID and config, the engine's
+// version, the step's parent image (config.Image), the build container's host and domain
+// names (config.Hostname, config.Domainname, which docker run does not take from an
+// image), and BuildKit's build information. Every rebuild changes some of them.
+var buildRecords = map[string]bool{
+	"id": true, "parent": true, "container": true, "container_config": true, "docker_version": true,
+	"config.Image": true, "config.Hostname": true, "config.Domainname": true,
+	"moby.buildkit.buildinfo.v1": true,
+}
+
+// BuildRecord reports whether a config field (as diff names it) only records how the image
+// was built: diff lists such changes under build_config, apart from the others, and
+// --semantic ignores them.
+func BuildRecord(field string) bool { return buildRecords[field] }
+
+// compareConfig lists changed config fields, sorted by field: the runtime ones, and apart,
+// the build records (none with --semantic, which also ignores created).
+func compareConfig(old, new *image.Image, opts Options) (runtime, build []ConfigChange) {
 	a, b := fields(old), fields(new)
 	rawFields(old.RawConfig, a)
 	rawFields(new.RawConfig, b)
@@ -90,13 +110,9 @@ func compareConfig(old, new *image.Image, opts Options) []ConfigChange {
 	for k := range b {
 		names[k] = true
 	}
-	out := []ConfigChange{}
+	runtime, build = []ConfigChange{}, []ConfigChange{}
 	for k := range names {
-		// container, container_config, config.Image and docker_version record how the image
-		// was built (the build container's ID, hostname and command, the step's parent image,
-		// the engine): build metadata, not a semantic difference.
-		if opts.Semantic && (k == "created" || k == "id" || k == "container" || k == "container_config" ||
-			k == "config.Image" || k == "docker_version") {
+		if opts.Semantic && (k == "created" || BuildRecord(k)) {
 			continue
 		}
 		va, oka := a[k]
@@ -104,10 +120,15 @@ func compareConfig(old, new *image.Image, opts Options) []ConfigChange {
 		if oka && okb && reflect.DeepEqual(va, vb) {
 			continue
 		}
-		out = append(out, ConfigChange{Field: k, Old: va, New: vb})
+		if BuildRecord(k) {
+			build = append(build, ConfigChange{Field: k, Old: va, New: vb})
+		} else {
+			runtime = append(runtime, ConfigChange{Field: k, Old: va, New: vb})
+		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Field < out[j].Field })
-	return out
+	sort.Slice(runtime, func(i, j int) bool { return runtime[i].Field < runtime[j].Field })
+	sort.Slice(build, func(i, j int) bool { return build[i].Field < build[j].Field })
+	return runtime, build
 }
 
 // configValues lists every non-empty config field, sorted: what an export loses.

@@ -34,7 +34,7 @@ func TestDiffDeepTree(t *testing.T) {
 	const depth = 8000
 	old := deepImage(image.FormatDockerArchive, "base", 1, 2)
 	new := deepImage(image.FormatDockerArchive, "deep", 1, depth)
-	r, err := Compare(old, new, Options{})
+	r, err := Compare(merged(old), merged(new), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestDiffDeepTree(t *testing.T) {
 	img := deepImage(image.FormatDockerArchive, "deep", 1, depth)
 	export := deepImage(image.FormatRootfs, "deep", 1, depth)
 	export.Layers[0].Entries[0].Size = 2
-	r, err = Compare(img, export, Options{Force: true})
+	r, err = Compare(merged(img), merged(export), Options{Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func BenchmarkDiffDeep(b *testing.B) {
 	b.Run("images", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if _, err := Compare(small, deep, Options{}); err != nil {
+			if _, err := Compare(merged(small), merged(deep), Options{}); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -93,7 +93,7 @@ func BenchmarkDiffDeep(b *testing.B) {
 	b.Run("export", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
-			if _, err := Compare(deep, export, Options{Force: true}); err != nil {
+			if _, err := Compare(merged(deep), merged(export), Options{Force: true}); err != nil {
 				b.Fatal(err)
 			}
 		}

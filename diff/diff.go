@@ -5,6 +5,7 @@ package diff
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,18 +40,24 @@ var ErrMismatch = errors.New("inputs do not match")
 
 // Result is the outcome of `strata diff`.
 type Result struct {
-	Old       image.Source   `json:"old"`
-	New       image.Source   `json:"new"`
-	Mode      Mode           `json:"mode"`
-	Summary   Summary        `json:"summary"`
-	Changes   []Change       `json:"changes"`
-	Config    []ConfigChange `json:"config"`
-	Layers    *Layers        `json:"layers"`
-	History   *History       `json:"history"`
-	Runtime   []string       `json:"runtime"`    // [] in image mode
-	RuntimeBy string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
-	Flattened *Flattened     `json:"flattened"`  // null in image mode
-	Warnings  []string       `json:"warnings"`
+	Old     image.Source   `json:"old"`
+	New     image.Source   `json:"new"`
+	Mode    Mode           `json:"mode"`
+	Summary Summary        `json:"summary"`
+	Changes []Change       `json:"changes"`
+	Config  []ConfigChange `json:"config"`
+	// BuildConfig are the changed config keys that only record how the image was built
+	// (BuildRecord: id, container, container_config, config.Image, docker_version, …), apart
+	// from Config; [] in export mode and with --semantic, which ignores them.
+	BuildConfig []ConfigChange `json:"build_config"`
+	Layers      *Layers        `json:"layers"`
+	History     *History       `json:"history"`
+	Runtime     []string       `json:"runtime"`    // [] in image mode
+	RuntimeBy   string         `json:"runtime_by"` // export mode: the engine whose runtime entries those are, "docker" or "podman"; "" in image mode
+	Flattened   *Flattened     `json:"flattened"`  // null in image mode
+	Warnings    []string       `json:"warnings"`
+	// Container is the container compared (mode "container": diff --container); absent otherwise.
+	Container *image.Container `json:"container,omitempty"`
 	// Packages is the two images' package diff (diff --packages); null otherwise.
 	Packages *packages.Diff `json:"packages"`
 
@@ -76,7 +83,7 @@ type Entry struct {
 	Mode    string     `json:"mode"`
 	UID     int        `json:"uid"`
 	GID     int        `json:"gid"`
-	ModTime image.Time `json:"mtime"`
+	ModTime Stamp      `json:"mtime"`
 	Link    string     `json:"link"`
 	Digest  *string    `json:"digest"` // sha256 of the content when diff read it to compare; null otherwise
 }
@@ -104,12 +111,18 @@ type side struct {
 	fs  *fstree.FS
 }
 
-func newSide(img *image.Image) *side { return &side{img: img, fs: fstree.Merge(img.Layers)} }
+// Side is one input of a comparison: an image and its merged filesystem, which the caller
+// merged (once, for every analysis it runs; Compare only reads it).
+type Side struct {
+	Image *image.Image
+	FS    *fstree.FS
+}
 
 // Compare diffs two images. When exactly one is a root filesystem (a `docker export`), it is
 // compared with the other as a container export with its image.
-func Compare(old, new *image.Image, opts Options) (*Result, error) {
-	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, Runtime: []string{}, Warnings: []string{}}
+func Compare(oldSide, newSide Side, opts Options) (*Result, error) {
+	old, new := oldSide.Image, newSide.Image
+	r := &Result{Old: old.Source, New: new.Source, Mode: ModeImages, Changes: []Change{}, Config: []ConfigChange{}, BuildConfig: []ConfigChange{}, Runtime: []string{}, Warnings: []string{}}
 	oldRootfs, newRootfs := old.Source.Format == image.FormatRootfs, new.Source.Format == image.FormatRootfs
 	switch {
 	case oldRootfs && newRootfs:
@@ -119,7 +132,7 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 	case newRootfs:
 		r.Mode = ModeExport
 	}
-	o, n := newSide(old), newSide(new)
+	o, n := &side{img: old, fs: oldSide.FS}, &side{img: new, fs: newSide.FS}
 	var rt runtime
 	if r.Mode == ModeExport {
 		rt = runtimePaths(o, n)
@@ -130,12 +143,12 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if r.Mode == ModeExport {
-		if err := checkExportMatches(o, w, opts); err != nil {
+		r.Warnings = append(r.Warnings, checkExportMatches(o, w, opts)...)
+		warnings, err := checkProvenance(w, opts)
+		if err != nil {
 			return nil, err
 		}
-		if err := checkLayersPresent(w, opts); err != nil {
-			return nil, err
-		}
+		r.Warnings = append(r.Warnings, warnings...)
 		w.podmanParents()
 		w.markParents()
 		for p := range rt.paths {
@@ -166,10 +179,10 @@ func Compare(old, new *image.Image, opts Options) (*Result, error) {
 	}
 	r.different = len(r.Changes) > 0
 	if r.Mode == ModeImages && !oldRootfs {
-		r.Config = compareConfig(old, new, opts)
+		r.Config, r.BuildConfig = compareConfig(old, new, opts)
 		r.Layers = compareLayers(old, new)
 		r.History = compareHistory(old, new, opts)
-		r.different = r.different || len(r.Config) > 0
+		r.different = r.different || len(r.Config)+len(r.BuildConfig) > 0
 		if !opts.Semantic {
 			r.different = r.different || len(r.Layers.OnlyOld)+len(r.Layers.OnlyNew) > 0 ||
 				len(r.History.OnlyOld)+len(r.History.OnlyNew) > 0
@@ -222,11 +235,11 @@ func (w *walk) entry(s *side, n *fstree.Node) *Entry {
 
 func fillEntry(e *Entry, s *side, n *fstree.Node) {
 	ef := resolve(s, n)
-	*e = Entry{Type: image.TypeDir, Mode: image.Mode(ef.e.Mode), UID: ef.e.UID, GID: ef.e.GID, Layer: n.Layer, Size: ef.e.Size}
+	*e = Entry{Type: image.TypeDir, Mode: image.Mode(ef.e.Mode), UID: ef.e.UID, GID: ef.e.GID, Layer: n.Layer, Size: ef.e.Size, ModTime: NoStamp}
 	if n.Entry != nil {
 		e.Type = n.Entry.Type
 		e.Link = n.Entry.Link()
-		e.ModTime = image.Time{Time: ef.e.ModTime()}
+		e.ModTime = Stamp(ef.e.MTime)
 	}
 }
 
@@ -296,17 +309,26 @@ func (w *walk) reasons(c *candidate) []string {
 	return w.why[c.why()-1]
 }
 
-// setReasons gives the candidate reasons.
+// setReasons gives the candidate reasons. Lists of reasons are interned: a diff of a
+// million changed paths has a handful of distinct lists (mtime; mode, mtime; …), each held
+// once, shared by the candidates and changes that have it (clipped, so appending to one
+// copies it).
 func (w *walk) setReasons(c *candidate, rs []string) {
-	switch {
-	case len(rs) == 0:
+	if len(rs) == 0 {
 		c.bits &^= whyMask
-	case c.why() == 0:
-		w.why = append(w.why, rs)
-		c.bits |= uint32(len(w.why)) & whyMask
-	default:
-		w.why[c.why()-1] = rs
+		return
 	}
+	key := strings.Join(rs, ",")
+	id, ok := w.whyIDs[key]
+	if !ok {
+		if w.whyIDs == nil {
+			w.whyIDs = map[string]uint32{}
+		}
+		w.why = append(w.why, slices.Clip(rs))
+		id = uint32(len(w.why))
+		w.whyIDs[key] = id
+	}
+	c.bits = c.bits&^whyMask | id&whyMask
 }
 
 // walk compares two merged trees side by side, directory by directory: each directory's
@@ -321,10 +343,11 @@ type walk struct {
 	opts    Options
 	cands   []candidate
 	pairs   []pair
-	sums    map[*image.Entry]string // content digests of the pairs
-	why     [][]string              // the candidates' reasons
-	slab    []Entry                 // where the entries of changes are allocated
-	paths   pathArena               // where the paths of changes are held
+	digs    []pairDigests     // the pairs' content digests, by candidate
+	why     [][]string        // the distinct lists of reasons candidates have
+	whyIDs  map[string]uint32 // 1 + the index of each list in why, by its reasons joined
+	slab    []Entry           // where the entries of changes are allocated
+	paths   pathArena         // where the paths of changes are held
 }
 
 func (w *walk) compare() error {
@@ -332,6 +355,21 @@ func (w *walk) compare() error {
 		w.rtMax = max(w.rtMax, strings.Count(p, "/"))
 	}
 	w.shallow = map[string]int32{}
+	// The pairs are at most the regular files of the side with fewer: sized once, as
+	// appending half a million to a growing slice allocates five times their size in copies.
+	files := -1
+	for _, s := range []*side{w.o, w.n} {
+		k := 0
+		s.fs.Each(func(n *fstree.Node) {
+			if n.Entry != nil && n.Entry.Type == image.TypeFile {
+				k++
+			}
+		})
+		if files < 0 || k < files {
+			files = k
+		}
+	}
+	w.pairs = make([]pair, 0, files)
 	w.dir(w.o.fs.Root, w.n.fs.Root, "/", 1, -1)
 	return w.compareContent()
 }
@@ -421,14 +459,37 @@ func (w *walk) compareContent() error {
 	if err != nil {
 		return err
 	}
-	w.sums = sums
+	w.digs = make([]pairDigests, 0, len(w.pairs))
 	for _, p := range w.pairs {
-		if sums[p.o.e] != sums[p.n.e] {
+		od, nd := sums[p.o.e], sums[p.n.e]
+		if od != nd {
 			c := &w.cands[p.c]
 			w.setReasons(c, addReason(w.reasons(c), "content"))
 		}
+		if od != "" && nd != "" {
+			w.digs = append(w.digs, pairDigests{c: int32(p.c), old: od, new: nd})
+		}
 	}
+	// The pairs and the digests by entry are done with: not held through building the
+	// changes, the peak.
+	w.pairs = nil
 	return nil
+}
+
+// pairDigests are the content digests diff read of candidate c's two versions.
+type pairDigests struct {
+	c        int32
+	old, new string
+}
+
+// digests returns the digests of candidate i's versions when diff read both to compare
+// them, or nil (w.digs is in candidate order).
+func (w *walk) digests(i int) *pairDigests {
+	k, ok := slices.BinarySearchFunc(w.digs, int32(i), func(d pairDigests, c int32) int { return int(d.c - c) })
+	if !ok {
+		return nil
+	}
+	return &w.digs[k]
 }
 
 // real reports whether a candidate is a change of its own.
@@ -526,7 +587,7 @@ func (w *walk) changes() ([]Change, []int32) {
 		var ch Change
 		switch {
 		case c.real():
-			ch = w.change(c)
+			ch = w.change(i)
 		case c.child() && c.kind() == 'C' && w.mode == ModeExport:
 			ne := w.entry(w.n, c.nn)
 			ch = Change{Kind: "C", Type: ne.Type, Old: w.entry(w.o, c.on), New: ne, Reasons: []string{"child"}}
@@ -580,7 +641,8 @@ func (w *walk) expand(c *candidate, p []byte, root int32, out *[]Change, parents
 	})
 }
 
-func (w *walk) change(c *candidate) Change {
+func (w *walk) change(i int) Change {
+	c := &w.cands[i]
 	switch c.kind() {
 	case 'D':
 		oe := w.entry(w.o, c.on)
@@ -592,11 +654,8 @@ func (w *walk) change(c *candidate) Change {
 	ne := w.entry(w.n, c.nn)
 	ch := Change{Kind: "C", Type: ne.Type, Old: w.entry(w.o, c.on), New: ne,
 		SizeDelta: fileSize(w.n, c.nn) - fileSize(w.o, c.on), Reasons: w.reasons(c)}
-	if w.sums != nil {
-		oe, nf := resolve(w.o, c.on), resolve(w.n, c.nn)
-		if od, nd := w.sums[oe.e], w.sums[nf.e]; od != "" && nd != "" {
-			ch.Old.Digest, ch.New.Digest = &od, &nd
-		}
+	if d := w.digests(i); d != nil {
+		ch.Old.Digest, ch.New.Digest = &d.old, &d.new // no allocation per change
 	}
 	return ch
 }

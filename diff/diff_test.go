@@ -1,8 +1,8 @@
 package diff
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/strata-dev/strata/internal/image"
@@ -18,25 +18,31 @@ func rootfsOf(format image.Format, prefix string, n int) *image.Image {
 	return &image.Image{Source: image.Source{Format: format}, Layers: []*image.Layer{l}}
 }
 
-func TestExportOfAnotherImageIsRefused(t *testing.T) {
+// An export sharing nothing with the image is compared, with warnings: a container can
+// delete every file of its image (rm -rf), and nothing in such an export shows it never was
+// the image's.
+func TestExportOfAnotherImageWarns(t *testing.T) {
 	img := rootfsOf(image.FormatDockerArchive, "img", 40)
 	export := rootfsOf(image.FormatRootfs, "other", 40)
-	_, err := Compare(img, export, Options{})
-	if !errors.Is(err, ErrMismatch) {
-		t.Fatalf("err = %v, want ErrMismatch", err)
-	}
-	r, err := Compare(img, export, Options{Force: true})
+	r, err := Compare(merged(img), merged(export), Options{})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("refused: %v", err)
+	}
+	if len(r.Warnings) != 2 || !strings.Contains(r.Warnings[0], "40 of the image's 40 files are deleted or changed") || !strings.Contains(r.Warnings[1], "the export lacks all 40 files that layer 0") {
+		t.Errorf("warnings = %q", r.Warnings)
 	}
 	if r.Summary.Added != 40 || r.Summary.Deleted != 40 {
-		t.Errorf("forced: %+v, want 40 added and 40 deleted", r.Summary)
+		t.Errorf("%+v, want 40 added and 40 deleted", r.Summary)
+	}
+	r, err = Compare(merged(img), merged(export), Options{Force: true})
+	if err != nil || len(r.Warnings) != 0 {
+		t.Errorf("--force: %v, warnings %q", err, r.Warnings)
 	}
 }
 
 func TestTwoExportsWarn(t *testing.T) {
 	a, b := rootfsOf(image.FormatRootfs, "f", 3), rootfsOf(image.FormatRootfs, "f", 4)
-	r, err := Compare(a, b, Options{})
+	r, err := Compare(merged(a), merged(b), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

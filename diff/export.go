@@ -44,9 +44,10 @@ type Volume struct {
 
 const volumeNote = "volume mountpoint: what the container wrote into the volume is not in the export"
 
-// checkExportMatches refuses an export that does not come from the image: when most of the
-// image's files are missing or changed, the comparison would be a wall of bogus changes.
-func checkExportMatches(o *side, w *walk, opts Options) error {
+// checkExportMatches warns when most of the image's files are deleted or changed in the
+// export: a container can do that (rm -rf /usr), so it is not refused, but an export of
+// another image altogether looks so too, and the comparison is then a wall of changes.
+func checkExportMatches(o *side, w *walk, opts Options) []string {
 	if opts.Force {
 		return nil
 	}
@@ -74,7 +75,7 @@ func checkExportMatches(o *side, w *walk, opts Options) error {
 		}
 	}
 	if touched*2 > files {
-		return fmt.Errorf("%w: %d of the image's %d files are deleted or changed in the export: it does not look like an export of a container of this image (--force compares anyway)", ErrMismatch, touched, files)
+		return []string{fmt.Sprintf("%d of the image's %d files are deleted or changed in the export: if it is not the export of a container of this image, the changes are meaningless", touched, files)}
 	}
 	return nil
 }

@@ -76,7 +76,7 @@ func FuzzDiff(f *testing.F) {
 				want[p] = "C"
 			}
 		}
-		r, err := Compare(old, new, Options{Expand: true})
+		r, err := Compare(merged(old), merged(new), Options{Expand: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func FuzzDiff(f *testing.F) {
 				t.Errorf("%s: %s, but the merges show no such change", p, k)
 			}
 		}
-		folded, err := Compare(old, new, Options{})
+		folded, err := Compare(merged(old), merged(new), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -18,8 +18,8 @@ var listed = map[string]bool{
 }
 
 // rawFields adds the config document's other keys to m, named by their JSON path
-// ("docker_version", "container_config", "config.Hostname") with their compact JSON text as
-// the value, so that two configs whose listed fields agree still show which keys make their
+// ("docker_version", "container_config", "config.Hostname") with their compact JSON as the
+// value (a json.RawMessage: it marshals as the value it is), so that two configs whose listed fields agree still show which keys make their
 // digests (the image IDs) differ. Objects under the top level and under "config" are
 // compared key by key; deeper values whole. A null or zero value counts as absent.
 func rawFields(raw []byte, m map[string]any) {
@@ -36,7 +36,7 @@ func rawFields(raw []byte, m map[string]any) {
 		}
 		var buf bytes.Buffer
 		if json.Compact(&buf, v) == nil {
-			m[k] = buf.String()
+			m[k] = json.RawMessage(buf.Bytes()) // the value itself, not a string of it
 		}
 	}
 	keys := make([]string, 0, len(top))

@@ -102,5 +102,6 @@ func OfDiff(oldFS, newFS *fstree.FS, r *diff.Result) *Index {
 			x.counts[1].Removed++
 		}
 	}
+	x.linkInodes()
 	return x
 }

@@ -5,7 +5,6 @@
 package explore
 
 import (
-	"fmt"
 	"sort"
 
 	"github.com/strata-dev/strata/diff"
@@ -105,18 +104,19 @@ type Index struct {
 	Layers int    // the number of layers
 
 	versions []Version
-	changes  [][]int32 // per layer, the nodes it marks, in pre-order
-	counts   []LayerChanges
-	fixed    []Mark // OfDiff: each node's mark at layer 1, as diff says
+	// inode[k] is, for a hardlink version k whose target is a regular file, the version
+	// holding that file's inode: the target's own version when the index has one, else the
+	// first hardlink version sharing the target (one id per inode); -1 for every other
+	// version.
+	inode   []int32
+	changes [][]int32 // per layer, the nodes it marks, in pre-order
+	counts  []LayerChanges
+	fixed   []Mark // OfDiff: each node's mark at layer 1, as diff says
 }
 
-// Of indexes an image from its merge, which must come from fstree.MergeLogged over
-// img.Layers. Building it is linear in the merge's steps plus sorting each directory's
-// children once.
-func Of(img *image.Image, fs *fstree.FS) (*Index, error) {
-	if fs.Log == nil && len(fs.Root.Children()) > 0 {
-		return nil, fmt.Errorf("explore: the merge has no log (use fstree.MergeLogged)")
-	}
+// Of indexes an image from its logged merge (fstree.MergeLogged over img.Layers). Building
+// it is linear in the merge's steps plus sorting each directory's children once.
+func Of(img *image.Image, fs *fstree.Logged) *Index {
 	b := builder{ids: map[*fstree.Node]int32{fs.Root: 0}, byName: map[childKey]int32{}}
 	b.nodes = append(b.nodes, building{parent: -1})
 	b.open(0, 0, -1, nil, nil, -1) // the root exists before any layer; a "/" entry updates it
@@ -135,7 +135,8 @@ func Of(img *image.Image, fs *fstree.FS) (*Index, error) {
 	}
 	x := b.index(len(img.Layers))
 	x.mark()
-	return x, nil
+	x.linkInodes()
+	return x
 }
 
 func providerOf(s fstree.Step) int32 {
@@ -399,16 +400,84 @@ func (x *Index) Changes(layer int) []int32 { return x.changes[layer] }
 func (x *Index) Counts(layer int) LayerChanges { return x.counts[layer] }
 
 // Sizes returns, for every node, the regular-file bytes visible at or below it as of layer
-// (a directory sums its descendants): one backwards pass over the nodes.
+// (a directory sums its descendants), counting an inode once as du does (and as
+// `files --tree` does): a regular file counts its size; a hardlink counts 0 when the file
+// it shares an inode with is visible at its own path, else the first such hardlink in
+// path order counts the inode's size (its target was deleted or overwritten, the link
+// keeps the old bytes). One forward and one backward pass over the nodes.
 func (x *Index) Sizes(layer int) []int64 {
 	sizes := make([]int64, len(x.Nodes))
-	for i := len(x.Nodes) - 1; i > 0; i-- {
-		if v := x.At(i, layer); v != nil {
-			sizes[i] += v.Size()
-			sizes[x.Nodes[i].Parent] += sizes[i]
+	var counted map[int32]bool // orphaned inodes counted so far
+	for i := 1; i < len(x.Nodes); i++ {
+		k := x.at(i, layer)
+		if k < 0 {
+			continue
 		}
+		v := &x.versions[k]
+		sz := v.Size()
+		if t := x.inode[k]; sz > 0 && t >= 0 {
+			switch tv := &x.versions[t]; {
+			case tv.Entry.Type == image.TypeFile && int(tv.From) <= layer && layer < int(tv.To):
+				sz = 0 // the file's own path counts it
+			case counted[t]:
+				sz = 0
+			default:
+				if counted == nil {
+					counted = map[int32]bool{}
+				}
+				counted[t] = true
+			}
+		}
+		sizes[i] = sz
+	}
+	for i := len(x.Nodes) - 1; i > 0; i-- {
+		sizes[x.Nodes[i].Parent] += sizes[i]
 	}
 	return sizes
+}
+
+// at is At as an index into x.versions, or -1.
+func (x *Index) at(i, layer int) int {
+	n := &x.Nodes[i]
+	for k := n.first; k < n.last; k++ {
+		if v := &x.versions[k]; int(v.From) <= layer && layer < int(v.To) {
+			return int(k)
+		}
+	}
+	return -1
+}
+
+// Inodes returns, for every version in the order Versions lists them node after node, the
+// version holding its inode when it is a hardlink to a regular file (the target's own
+// version, or the first hardlink version sharing that target when the index has none), or
+// -1: what Sizes counts an inode once by.
+func (x *Index) Inodes() []int32 { return x.inode }
+
+// linkInodes fills x.inode.
+func (x *Index) linkInodes() {
+	x.inode = make([]int32, len(x.versions))
+	files := map[*image.Entry]int32{}
+	for k := range x.versions {
+		x.inode[k] = -1
+		if e := x.versions[k].Entry; e != nil && e.Type == image.TypeFile {
+			files[e] = int32(k)
+		}
+	}
+	orphans := map[*image.Entry]int32{}
+	for k := range x.versions {
+		v := &x.versions[k]
+		if v.Entry == nil || v.Entry.Type != image.TypeHardlink || v.Target == nil || v.Target.Type != image.TypeFile {
+			continue
+		}
+		if f, ok := files[v.Target]; ok {
+			x.inode[k] = f
+		} else if f, ok := orphans[v.Target]; ok {
+			x.inode[k] = f
+		} else {
+			orphans[v.Target] = int32(k)
+			x.inode[k] = int32(k)
+		}
+	}
 }
 
 // shownDiff is Shown for a comparison: layer 0 (OLD) marks nothing; layer 1 (NEW) marks what

@@ -2,6 +2,7 @@ package explore
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/strata-dev/strata/diff"
@@ -22,10 +23,7 @@ func TestLookup(t *testing.T) {
 			link("/loop1", "loop2"), link("/loop2", "/loop1"), link("/up", "../../usr/lib/x"), file("/gone")}},
 		{Index: 1, Entries: []image.Entry{{Path: "/gone", Whiteout: image.WhiteoutDelete}, link("/usr/lib/rel", "../lib/x")}},
 	}}
-	x, err := Of(img, fstree.MergeLogged(img.Layers))
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := Of(img, fstree.MergeLogged(img.Layers))
 	for _, c := range []struct {
 		path   string
 		layer  int
@@ -67,7 +65,7 @@ func TestLookup(t *testing.T) {
 func TestOfDiff(t *testing.T) {
 	for _, c := range [][2]string{{"docker/small.tar", "docker/small2.tar"}, {"docker/kitchen.tar", "docker/ctr-basic.export.tar"}} {
 		old, new := open(t, c[0]), open(t, c[1])
-		r, err := diff.Compare(old, new, diff.Options{Expand: true})
+		r, err := diff.Compare(merged(old), merged(new), diff.Options{Expand: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,6 +109,37 @@ func TestOfDiff(t *testing.T) {
 			}
 			if visible != n {
 				t.Errorf("layer %d shows %d paths, the merge %d", layer, visible, n)
+			}
+		}
+	}
+}
+
+// TestLookupAgreesWithMerge: the explorer's lookup as of layer l (its index) and cat's (the
+// merge of the layers up to l) answer every path of the kitchen fixture alike, errors too:
+// one lookup, fstree.Resolve, on two views of the same filesystem.
+func TestLookupAgreesWithMerge(t *testing.T) {
+	img := open(t, "docker/kitchen.tar")
+	x := Of(img, fstree.MergeLogged(img.Layers))
+	paths := []string{"/opt/app/current/../hello.txt", "/opt/app/abs-link", "/nope", "/opt/app/hello.txt/x"}
+	for i := range x.Nodes {
+		paths = append(paths, x.Path(i))
+	}
+	for l := range img.Layers {
+		fs := fstree.Merge(img.Layers[:l+1])
+		for _, p := range paths {
+			for _, follow := range []bool{false, true} {
+				i, _, xerr := x.Lookup(p, l, follow)
+				n, ferr := fs.Resolve(p, follow)
+				want, got := fmt.Sprint(xerr), fmt.Sprint(ferr)
+				if xerr == nil {
+					want = x.Path(i)
+				}
+				if ferr == nil {
+					got = n.Path()
+				}
+				if got != want {
+					t.Errorf("layer %d, %s (follow %v): the merge says %s, the index %s", l, p, follow, got, want)
+				}
 			}
 		}
 	}

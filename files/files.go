@@ -22,6 +22,10 @@ type File struct {
 	Digest   string     `json:"digest"`   // with --hash: "<alg>:<hex>" of the content (a hardlink's target's); "" otherwise
 	Whiteout string     `json:"whiteout"` // raw layer listings: "delete" or "opaque"; "" otherwise
 	Escapes  bool       `json:"escapes"`  // the raw name climbed out of the root with ".."
+
+	// inode is the regular-file entry whose content (and inode) a merged listing's file or
+	// hardlink shows; nil otherwise. Tree counts each inode once by it.
+	inode *image.Entry
 }
 
 // Merged lists the visible files of the merged filesystem, sorted by path component by
@@ -30,13 +34,22 @@ type File struct {
 // digest algorithm, regular files and hardlinks get their content's digest. A hardlink's size
 // is its target's, the size a container sees (a layer listing keeps the entry's own, 0).
 func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
-	out := []File{}
+	// Sized once: appending a million Files to a growing slice allocates five times the
+	// list in copies, which decides a large listing's peak memory.
+	count := 0
+	fs.Each(func(*fstree.Node) { count++ })
+	out := make([]File, 0, count)
 	var refs []content.Ref
 	var targets []*image.Entry // the entry whose content each listed file has, or nil
+	if alg != "" {
+		targets = make([]*image.Entry, 0, count)
+	}
 	fs.Walk(func(p string, n *fstree.Node) {
 		if n.Entry == nil {
 			out = append(out, File{Path: p, Type: image.TypeDir, Mode: image.Mode(fstree.ImpliedMode), Layer: -1})
-			targets = append(targets, nil)
+			if alg != "" {
+				targets = append(targets, nil)
+			}
 			return
 		}
 		out = append(out, fromEntry(n.Entry, int(n.Layer)))
@@ -50,10 +63,13 @@ func Merged(img *image.Image, fs *fstree.FS, alg string) ([]File, error) {
 			// A hardlink is its target's inode: a container sees the target's bytes.
 			out[len(out)-1].Size = t.Size
 		}
+		out[len(out)-1].inode = t
 		if t != nil && alg != "" {
 			refs = append(refs, content.Ref{Layer: img.Layers[tl], Entry: t})
 		}
-		targets = append(targets, t)
+		if alg != "" {
+			targets = append(targets, t)
+		}
 	})
 	if alg == "" {
 		return out, nil

@@ -99,8 +99,10 @@ type TreeRow struct {
 // file at most depth components below its root (depth < 0: any), directories first with the
 // totals of their whole subtree (also of the rows too deep to show), children by path, or
 // largest first when bySize. Directories the listing implies but does not hold (a layer's
-// entries may skip parents) are rows of type dir with layer -1. A hardlink counts 0 bytes,
-// as du counts an inode once.
+// entries may skip parents) are rows of type dir with layer -1. An inode counts once, as du
+// counts it: a regular file counts its size, a hardlink 0 when the file whose inode it
+// shares is in the listing, else the first such hardlink by path counts the inode's size
+// (its target path was deleted or overwritten later, or lies outside the roots).
 func Tree(list []File, roots []string, maxDepth int, bySize bool) []TreeRow {
 	if len(roots) == 0 {
 		roots = []string{"/"}
@@ -123,14 +125,25 @@ func Tree(list []File, roots []string, maxDepth int, bySize bool) []TreeRow {
 		}
 		return n
 	}
+	listed := map[*image.Entry]bool{} // inodes whose own file is in the listing
+	for i := range list {
+		if f := &list[i]; f.Type == image.TypeFile && f.inode != nil && f.Whiteout == "" {
+			listed[f.inode] = true
+		}
+	}
+	counted := map[*image.Entry]bool{} // inodes a hardlink counted
 	for _, f := range list {
 		if f.Whiteout != "" {
 			continue // a marker is not a file of the tree
 		}
 		n := get(f.Path)
 		n.row.Type, n.row.Layer = f.Type, f.Layer
-		if f.Type == image.TypeFile {
+		switch {
+		case f.Type == image.TypeFile:
 			n.row.Size = f.Size
+		case f.Type == image.TypeHardlink && f.inode != nil && !listed[f.inode] && !counted[f.inode]:
+			n.row.Size = f.Size
+			counted[f.inode] = true
 		}
 	}
 	var sum func(n *node)

@@ -37,6 +37,9 @@ func Of(img *image.Image) []Row {
 	}
 	for ; next < len(img.Layers); next++ {
 		var r Row
+		if h := img.Layers[next].History; h != nil { // a container's own layers say what they are
+			r.CreatedBy, r.Comment = h.CreatedBy, h.Comment
+		}
 		setLayer(&r, img.Layers[next])
 		rows = append(rows, r)
 	}

@@ -3,6 +3,7 @@ package inspect
 
 import (
 	"sort"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -20,18 +21,25 @@ type Report struct {
 	OS           string       `json:"os"`
 	Architecture string       `json:"architecture"`
 	Variant      string       `json:"variant"`
-	Config       Config       `json:"config"`
-	Size         int64        `json:"size"`
-	Layers       []Layer      `json:"layers"`
-	Files        int          `json:"files"` // visible entries of the merged filesystem
-	Efficiency   float64      `json:"efficiency"`
-	WastedBytes  int64        `json:"wasted_bytes"`
-	Wasted       []Waste      `json:"wasted"`
-	Hidden       []Hidden     `json:"hidden"`
-	Verify       *Verify      `json:"verify"` // with --verify; null otherwise
+	// Platform is os/arch[/variant] the image was selected as: what the index descriptor
+	// naming it says (containerd selects on it), else the config's os, architecture and
+	// variant (the fields above, always the config's).
+	Platform    string   `json:"platform"`
+	Config      Config   `json:"config"`
+	Size        int64    `json:"size"`
+	Layers      []Layer  `json:"layers"`
+	Files       int      `json:"files"` // visible entries of the merged filesystem
+	Efficiency  float64  `json:"efficiency"`
+	WastedBytes int64    `json:"wasted_bytes"`
+	Wasted      []Waste  `json:"wasted"`
+	Hidden      []Hidden `json:"hidden"`
+	Verify      *Verify  `json:"verify"` // with --verify; null otherwise
 	// Escaping lists entries whose raw names climb out of the root with "..": strata reports
 	// them clamped at the root; an extracting tool might write outside its target.
 	Escaping []EntryRef `json:"escaping_paths"`
+	// Warnings are what the loader noticed in the input and how it read it (documents that
+	// disagree, and which one was followed); said on stderr too. [] when none.
+	Warnings []string `json:"warnings"`
 	// NoFiles: the layers were not read (inspect --no-files), so nothing file-level was
 	// computed. In JSON every file-level field is then null, not 0 or []: the report's
 	// size, files, efficiency, wasted_bytes, wasted, hidden, escaping_paths, and each
@@ -82,6 +90,8 @@ type Layer struct {
 	DiffID    string    `json:"diff_id"`
 	Digest    string    `json:"digest"`
 	MediaType string    `json:"media_type"`
+	Foreign   bool      `json:"foreign"`  // a foreign (non-distributable) layer
+	URLs      []string  `json:"urls"`     // where its descriptor says the blob is fetched from; [] when none
 	Size      int64     `json:"size"`     // regular-file bytes, as `docker history` reports
 	TarSize   int64     `json:"tar_size"` // bytes of the blob as stored
 	Files     int       `json:"files"`    // entries, whiteouts excluded
@@ -119,18 +129,23 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 		Wasted:   []Waste{},
 		Hidden:   []Hidden{},
 		Escaping: []EntryRef{},
+		Warnings: nonNil(img.Warnings),
+		Platform: img.Platform,
 		Config:   Config{Env: []string{}, Entrypoint: []string{}, Cmd: []string{}, ExposedPorts: []string{}, Volumes: []string{}, Labels: map[string]string{}, Shell: []string{}, OnBuild: []string{}},
 	}
 	if c := img.Config; c != nil {
 		r.Created = image.Time{Time: c.Created.Time}
 		r.OS, r.Architecture, r.Variant = c.OS, c.Architecture, c.Variant
 		r.Config = configOf(c.Config)
+		if r.Platform == "" && c.OS != "" {
+			r.Platform = strings.TrimSuffix(c.OS+"/"+c.Architecture+"/"+c.Variant, "/")
+		}
 	}
 	if noFiles(img) {
 		r.NoFiles = true
 		for _, l := range img.Layers {
 			r.Layers = append(r.Layers, Layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, MediaType: l.MediaType,
-				TarSize: l.TarSize, CreatedBy: l.CreatedBy()})
+				Foreign: l.Foreign(), URLs: nonNil(l.URLs), TarSize: l.TarSize, CreatedBy: l.CreatedBy()})
 		}
 		return r, nil
 	}
@@ -145,6 +160,7 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 		shipped += size
 		r.Layers = append(r.Layers, Layer{
 			Index: l.Index, DiffID: l.DiffID, Digest: l.Digest, MediaType: l.MediaType,
+			Foreign: l.Foreign(), URLs: nonNil(l.URLs),
 			Size: size, TarSize: l.TarSize, Files: l.Files(), CreatedBy: l.CreatedBy(),
 			TopFiles: topFiles(l, 5),
 		})
@@ -157,16 +173,19 @@ func Of(img *image.Image, fs *fstree.FS, opts Options) (*Report, error) {
 		}
 	}
 	fs.Each(func(*fstree.Node) { r.Files++ })
+	why, err := reasons(img, fs) // one classification for the hidden and the wasted lists
+	if err != nil {
+		return nil, err
+	}
 	for _, h := range fs.Hidden {
 		if h.Entry.Type != image.TypeDir {
 			r.Hidden = append(r.Hidden, Hidden{
 				Path: h.Entry.Path, Type: h.Entry.Type, Size: h.Entry.Size, Layer: h.Layer,
-				HiddenBy: h.By, Reason: h.Reason, Sensitive: Sensitive(h.Entry.Path),
+				HiddenBy: h.By, Reason: why[h.Entry], Sensitive: Sensitive(h.Entry.Path),
 			})
 		}
 	}
-	var err error
-	if r.Wasted, err = waste(img, fs, opts.Expand); err != nil {
+	if r.Wasted, err = waste(img, fs, why, opts.Expand); err != nil {
 		return nil, err
 	}
 	for _, w := range r.Wasted {

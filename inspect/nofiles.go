@@ -19,16 +19,21 @@ func noFiles(img *image.Image) bool {
 
 // MarshalJSON writes the report; with NoFiles, its file-level fields are null (not
 // computed), the rest as always, in the same order.
-func (r Report) MarshalJSON() ([]byte, error) {
+func (r Report) MarshalJSON() ([]byte, error) { return marshal(r.JSONDocument()) }
+
+// JSONDocument is the value the report's JSON encodes (render streams it).
+func (r Report) JSONDocument() any {
 	type plain Report
 	if !r.NoFiles {
-		return marshal(plain(r))
+		return plain(r)
 	}
 	type layer struct {
 		Index     int       `json:"index"`
 		DiffID    string    `json:"diff_id"`
 		Digest    string    `json:"digest"`
 		MediaType string    `json:"media_type"`
+		Foreign   bool      `json:"foreign"`
+		URLs      []string  `json:"urls"`
 		Size      *int64    `json:"size"`
 		TarSize   int64     `json:"tar_size"`
 		Files     *int      `json:"files"`
@@ -45,6 +50,7 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		OS           string       `json:"os"`
 		Architecture string       `json:"architecture"`
 		Variant      string       `json:"variant"`
+		Platform     string       `json:"platform"`
 		Config       Config       `json:"config"`
 		Size         *int64       `json:"size"`
 		Layers       []layer      `json:"layers"`
@@ -55,16 +61,17 @@ func (r Report) MarshalJSON() ([]byte, error) {
 		Hidden       []Hidden     `json:"hidden"`
 		Verify       *Verify      `json:"verify"`
 		Escaping     []EntryRef   `json:"escaping_paths"`
+		Warnings     []string     `json:"warnings"`
 	}{
 		Source: r.Source, ID: r.ID, Digest: r.Digest, RepoTags: r.RepoTags, Created: r.Created,
-		OS: r.OS, Architecture: r.Architecture, Variant: r.Variant, Config: r.Config,
-		Layers: []layer{}, Verify: r.Verify,
+		OS: r.OS, Architecture: r.Architecture, Variant: r.Variant, Platform: r.Platform, Config: r.Config,
+		Layers: []layer{}, Verify: r.Verify, Warnings: r.Warnings,
 	}
 	for _, l := range r.Layers {
 		doc.Layers = append(doc.Layers, layer{Index: l.Index, DiffID: l.DiffID, Digest: l.Digest,
-			MediaType: l.MediaType, TarSize: l.TarSize, CreatedBy: l.CreatedBy})
+			MediaType: l.MediaType, Foreign: l.Foreign, URLs: l.URLs, TarSize: l.TarSize, CreatedBy: l.CreatedBy})
 	}
-	return marshal(doc)
+	return doc
 }
 
 // marshal encodes v as render.JSON does: no HTML escaping (a command's && stays readable).

@@ -34,10 +34,51 @@ type Waste struct {
 	Paths []string `json:"paths"`
 }
 
-// waste accounts for every hidden regular-file version with content. Hidden versions that a
-// visible hardlink still shows are not waste. Linear in the hidden entries, plus a content
-// read of equal-size overwrites (to tell metadata-only copies).
-func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
+// reasons classifies every hidden entry once, for both the wasted and the hidden lists:
+// the merge's reason, except that a regular file overwritten by a regular file of the same
+// size and the same bytes is MetadataOnly (a chmod or chown in a later layer copies the
+// whole file). Contents are read only for equal-size overwrites of non-empty files.
+func reasons(img *image.Image, fs *fstree.FS) (map[*image.Entry]fstree.Reason, error) {
+	out := make(map[*image.Entry]fstree.Reason, len(fs.Hidden))
+	var cands []fstree.Hidden
+	var refs []content.Ref
+	for _, h := range fs.Hidden {
+		out[h.Entry] = h.Reason
+		if h.Entry.Type != image.TypeFile || !metadataCandidate(h) {
+			continue
+		}
+		if h.Entry.Size == 0 {
+			out[h.Entry] = MetadataOnly // two empty files hold the same bytes
+			continue
+		}
+		cands = append(cands, h)
+		refs = append(refs, content.Ref{Layer: img.Layers[h.Layer], Entry: h.Entry}, content.Ref{Layer: img.Layers[h.By], Entry: h.Hider})
+	}
+	if len(refs) == 0 {
+		return out, nil
+	}
+	// Streamed input opened for another digest (check --baseline wants sha256) carries
+	// that one: equality needs no particular algorithm, only one for both sides.
+	alg := EqualityHash
+	if d := refs[0].Entry.Digest(); d != "" {
+		alg, _, _ = strings.Cut(d, ":")
+	}
+	sums, err := content.Digests(refs, alg)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range cands {
+		if sums[h.Entry] != "" && sums[h.Entry] == sums[h.Hider] {
+			out[h.Entry] = MetadataOnly
+		}
+	}
+	return out, nil
+}
+
+// waste accounts for every hidden regular-file version with content, with the reasons
+// classified by reasons. Hidden versions that a visible hardlink still shows are not waste.
+// Linear in the hidden entries.
+func waste(img *image.Image, fs *fstree.FS, why map[*image.Entry]fstree.Reason, expand bool) ([]Waste, error) {
 	linked := map[*image.Entry]bool{}
 	fs.Each(func(n *fstree.Node) {
 		if n.Target != nil {
@@ -45,28 +86,11 @@ func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
 		}
 	})
 	var hs []fstree.Hidden
-	var refs []content.Ref
 	for _, h := range fs.Hidden {
 		if h.Entry.Type != image.TypeFile || h.Entry.Size == 0 || linked[h.Entry] {
 			continue
 		}
 		hs = append(hs, h)
-		if metadataCandidate(h) {
-			refs = append(refs, content.Ref{Layer: img.Layers[h.Layer], Entry: h.Entry}, content.Ref{Layer: img.Layers[h.By], Entry: h.Hider})
-		}
-	}
-	sums := map[*image.Entry]string{}
-	if len(refs) > 0 {
-		var err error
-		// Streamed input opened for another digest (check --baseline wants sha256) carries
-		// that one: equality needs no particular algorithm, only one for both sides.
-		alg := EqualityHash
-		if d := refs[0].Entry.Digest(); d != "" {
-			alg, _, _ = strings.Cut(d, ":")
-		}
-		if sums, err = content.Digests(refs, alg); err != nil {
-			return nil, err
-		}
 	}
 	type key struct {
 		hider *image.Entry
@@ -75,10 +99,7 @@ func waste(img *image.Image, fs *fstree.FS, expand bool) ([]Waste, error) {
 	groups := map[key]int{}
 	out := []Waste{}
 	for _, h := range hs {
-		reason := h.Reason
-		if metadataCandidate(h) && sums[h.Entry] != "" && sums[h.Entry] == sums[h.Hider] {
-			reason = MetadataOnly
-		}
+		reason := why[h.Entry]
 		w := Waste{
 			Path: h.Entry.Path, Size: h.Entry.Size, Files: 1,
 			Layer: h.Layer, CreatedBy: img.Layers[h.Layer].CreatedBy(),

@@ -33,12 +33,20 @@ func Digests(refs []Ref, alg string) (map[*image.Entry]string, error) {
 	}
 	out := make(map[*image.Entry]string, len(refs))
 	byLayer := map[*image.Layer][]*image.Entry{}
+	empty, err := Empty(alg)
+	if err != nil {
+		return nil, err
+	}
 	for _, r := range refs {
 		if r.Entry.Type != image.TypeFile {
 			continue
 		}
 		if strings.HasPrefix(r.Entry.Digest(), alg+":") {
 			out[r.Entry] = r.Entry.Digest()
+			continue
+		}
+		if r.Entry.Size == 0 && !r.Entry.Sparse {
+			out[r.Entry] = empty // nothing to read
 			continue
 		}
 		if _, seen := out[r.Entry]; !seen {
@@ -57,8 +65,9 @@ func Digests(refs []Ref, alg string) (map[*image.Entry]string, error) {
 func layerDigests(l *image.Layer, entries []*image.Entry, alg string) (map[*image.Entry]string, error) {
 	out := make(map[*image.Entry]string, len(entries))
 	buf := make([]byte, 256<<10)
+	h, _ := NewHash(alg)
 	err := eachContent(l, entries, func(e *image.Entry, r io.Reader) error {
-		h, _ := NewHash(alg)
+		h.Reset()
 		n, err := io.CopyBuffer(h, r, buf)
 		if err == nil && n != e.Size {
 			err = io.ErrUnexpectedEOF
@@ -95,7 +104,7 @@ func eachContent(l *image.Layer, entries []*image.Entry, fn func(e *image.Entry,
 	sparse := false
 	for _, e := range entries {
 		sparse = sparse || e.Sparse
-		if err := checkSparse(e); err != nil {
+		if err := checkSparse(l, e); err != nil {
 			return err
 		}
 	}

@@ -16,7 +16,7 @@ func Open(l *image.Layer, e *image.Entry) (io.ReadCloser, error) {
 	if e.Type != image.TypeFile || e.Whiteout != image.NotWhiteout {
 		return nil, fmt.Errorf("entry %s: not a regular file", e.Path)
 	}
-	if err := checkSparse(e); err != nil {
+	if err := checkSparse(l, e); err != nil {
 		return nil, err
 	}
 	if l.ReaderAt != nil && !e.Sparse { // a sparse file's stored bytes are not its content

@@ -2,18 +2,9 @@ package content
 
 import (
 	"fmt"
-	"sync/atomic"
 
 	"github.com/strata-dev/strata/internal/image"
 )
-
-// maxSparse bounds the logical size (holes included) of a sparse file whose content is read:
-// its holes are materialised as zeros, so a small archive could otherwise claim petabytes.
-// 0 means no bound. load.Open sets it from its limits (--limit sparse).
-var maxSparse atomic.Int64
-
-// SetMaxSparse sets the bound on the logical size of a sparse file read.
-func SetMaxSparse(n int64) { maxSparse.Store(n) }
 
 // SparseLimitError refuses to read a sparse file larger than the bound.
 type SparseLimitError struct {
@@ -28,8 +19,10 @@ func (e *SparseLimitError) Error() string {
 // Is makes it an ErrTooLarge.
 func (e *SparseLimitError) Is(target error) bool { return target == ErrTooLarge }
 
-func checkSparse(e *image.Entry) error {
-	if max := maxSparse.Load(); e.Sparse && max > 0 && e.Size > max {
+// checkSparse refuses a sparse file larger than its layer's bound (Layer.MaxSparse): its
+// holes are materialised as zeros, so a small archive could otherwise claim petabytes.
+func checkSparse(l *image.Layer, e *image.Entry) error {
+	if max := l.MaxSparse; e.Sparse && max > 0 && e.Size > max {
 		return &SparseLimitError{Path: e.Path, Size: e.Size, Max: max}
 	}
 	return nil

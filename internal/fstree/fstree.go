@@ -163,17 +163,19 @@ type Hidden struct {
 type FS struct {
 	Root   *Node
 	Hidden []Hidden
-	// Log is every step of the merge, in order, when MergeLogged made the FS (nil otherwise):
-	// what a view needs to show the filesystem as of any layer.
-	Log []Step
 
 	logging bool
+	log     []Step            // the steps, while a logged merge runs
+	layers  int               // how many layers were merged
 	layer   int               // the layer being applied
 	index   map[key]*Node     // every visible node, while merging
 	mu      sync.Mutex        // guards large
 	large   map[*Node][]*Node // sorted children of large directories, made on first lookup
 	slab    []Node            // where nodes are allocated
 	sortBuf []*Node           // reused while sorting children
+
+	lastDir  string // the directory (path without its leading slash) of the last entry added
+	lastNode *Node  // its node, nil once any node was hidden since
 }
 
 // Op is what a merge step did to a node.
@@ -198,7 +200,7 @@ type Step struct {
 
 func (fs *FS) record(op Op, n *Node) {
 	if fs.logging {
-		fs.Log = append(fs.Log, Step{Node: n, Layer: fs.layer, Op: op, Entry: n.Entry})
+		fs.log = append(fs.log, Step{Node: n, Layer: fs.layer, Op: op, Entry: n.Entry})
 	}
 }
 
@@ -207,11 +209,30 @@ func (fs *FS) record(op Op, n *Node) {
 // winning. Missing parent directories of entries and of whiteout markers are implied. Merge is linear in the number of entries: each entry is added and hidden at most once.
 func Merge(layers []*image.Layer) *FS { return merge(layers, false) }
 
-// MergeLogged merges as Merge does and also records every step in FS.Log.
-func MergeLogged(layers []*image.Layer) *FS { return merge(layers, true) }
+// Logged is a merge with its log: every step, in order — what a view needs to show the
+// filesystem as of any layer. Only MergeLogged makes one, so a consumer that needs the log
+// (explore.Of) says so in its signature.
+type Logged struct {
+	*FS
+	Log []Step
+}
+
+// MergeLogged merges as Merge does and also records every step.
+func MergeLogged(layers []*image.Layer) *Logged {
+	fs := merge(layers, true)
+	l := &Logged{FS: fs, Log: fs.log}
+	fs.log, fs.logging = nil, false
+	return l
+}
 
 func merge(layers []*image.Layer, logging bool) *FS {
-	fs := &FS{logging: logging, index: map[key]*Node{}}
+	// The index is sized once for every entry: growing it, entry by entry, rehashed it
+	// about twenty times (15% of inspect's CPU on a 70,000-file image).
+	n := 0
+	for _, l := range layers {
+		n += len(l.Entries)
+	}
+	fs := &FS{logging: logging, layers: len(layers), index: make(map[key]*Node, n)}
 	fs.Root = fs.node(nil, "", nil, -1)
 	for li, l := range layers {
 		fs.layer = li
@@ -231,7 +252,7 @@ func merge(layers []*image.Layer, logging bool) *FS {
 		}
 	}
 	fs.sortChildren()
-	fs.index, fs.sortBuf = nil, nil
+	fs.index, fs.sortBuf, fs.lastNode = nil, nil, nil
 	return fs
 }
 
@@ -377,6 +398,7 @@ func (fs *FS) opaque(w *image.Entry, by int) {
 // hideTree takes n and its descendants out of view, recording n (for reason top) and its
 // descendants (for reason below) as hidden by the entry hider of layer by.
 func (fs *FS) hideTree(n *Node, by int, hider *image.Entry, top, below Reason) {
+	fs.lastNode = nil
 	if n.Entry != nil {
 		fs.Hidden = append(fs.Hidden, Hidden{Entry: n.Entry, Layer: int(n.Layer), By: by, Hider: hider, Reason: top})
 	}
@@ -400,6 +422,13 @@ func (fs *FS) add(e *image.Entry, li int) {
 		return
 	}
 	rest := e.Path[1:]
+	// Entries of a layer come directory by directory: the parent of the last entry added is
+	// usually this one's, found again without a lookup per component (until a node is
+	// hidden, which forgets it).
+	dir := rest[:max(strings.LastIndexByte(rest, '/'), 0)]
+	if dir != "" && fs.lastNode != nil && fs.lastDir == dir {
+		n, rest = fs.lastNode, rest[len(dir)+1:]
+	}
 	for {
 		i := strings.IndexByte(rest, '/')
 		if i < 0 {
@@ -417,6 +446,9 @@ func (fs *FS) add(e *image.Entry, li int) {
 			child = fs.newDir(n, c)
 		}
 		n = child
+	}
+	if dir != "" {
+		fs.lastDir, fs.lastNode = dir, n
 	}
 	name := rest
 	old := fs.child(n, name)

@@ -5,6 +5,7 @@ package image
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -17,12 +18,16 @@ type Format string
 const (
 	FormatDockerArchive    Format = "docker-archive"     // legacy docker save, podman/skopeo docker-archive
 	FormatDockerArchiveOCI Format = "docker-archive-oci" // Docker 25+ save (oci-layout + manifest.json)
+	FormatDockerArchiveV1  Format = "docker-archive-v1"  // pre-1.10 docker save (<id>/json chained by parent, repositories)
 	FormatOCIArchive       Format = "oci-archive"        // tar of an OCI image layout
 	FormatOCILayout        Format = "oci-layout"         // OCI image layout directory
 	FormatRootfs           Format = "rootfs"             // docker export or any root-filesystem tarball
 	FormatDir              Format = "dir"                // containers/image dir: layout directory (skopeo, podman save --format docker-dir)
 	FormatDirArchive       Format = "dir-archive"        // tar of a dir: layout
 	FormatRegistry         Format = "registry"           // read from a registry (docker://REF, or a reference that is no path)
+	FormatDockerRoot       Format = "docker-root"        // a Docker engine's data root (graph drivers overlay2, vfs)
+	FormatContainerdRoot   Format = "containerd-root"    // a containerd root (content store, overlayfs snapshotter)
+	FormatStorageRoot      Format = "containers-storage" // a containers/storage graph root (podman, buildah, CRI-O: overlay, vfs)
 )
 
 // Source says where an image came from.
@@ -46,8 +51,18 @@ type Image struct {
 	// RawConfig is the config document as stored (its sha256 is ID); nil for rootfs.
 	RawConfig []byte
 	Layers    []*Layer
+	// Platform is os/arch[/variant] as the index descriptor that selected the image says it
+	// (containerd selects on the descriptor); "" when no descriptor named one. The config's
+	// own os and architecture stay in Config.
+	Platform string
+	// Warnings are what the loader noticed and worked around (for example documents of one
+	// archive that disagree, and which one was followed), each one line for `strata: warning:`.
+	Warnings []string
 
 	Closer io.Closer // releases the input; nil when nothing is held open
+	// Container is set when the image is a container read from an engine's data root: then
+	// Layers are the image's, the engine's init layer (Docker) and the writable layer.
+	Container *Container
 }
 
 // Close releases the input the image was read from.
@@ -64,10 +79,11 @@ type Layer struct {
 	DiffID      string // sha256 of the uncompressed tar, from the config ("" for rootfs)
 	Digest      string // digest of the blob as stored, when the archive names it
 	MediaType   string
-	Member      string // archive member (or layout file) holding the blob
-	Compression string // of the stored blob: none, gzip, zstd, xz, bzip2
-	TarSize     int64  // bytes of the blob as stored
-	Verified    bool   // DiffID and Digest were recomputed from the bytes and match the archive's claims
+	URLs        []string // where a foreign (non-distributable) layer's blob is fetched from, per its descriptor
+	Member      string   // archive member (or layout file) holding the blob
+	Compression string   // of the stored blob: none, gzip, zstd, xz, bzip2
+	TarSize     int64    // bytes of the blob as stored
+	Verified    bool     // DiffID and Digest were recomputed from the bytes and match the archive's claims
 	History     *v1.History
 	Entries     []Entry
 	// Unread: the layer's blob was not read (history of a registry image, inspect
@@ -84,6 +100,17 @@ type Layer struct {
 	// Kept holds the content of regular files a streamed input kept as it passed
 	// (load.Options.Keep), by entry Offset; nil otherwise.
 	Kept map[int64][]byte `json:"-"`
+	// MaxSparse bounds the logical size (holes included) of a sparse file whose content is
+	// read from this layer: the loader's limit (--limit sparse), carried with the layer it
+	// read under it; 0 means none.
+	MaxSparse int64 `json:"-"`
+}
+
+// Foreign reports whether the layer is a foreign (non-distributable) layer: its blob is
+// fetched from URLs rather than shipped with the image.
+func (l *Layer) Foreign() bool {
+	return l.MediaType == "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" ||
+		strings.HasPrefix(l.MediaType, "application/vnd.oci.image.layer.nondistributable.")
 }
 
 // CreatedBy is the history command that made the layer, or "".
@@ -141,6 +168,9 @@ func (t Type) String() string {
 
 // MarshalText makes a Type its contract name in JSON.
 func (t Type) MarshalText() ([]byte, error) { return []byte(t.String()), nil }
+
+// AppendText appends the contract name (render streams it without allocating).
+func (t Type) AppendText(b []byte) ([]byte, error) { return append(b, t.String()...), nil }
 
 // UnmarshalText reads a Type's contract name (for readers of strata's JSON).
 func (t *Type) UnmarshalText(p []byte) error {
@@ -255,11 +285,16 @@ func (e *Entry) ModTime() time.Time { return time.Unix(0, e.MTime).UTC() }
 type Time struct{ time.Time }
 
 // MarshalJSON writes null for the zero time.
-func (t Time) MarshalJSON() ([]byte, error) {
+func (t Time) MarshalJSON() ([]byte, error) { return t.AppendJSON(nil), nil }
+
+// AppendJSON appends what MarshalJSON writes (render streams it without allocating).
+func (t *Time) AppendJSON(b []byte) []byte {
 	if t.IsZero() {
-		return []byte("null"), nil
+		return append(b, "null"...)
 	}
-	return []byte(`"` + t.UTC().Format(time.RFC3339Nano) + `"`), nil
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
 }
 
 // Mode formats permission bits as the contract's 4-digit octal string.
@@ -292,4 +327,17 @@ func (e Entry) Equal(o Entry) bool {
 		return er == or
 	}
 	return *er == *or
+}
+
+// Artifact is something an index lists beside images that is not one: a signature, an
+// attestation or SBOM referring to an image (its subject), a Helm chart, any OCI artifact, or a
+// ref name set on a descriptor that is not a manifest at all.
+type Artifact struct {
+	Type      string   `json:"type"`       // "cosign signature", "SBOM (SPDX)", "attestation (in-toto)", "Helm chart", "artifact", "blob" …
+	MediaType string   `json:"media_type"` // the manifest's artifactType, else its config's media type, else its first layer's; a blob's own
+	Digest    string   `json:"digest"`     // the manifest's (a blob's own, for a ref name on a blob)
+	RepoTags  []string `json:"repo_tags"`  // the ref names it goes by; [] when none
+	Subject   string   `json:"subject"`    // digest of the manifest it refers to ("" when none)
+	Platform  string   `json:"platform"`   // as its descriptor says; "" when none
+	Size      int64    `json:"size"`       // bytes its manifest declares of its config and layers (a blob's size)
 }

@@ -67,7 +67,7 @@ func resolveDirLayout(st store, src image.Source, opts Options) (*image.Image, e
 		if err != nil {
 			return nil, err
 		}
-		if err := w.needSome("manifest.json"); err != nil {
+		if err := w.needSome("manifest.json", opts); err != nil {
 			return nil, err
 		}
 		return w.pick(w.cands, opts)
@@ -75,9 +75,12 @@ func resolveDirLayout(st store, src image.Source, opts Options) (*image.Image, e
 		return nil, memberErr("manifest.json", fmt.Errorf("%w: neither an image manifest (no config) nor an index", ErrMalformed))
 	}
 	d := v1.Descriptor{MediaType: head.MediaType, Size: int64(len(raw)), Digest: v1.Hash{Algorithm: "sha256", Hex: digestOf(raw)[len("sha256:"):]}}
-	c, err := ociCandidate(st, src, dirLayout, "manifest.json", d, "", opts)
+	c, art, err := ociCandidate(st, src, dirLayout, "manifest.json", d, "", opts)
 	if err != nil {
 		return nil, err
+	}
+	if art != nil {
+		return nil, memberErr("manifest.json", fmt.Errorf("%w: a %s", ErrNotImage, describe(art)))
 	}
 	if _, err := choose([]candidate{c}, opts); err != nil {
 		return nil, err

@@ -71,6 +71,18 @@ type pathArena struct {
 
 const arenaChunk = 64 << 10
 
+// internAbs interns "/" + rel.
+func (a *pathArena) internAbs(rel string) string {
+	if a.b.Cap()-a.b.Len() < len(rel)+1 {
+		a.b = strings.Builder{}
+		a.b.Grow(max(arenaChunk, len(rel)+1))
+	}
+	start := a.b.Len()
+	a.b.WriteByte('/')
+	a.b.WriteString(rel)
+	return a.b.String()[start:]
+}
+
 func (a *pathArena) intern(s string) string {
 	if a.b.Cap()-a.b.Len() < len(s) {
 		a.b = strings.Builder{}
@@ -103,7 +115,10 @@ func (x *entryIndex) last() *image.Entry {
 	return &x.entries[len(x.entries)-1]
 }
 
-func (x *entryIndex) push(e image.Entry) error {
+func (x *entryIndex) push(e image.Entry) error { return x.pushAs(e, false) }
+
+// pushAs is push of an entry whose path is already in the arena when interned is set.
+func (x *entryIndex) pushAs(e image.Entry, interned bool) error {
 	if max := x.lim.MaxPathBytes; max > 0 && x.tree.add(e.Path, e.Whiteout != image.NotWhiteout) > max {
 		return limitErr("path-bytes", max, "the layer's paths and the parent directories they imply exceed %d bytes", max)
 	}
@@ -117,7 +132,9 @@ func (x *entryIndex) push(e image.Entry) error {
 			x.entries = grown
 		}
 	}
-	e.Path = x.paths.intern(e.Path)
+	if !interned {
+		e.Path = x.paths.intern(e.Path)
+	}
 	x.entries = append(x.entries, e)
 	x.count++
 	return nil
@@ -135,7 +152,15 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 	if x.lim.MaxPathLen > 0 && len(hdr.Name) > x.lim.MaxPathLen {
 		return limitErr("path-len", int64(x.lim.MaxPathLen), "path of %d bytes (max %d)", len(hdr.Name), x.lim.MaxPathLen)
 	}
-	p, escapes := cleanPath(hdr.Name)
+	// Most names are already clean ("usr/bin/x", "etc/"): their path is made once, in the
+	// arena, with no string in between.
+	var p string
+	var escapes, interned bool
+	if rel, ok := cleanRel(hdr.Name); ok {
+		p, interned = x.paths.internAbs(rel), true
+	} else {
+		p, escapes = cleanPath(hdr.Name)
+	}
 	if x.lim.MaxPathDepth > 0 && strings.Count(p, "/") > x.lim.MaxPathDepth {
 		return limitErr("path-depth", int64(x.lim.MaxPathDepth), "path deeper than %d components", x.lim.MaxPathDepth)
 	}
@@ -211,5 +236,30 @@ func (x *entryIndex) add(hdr *tar.Header, offset int64) error {
 	if p == "/" && e.Type != image.TypeDir {
 		return fmt.Errorf("%w: root entry is a %s", ErrMalformed, e.Type)
 	}
-	return x.push(e)
+	return x.pushAs(e, interned)
+}
+
+// cleanRel returns name without its trailing slashes (and a leading "./") when that is a
+// clean relative path, whose cleanPath is "/" followed by it: no empty, "." or ".."
+// component, no leading slash.
+func cleanRel(name string) (string, bool) {
+	name = strings.TrimPrefix(name, "./")
+	for len(name) > 0 && name[len(name)-1] == '/' {
+		name = name[:len(name)-1]
+	}
+	if name == "" || name[0] == '/' {
+		return "", false
+	}
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		if i < len(name) && name[i] != '/' {
+			continue
+		}
+		switch name[start:i] {
+		case "", ".", "..":
+			return "", false
+		}
+		start = i + 1
+	}
+	return name, true
 }

@@ -3,8 +3,8 @@ package load
 import (
 	"errors"
 	"fmt"
-	"strings"
-	"unicode/utf8"
+
+	"github.com/strata-dev/strata/internal/escape"
 )
 
 // Classes of bad input, checked with errors.Is.
@@ -32,35 +32,7 @@ type Error struct {
 // Error reads "FILE: MEMBER: entry ENTRY: what"; the wrapped error already names the
 // member and entry, when there are any. Names come from the input: control characters are
 // escaped, so a message is always one line an archive cannot forge more lines into.
-func (e *Error) Error() string { return Printable(fmt.Sprintf("%s: %v", e.File, e.Err)) }
-
-// Printable escapes control characters (C0, DEL, C1) and invalid UTF-8 as \xNN or \uNNNN.
-func Printable(s string) string {
-	clean := true
-	for _, r := range s {
-		if r < 0x20 || (r >= 0x7f && r < 0xa0) || r == utf8.RuneError {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size <= 1:
-			fmt.Fprintf(&b, "\\x%02x", s[i])
-		case r < 0x20 || (r >= 0x7f && r < 0xa0):
-			fmt.Fprintf(&b, "\\u%04x", r)
-		default:
-			b.WriteRune(r)
-		}
-		i += size
-	}
-	return b.String()
-}
+func (e *Error) Error() string { return escape.String(fmt.Sprintf("%s: %v", e.File, e.Err)) }
 
 func (e *Error) Unwrap() error { return e.Err }
 

@@ -44,11 +44,31 @@ type parseOpts struct {
 // io.ReadSeeker, the blob is uncompressed and no hashing is asked for, file bodies are
 // skipped by seeking, so the cost follows the headers, not the bytes.
 func parseBlob(r io.Reader, storedSize int64, opts parseOpts) (*blob, error) {
-	var storedHash, tarHash hash.Hash
-	head, r, err := peek(r, 6)
+	head, r, err := peek(r, 16)
 	if err != nil {
 		return nil, err
 	}
+	b, err := parseSniffed(r, head, storedSize, opts)
+	if err != nil {
+		return nil, &blobError{compression: sniffCompression(head), head: head, err: err}
+	}
+	return b, nil
+}
+
+// blobError is a layer blob that could not be read, with what its first bytes are: the
+// caller knows what the manifest declared it to be.
+type blobError struct {
+	compression string // sniffed
+	head        []byte // up to 16 first bytes
+	err         error
+}
+
+func (e *blobError) Error() string { return e.err.Error() }
+func (e *blobError) Unwrap() error { return e.err }
+
+// parseSniffed is parseBlob once the first bytes (head) are known.
+func parseSniffed(r io.Reader, head []byte, storedSize int64, opts parseOpts) (*blob, error) {
+	var storedHash, tarHash hash.Hash
 	b := &blob{compression: sniffCompression(head), storedSize: storedSize}
 	if opts.hash {
 		storedHash = sha256.New()

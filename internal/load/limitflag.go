@@ -21,6 +21,9 @@ var limitSetters = map[string]func(*Limits, int64){
 	"images":        func(l *Limits, n int64) { l.MaxImages = int(n) },
 	"sparse":        func(l *Limits, n int64) { l.MaxSparse = n },
 	"path-bytes":    func(l *Limits, n int64) { l.MaxPathBytes = n },
+	"cache-index":   func(l *Limits, n int64) { l.MaxCacheIndex = n },
+	"yaml-depth":    func(l *Limits, n int64) { l.MaxYAMLDepth = int(n) },
+	"yaml-nodes":    func(l *Limits, n int64) { l.MaxYAMLNodes = int(n) },
 }
 
 // LimitKeys lists the keys Set accepts.

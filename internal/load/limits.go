@@ -18,6 +18,11 @@ type Limits struct {
 	MaxImageEntries int   // entries of all the layers one image lists, together
 	MaxImages       int   // images one manifest.json lists
 	MaxSparse       int64 // logical bytes of sparse files whose content is read (holes included)
+	MaxCacheIndex   int64 // bytes of one --cache layer index file (a larger one is not used)
+	// The YAML documents `check` reads (rules, .dive-ci, container-structure-test files,
+	// --rule values) are not load's; their bounds are here so that --limit sets every bound.
+	MaxYAMLDepth int // nesting of mappings and sequences (check.Limits.MaxDepth)
+	MaxYAMLNodes int // tokens, aliases expanded (check.Limits.MaxNodes)
 }
 
 // DefaultLimits allow a million files per layer and multi-GB layers. Docker's engine itself
@@ -36,6 +41,9 @@ var DefaultLimits = Limits{
 	MaxImageEntries: 4_000_000,
 	MaxImages:       4096,
 	MaxSparse:       16 << 30,
+	MaxCacheIndex:   512 << 20,
+	MaxYAMLDepth:    64,
+	MaxYAMLNodes:    100_000,
 }
 
 func (l Limits) checkInflate(alg string, in, out int64) error {

@@ -11,10 +11,12 @@ import (
 // errCollected stops resolution once choose has recorded the candidates (List).
 var errCollected = errors.New("candidates collected")
 
-// Listed is one image an archive holds: what --image and --platform can pick.
+// Listed is one image an archive holds (what --image and --platform can pick), or one
+// artifact an index lists beside images (Image nil).
 type Listed struct {
 	Image    *image.Image // read as Open would read it with a matching --image/--platform
 	Platform string       // os/arch[/variant] as the index or config gives it; "" if unknown
+	Artifact *Artifact    // a signature, attestation, SBOM, chart…: not an image
 }
 
 // List reads every image the input holds (of a multi-platform index, every platform present),
@@ -27,13 +29,19 @@ func List(ctx context.Context, arg string, stdin io.Reader, opts Options) ([]Lis
 	}
 	opts.Verify, opts.HashFiles = false, ""
 	var cands []candidate
-	opts.collect = &cands
+	var arts []*Artifact
+	opts.collect, opts.collectArtifacts = &cands, &arts
 	img, closer, err := open(ctx, arg, stdin, opts)
 	if closer == nil {
 		closer = closers(nil)
 	}
 	if err == nil {
-		return []Listed{{Image: img, Platform: platformOf(img.Config)}}, closer, nil
+		bound(img, opts.Limits)
+		out := []Listed{{Image: img, Platform: platformOf(img.Config)}}
+		for _, a := range arts {
+			out = append(out, Listed{Artifact: a})
+		}
+		return out, closer, nil
 	}
 	if !errors.Is(err, errCollected) {
 		closer.Close()
@@ -46,7 +54,13 @@ func List(ctx context.Context, arg string, stdin io.Reader, opts Options) ([]Lis
 			closer.Close()
 			return nil, nil, locate(arg, err)
 		}
+		bound(img, opts.Limits)
 		out = append(out, Listed{Image: img, Platform: c.platform})
+	}
+	for _, a := range arts {
+		if (opts.Image == "" || artifactMatches(a, opts.Image)) && (opts.Platform.IsZero() || opts.Platform.Matches(a.Platform)) {
+			out = append(out, Listed{Artifact: a})
+		}
 	}
 	return out, closer, nil
 }

@@ -23,9 +23,9 @@ import (
 
 // Options select an image and bound the work.
 type Options struct {
-	Image    string // --image: tag or image-ID prefix, for archives holding several images
-	Platform string // --platform os/arch[/variant], for multi-platform indexes
-	Verify   bool   // hash every layer and check it against the digests the archive claims
+	Image    string   // --image: tag, image-ID or manifest-digest prefix, for archives holding several images
+	Platform Platform // --platform, for multi-platform indexes
+	Verify   bool     // hash every layer and check it against the digests the archive claims
 	// HashFiles names a digest algorithm (see content.Algorithms) to compute every regular
 	// file's digest with while reading streamed input (stdin, a compressed file), which cannot
 	// be read again; seekable inputs are read on demand instead. "" computes none.
@@ -46,9 +46,17 @@ type Options struct {
 	Remote   RemoteOptions // registry input: transport, credentials, retries
 	// Layers says which layer blobs are read; the zero value reads them all.
 	Layers LayerReading
+	// Container picks a container of an engine's data root (ID, unique ID prefix or name):
+	// the image is then the container's (its image, the init layer, the writable layer).
+	Container string
+	// Warn, when set, is told what a reader read in a way the user should know of but that
+	// does not stop reading (an engine database locked by a running daemon, read from a copy;
+	// a --cache entry that is not used); nil drops it.
+	Warn func(msg string)
 
-	collect *[]candidate // List: every selectable candidate, instead of choosing one
-	configs *configCache // each distinct config parsed once (set by resolve)
+	collect          *[]candidate // List: every selectable candidate, instead of choosing one
+	collectArtifacts *[]*Artifact // List: what indexes list that is not an image
+	configs          *configCache // each distinct config parsed once (set by resolve)
 }
 
 // LayerReading says which layer blobs the loader reads.
@@ -77,7 +85,6 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	if opts.Limits == (Limits{}) {
 		opts.Limits = DefaultLimits
 	}
-	content.SetMaxSparse(opts.Limits.MaxSparse)
 	if opts.HashFiles != "" {
 		if _, err := content.NewHash(opts.HashFiles); err != nil {
 			return nil, err
@@ -91,7 +98,15 @@ func Open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		return nil, locate(arg, err)
 	}
 	img.Closer = closer
+	bound(img, opts.Limits)
 	return img, nil
+}
+
+// bound gives each layer the limits its content reads keep to: those it was read under.
+func bound(img *image.Image, lim Limits) {
+	for _, l := range img.Layers {
+		l.MaxSparse = lim.MaxSparse
+	}
 }
 
 func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*image.Image, io.Closer, error) {
@@ -115,17 +130,16 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		return stream(stdin, nil, nil)
 	}
 	if strings.HasPrefix(arg, RegistryScheme) {
-		img, err := resolveRemote(arg, opts, bud)
-		return img, nil, err
+		return resolveRemote(arg, opts, bud)
 	}
 	fi, err := os.Stat(arg)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && looksLikeReference(arg) {
-			img, rerr := resolveRemote(arg, opts, bud)
+			img, closer, rerr := resolveRemote(arg, opts, bud)
 			if rerr != nil {
-				return nil, nil, notFileNorImage(arg, rerr)
+				return nil, closer, notFileNorImage(arg, rerr)
 			}
-			return img, nil, nil
+			return img, closer, nil
 		}
 		return nil, nil, err
 	}
@@ -134,6 +148,16 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	opts.Keep = nil
 	opts.KeepMatch = nil
 	if fi.IsDir() {
+		if r, format, err := detectRoot(ctx, arg, opts); err != nil || r != nil {
+			if err != nil {
+				return nil, nil, err
+			}
+			img, err := openDataRoot(r, format, arg, opts)
+			return img, rootCloser{r}, err
+		}
+		if opts.Container != "" {
+			return nil, nil, notARoot(arg)
+		}
 		st, err := openDirStore(arg, opts.Limits, bud)
 		if err != nil {
 			return nil, nil, err
@@ -143,6 +167,9 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 		}
 		img, err := resolve(st, src, true, opts)
 		return img, st, err
+	}
+	if opts.Container != "" {
+		return nil, nil, notARoot(arg)
 	}
 	f, err := os.Open(arg)
 	if err != nil {

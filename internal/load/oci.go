@@ -3,6 +3,8 @@ package load
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -43,7 +45,7 @@ func resolveOCI(st store, src image.Source, opts Options) (*image.Image, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := w.needSome("index.json"); err != nil {
+	if err := w.needSome("index.json", opts); err != nil {
 		return nil, err
 	}
 	return w.pick(w.cands, opts)
@@ -55,12 +57,26 @@ type indexWalk struct {
 	cands           []candidate
 	absent          []string
 	absentPlatforms []string
+	artifacts       []*Artifact // what it lists that is not an image
 }
 
 // needSome refuses an index that offered no image.
-func (w *indexWalk) needSome(where string) error {
+func (w *indexWalk) needSome(where string, opts Options) error {
 	if len(w.cands) > 0 {
 		return nil
+	}
+	if len(w.artifacts) > 0 {
+		if opts.collect != nil {
+			return nil // listed as they are
+		}
+		if err := notImage(w.artifacts, nil, opts); err != nil {
+			return err
+		}
+		var what []string
+		for _, a := range w.artifacts {
+			what = append(what, a.Type)
+		}
+		return memberErr(where, fmt.Errorf("%w: it lists no container image, only %s", ErrNotImage, strings.Join(uniqueStrings(what), ", ")))
 	}
 	if len(w.absent) > 0 {
 		return memberErr(where, fmt.Errorf("%w: every image manifest it lists is absent (first: %s)", ErrMissing, w.absent[0]))
@@ -70,10 +86,18 @@ func (w *indexWalk) needSome(where string) error {
 
 // pick chooses among cands, explaining a platform that is listed but absent.
 func (w *indexWalk) pick(cands []candidate, opts Options) (*image.Image, error) {
+	if opts.collectArtifacts != nil {
+		*opts.collectArtifacts = w.artifacts
+	}
 	c, err := choose(cands, opts)
-	if errors.Is(err, ErrNoMatch) && opts.Platform != "" {
+	if errors.Is(err, ErrNoMatch) {
+		if nerr := notImage(w.artifacts, cands, opts); nerr != nil {
+			return nil, nerr
+		}
+	}
+	if errors.Is(err, ErrNoMatch) && !opts.Platform.IsZero() {
 		for _, p := range w.absentPlatforms {
-			if matchPlatform(opts.Platform, p) {
+			if opts.Platform.Matches(p) {
 				return nil, memberErr("index.json", fmt.Errorf("%w: platform %s is listed, but its manifest is not in the archive (saved without it)", ErrMissing, p))
 			}
 		}
@@ -90,10 +114,19 @@ func walkIndex(st store, src image.Source, lay layout, where string, idx *v1.Ind
 	var cands []candidate
 	var absent []string
 	var absentPlatforms []string
+	var arts []*Artifact
 	// Each index and manifest is read once, however many descriptors name it: found maps a
-	// blob to the candidates at or under it, which a later descriptor only adds its tag to.
+	// blob to the candidates at or under it, which a later descriptor only adds its tag to;
+	// artFound, a blob that is an artifact to it.
 	found := map[string][]int{}
+	artFound := map[string]*Artifact{}
 	revisit := func(name, ref string) ([]int, bool) {
+		if a, ok := artFound[name]; ok {
+			if ref != "" && !slices.Contains(a.RepoTags, ref) {
+				a.RepoTags = append(a.RepoTags, ref)
+			}
+			return nil, true
+		}
 		idxs, ok := found[name]
 		if ok && ref != "" {
 			for _, i := range idxs {
@@ -101,6 +134,13 @@ func walkIndex(st store, src image.Source, lay layout, where string, idx *v1.Ind
 			}
 		}
 		return idxs, ok
+	}
+	addArtifact := func(name string, a *Artifact, ref string) {
+		if ref != "" {
+			a.RepoTags = append(a.RepoTags, ref)
+		}
+		artFound[name] = a
+		arts = append(arts, a)
 	}
 	var walk func(where string, m *v1.IndexManifest, ref string, depth int) ([]int, error)
 	walk = func(where string, m *v1.IndexManifest, ref string, depth int) ([]int, error) {
@@ -132,6 +172,16 @@ func walkIndex(st store, src image.Source, lay layout, where string, idx *v1.Ind
 			switch {
 			case d.Annotations[annotationRefType] == "attestation-manifest",
 				d.Platform != nil && d.Platform.OS == "unknown":
+				if _, ok := revisit(name, ""); !ok {
+					var am *v1.Manifest
+					if st.has(name) {
+						var m v1.Manifest
+						if _, err := readJSON(st, name, &m, opts.Limits); err == nil {
+							am = &m
+						}
+					}
+					addArtifact(name, buildkitAttestation(d, am), "")
+				}
 				continue
 			case d.MediaType == types.OCIImageIndex || d.MediaType == types.DockerManifestList:
 				if idxs, ok := revisit(name, r); ok {
@@ -166,30 +216,50 @@ func walkIndex(st store, src image.Source, lay layout, where string, idx *v1.Ind
 					}
 					continue
 				}
-				c, err := ociCandidate(st, src, lay, name, d, r, opts)
+				c, art, err := ociCandidate(st, src, lay, name, d, r, opts)
 				if err != nil {
 					return nil, err
+				}
+				if art != nil {
+					delete(found, name)
+					addArtifact(name, art, r)
+					continue
 				}
 				found[name] = []int{len(cands)}
 				add(len(cands))
 				cands = append(cands, c)
+			default:
+				// Not a manifest nor an index: no image, as the spec asks; a ref name on it
+				// is listed, so that picking it says what it names.
+				own := d.Annotations[annotationContainerdName]
+				if own == "" {
+					own = d.Annotations[annotationRefName]
+				}
+				if _, ok := revisit(name, own); !ok && own != "" {
+					addArtifact(name, blobRef(d, ""), own)
+				}
 			}
-			// Other media types are not images: ignored, as the spec asks.
 		}
 		return mine, nil
 	}
 	if _, err := walk(where, idx, "", 0); err != nil {
 		return nil, err
 	}
-	return &indexWalk{cands: mergeTags(cands), absent: absent, absentPlatforms: absentPlatforms}, nil
+	for _, a := range arts {
+		finishArtifact(a)
+	}
+	return &indexWalk{cands: mergeTags(cands), absent: absent, absentPlatforms: absentPlatforms, artifacts: arts}, nil
 }
 
-func platformString(p *v1.Platform) string {
-	s := p.OS + "/" + p.Architecture
-	if p.Variant != "" {
-		s += "/" + p.Variant
+// uniqueStrings is s without repeats, in order.
+func uniqueStrings(s []string) []string {
+	var out []string
+	for _, x := range s {
+		if !slices.Contains(out, x) {
+			out = append(out, x)
+		}
 	}
-	return s
+	return out
 }
 
 // mergeTags folds candidates for the same manifest (one index entry per tag) into one.
@@ -211,48 +281,62 @@ func mergeTags(cs []candidate) []candidate {
 }
 
 // ociCandidate reads the image manifest in member name, which descriptor d names.
-func ociCandidate(st store, src image.Source, lay layout, name string, d v1.Descriptor, ref string, opts Options) (candidate, error) {
+// An image manifest that is not a container image (an artifact) is returned as such.
+func ociCandidate(st store, src image.Source, lay layout, name string, d v1.Descriptor, ref string, opts Options) (candidate, *Artifact, error) {
 	var m v1.Manifest
 	raw, err := readJSON(st, name, &m, opts.Limits)
 	if err != nil {
-		return candidate{}, err
+		return candidate{}, nil, err
 	}
 	if got := digestOf(raw); got != d.Digest.String() {
-		return candidate{}, memberErr(name, fmt.Errorf("%w: manifest digest is %s, the index says %s", ErrCorrupt, got, d.Digest))
+		return candidate{}, nil, memberErr(name, fmt.Errorf("%w: manifest digest is %s, the index says %s", ErrCorrupt, got, d.Digest))
 	}
 	if m.SchemaVersion == 1 || d.MediaType == types.DockerManifestSchema1 || d.MediaType == types.DockerManifestSchema1Signed {
-		return candidate{}, memberErr(name, fmt.Errorf("%w: a Docker schema 1 manifest (deprecated, no config): convert it first, e.g. skopeo copy --format v2s2", ErrUnknownFormat))
+		return candidate{}, nil, memberErr(name, fmt.Errorf("%w: a Docker schema 1 manifest (deprecated, no config): convert it first, e.g. skopeo copy --format v2s2", ErrUnknownFormat))
+	}
+	if a := classifyManifest(&m, d); a != nil {
+		return candidate{}, a, nil
 	}
 	cfgName, err := lay.blob(m.Config.Digest)
 	if err != nil {
-		return candidate{}, memberErr(name, err)
+		return candidate{}, nil, memberErr(name, err)
 	}
+	plan := &layerPlan{members: make([]string, len(m.Layers)), descs: m.Layers}
+	// Read through a docker save's index, the config is docker load's to judge (it reads
+	// manifest.json's Config by name and computes the ID from the bytes); an OCI reader
+	// (containerd) refuses a blob whose bytes are not its digest.
 	cfg, id, cfgBytes, err := opts.configs.load(st, cfgName, opts.Limits)
-	if err != nil {
-		return candidate{}, configErr(name, "config", err)
+	if err = renamedConfig(err, plan, src.Format == image.FormatDockerArchiveOCI); err != nil {
+		return candidate{}, nil, configErr(name, "config", err)
 	}
-	platform := platformOf(cfg)
+	// containerd selects on the index's descriptor, whatever the config says; a config that
+	// says otherwise is reported, not followed.
+	platform, listedAs, cfgPlatform := platformOf(cfg), "", ""
 	if d.Platform != nil && d.Platform.OS != "" {
-		platform = platformString(d.Platform)
+		platform, listedAs = platformString(d.Platform), platformString(d.Platform)
+		if cp := platformOf(cfg); cp != "" && !samePlatform(cp, platform) {
+			cfgPlatform = cp
+			plan.warnings = append(plan.warnings, fmt.Sprintf("the index lists manifest %s as %s, but its config says %s: selected as %s, as containerd selects (on the index's descriptor)", shortID(d.Digest.String()), platform, cp, platform))
+		}
 	}
 	var tags []string
 	if ref != "" {
 		tags = []string{ref}
 	}
+	for i, l := range m.Layers {
+		if plan.members[i], err = lay.blob(l.Digest); err != nil {
+			plan.err = memberErr(name, err) // reported if this image is read
+			break
+		}
+	}
 	return candidate{
-		tags: tags, id: id, platform: platform, manifest: d.Digest.String(),
+		tags: tags, id: id, platform: platform, manifest: d.Digest.String(), plan: plan, cfgPlatform: cfgPlatform,
 		pick: func(tags []string) (*image.Image, error) {
-			img := &image.Image{Source: src, ID: id, Digest: d.Digest.String(), RepoTags: tags, Config: cfg, Annotations: m.Annotations, RawConfig: cfgBytes}
-			members := make([]string, len(m.Layers))
-			for i, l := range m.Layers {
-				if members[i], err = lay.blob(l.Digest); err != nil {
-					return nil, memberErr(name, err)
-				}
-			}
-			if err := addLayers(st, img, members, m.Layers, opts); err != nil {
+			img := &image.Image{Source: src, ID: id, Digest: d.Digest.String(), RepoTags: tags, Config: cfg, Annotations: m.Annotations, RawConfig: cfgBytes, Platform: listedAs}
+			if err := readPlan(st, img, plan, name, opts); err != nil {
 				return nil, err
 			}
 			return img, nil
 		},
-	}, nil
+	}, nil, nil
 }

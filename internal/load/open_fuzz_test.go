@@ -272,11 +272,11 @@ func fzJSONSeeds() [][]byte {
 }
 
 // fileSeeds returns small archives kept outside this package: the project's synthetic
-// fixtures (testdata/synth) and the real archives of /work/shared/samples, which are not
+// fixtures (testdata/synth, testdata/quirks) and the real archives of /work/shared/samples, which are not
 // part of the project (their README asks not to copy them in) and are used only where present.
 func fileSeeds() [][]byte {
 	var files []string
-	for _, glob := range []string{"../../testdata/synth/*.tar*", "/work/shared/samples/*.tar"} {
+	for _, glob := range []string{"../../testdata/synth/*.tar*", "../../testdata/quirks/*.tar", "/work/shared/samples/*.tar"} {
 		m, _ := filepath.Glob(glob)
 		files = append(files, m...)
 	}
@@ -344,7 +344,8 @@ func fuzzOpenOnce(t *testing.T, b []byte, opts Options) {
 	// Selecting an image and a platform runs the reference and platform matching over
 	// whatever tags and platforms the input claims.
 	sopts := opts
-	sopts.Image, sopts.Platform = "app:1", "linux/amd64"
+	sopts.Image = "app:1"
+	sopts.Platform, _ = ParsePlatform("linux/amd64")
 	if img, err := Open(ctx, Stdin, bytes.NewReader(b), sopts); err != nil {
 		checkOpenErr(t, "stdin --image --platform", err)
 	} else {
@@ -354,7 +355,10 @@ func fuzzOpenOnce(t *testing.T, b []byte, opts Options) {
 	if stdinErr == nil && fileErr == nil {
 		compareImages(t, stdinImg, fileImg)
 	}
-	if os.Getenv("STRATA_FUZZ_STRICT") != "" && (stdinErr == nil) != (fileErr == nil) && !(skipKnown("sparse") && hasSparse(b)) {
+	// A pre-1.10 save is refused on a stream that cannot be read again (its diff_ids are the
+	// layers' sha256, computed after the fact): a documented difference.
+	v1Stream := stdinErr != nil && strings.Contains(stdinErr.Error(), "a pre-1.10 docker save records no diff_ids")
+	if os.Getenv("STRATA_FUZZ_STRICT") != "" && (stdinErr == nil) != (fileErr == nil) && !(skipKnown("sparse") && hasSparse(b)) && !v1Stream {
 		t.Errorf("stdin and file disagree:\nstdin: %v\nfile:  %v", stdinErr, fileErr)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 
 	"github.com/strata-dev/strata/internal/content"
+	"github.com/strata-dev/strata/internal/escape"
 	"github.com/strata-dev/strata/internal/image"
 )
 
@@ -60,7 +61,7 @@ func scanOuter(tr *tarScan, lim Limits, hashFiles string, keep *keeper, visit fu
 			err = classify(err)
 			if he != nil && last != "" {
 				// A header that cannot be read belongs to no member yet: say where it is.
-				err = fmt.Errorf("%w (after %s)", err, Printable(last))
+				err = fmt.Errorf("%w (after %s)", err, escape.String(last))
 			}
 			at := last
 			switch {

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -59,7 +59,9 @@ func looksLikeReference(arg string) bool {
 // the one manifest the reference (and --platform) selects; blobs/sha256/<hex> are fetched
 // from the registry on demand, streamed and never written to disk.
 type remoteStore struct {
-	ctx   context.Context
+	ctx    context.Context // ends at the --deadline
+	cancel context.CancelFunc
+
 	ref   name.Reference
 	repo  name.Repository
 	pull  *remote.Puller // one authenticated transport per repository, shared by every fetch
@@ -89,7 +91,7 @@ func remoteOptions(ctx context.Context, ro RemoteOptions) []remote.Option {
 	return []remote.Option{
 		remote.WithContext(ctx),
 		remote.WithAuthFromKeychain(keychain),
-		remote.WithTransport(newRetryTransport(base, ro)),
+		remote.WithTransport(&guardTransport{next: newRetryTransport(base, ro), timeout: ro.timeout()}),
 		remote.WithRetryStatusCodes(),
 		remote.WithRetryPredicate(func(error) bool { return false }),
 		remote.WithUserAgent("strata"),
@@ -110,18 +112,34 @@ func openRemote(arg string, opts Options, bud *budget) (*remoteStore, error) {
 		return nil, fmt.Errorf("%w: not a valid reference: %v", ErrRegistry, err)
 	}
 	s := &remoteStore{
-		ctx: bud.ctx, ref: ref, repo: ref.Context(), lim: opts.Limits, bud: bud, prog: opts.Progress,
+		ref: ref, repo: ref.Context(), lim: opts.Limits, bud: bud, prog: opts.Progress,
 		manifests: map[string][]byte{},
 		sizes:     map[string]int64{},
 	}
-	pull, err := remote.NewPuller(remoteOptions(bud.ctx, opts.Remote)...)
+	s.ctx, s.cancel = context.WithCancel(bud.ctx)
+	if at := opts.Remote.deadline(time.Now()); !at.IsZero() {
+		d := opts.Remote.Deadline
+		if d == 0 {
+			d = DefaultDeadline
+		}
+		s.cancel()
+		s.ctx, s.cancel = context.WithDeadlineCause(bud.ctx, at, &deadlineError{d})
+	}
+	pull, err := remote.NewPuller(remoteOptions(s.ctx, opts.Remote)...)
 	if err != nil {
+		s.cancel()
 		return nil, fmt.Errorf("%w: %v", ErrRegistry, err)
 	}
 	s.pull = pull
 	if opts.Remote.Cache != "" {
-		s.cache = &layerCache{dir: opts.Remote.Cache}
+		s.cache = &layerCache{dir: opts.Remote.Cache, key: opts.Remote.CacheKey, warn: opts.Warn}
 	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.cancel()
+		}
+	}()
 	raw, desc, err := s.manifest(ref)
 	if err != nil {
 		return nil, err
@@ -157,14 +175,28 @@ func openRemote(arg string, opts Options, bud *budget) (*remoteStore, error) {
 		d.Annotations = map[string]string{annotationRefName: tag.String()}
 	}
 	s.index, err = json.Marshal(v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{d}})
+	ok = err == nil
 	return s, err
+}
+
+// Close ends the conversation with the registry (a content reader still open fails).
+func (s *remoteStore) Close() error {
+	s.cancel()
+	return nil
+}
+
+// deadlineError is the cause of a registry context ending at the --deadline.
+type deadlineError struct{ d time.Duration }
+
+func (e *deadlineError) Error() string {
+	return fmt.Sprintf("the registry did not finish within the command's deadline of %s (--deadline raises it; --deadline 0 waits without one)", e.d)
 }
 
 // manifest fetches the manifest ref names (raw bytes, digest checked) within the JSON limit.
 func (s *remoteStore) manifest(ref name.Reference) ([]byte, v1.Descriptor, error) {
 	desc, err := s.pull.Get(s.ctx, ref)
 	if err != nil {
-		return nil, v1.Descriptor{}, registryErr(ref.String(), "manifest", err)
+		return nil, v1.Descriptor{}, s.registryErr(ref.String(), "manifest", err)
 	}
 	if max := s.lim.MaxJSON; max > 0 && int64(len(desc.Manifest)) > max {
 		return nil, v1.Descriptor{}, limitErr("json", max, "manifest %s is %d bytes, more than %d allowed for a JSON document", ref, len(desc.Manifest), max)
@@ -183,7 +215,7 @@ func (s *remoteStore) manifest(ref name.Reference) ([]byte, v1.Descriptor, error
 
 // pickPlatform chooses one image of an index: --platform when given, else the machine's
 // own platform when the index has it; otherwise it refuses, listing what the index holds.
-func (s *remoteStore) pickPlatform(raw []byte, want string) ([]byte, v1.Descriptor, error) {
+func (s *remoteStore) pickPlatform(raw []byte, want Platform) ([]byte, v1.Descriptor, error) {
 	var idx v1.IndexManifest
 	if err := json.Unmarshal(raw, &idx); err != nil {
 		return nil, v1.Descriptor{}, fmt.Errorf("%w: index %s is not valid JSON: %v", ErrMalformed, s.ref, err)
@@ -199,17 +231,17 @@ func (s *remoteStore) pickPlatform(raw []byte, want string) ([]byte, v1.Descript
 	}
 	sort.Strings(listed)
 	wanted := want
-	if wanted == "" {
-		wanted = runtime.GOOS + "/" + runtime.GOARCH
+	if wanted.IsZero() {
+		wanted = hostPlatform()
 	}
 	var match []v1.Descriptor
 	for _, d := range images {
-		if matchPlatform(wanted, platformString(d.Platform)) {
+		if wanted.Matches(platformString(d.Platform)) {
 			match = append(match, d)
 		}
 	}
 	if len(match) == 0 {
-		if want == "" {
+		if want.IsZero() {
 			return nil, v1.Descriptor{}, &hinted{
 				err:  fmt.Errorf("%w: %s is an index without this machine's platform (%s)", ErrAmbiguous, s.ref, wanted),
 				hint: "pick one with --platform: " + strings.Join(listed, ", "),
@@ -220,7 +252,7 @@ func (s *remoteStore) pickPlatform(raw []byte, want string) ([]byte, v1.Descript
 			hint: "the index holds: " + strings.Join(listed, ", "),
 		}
 	}
-	if len(match) > 1 && want == "" {
+	if len(match) > 1 && want.IsZero() {
 		// linux/arm64 offered as v8 and without a variant, say: the first, as Docker does.
 		match = match[:1]
 	}
@@ -242,13 +274,35 @@ func (s *remoteStore) pickPlatform(raw []byte, want string) ([]byte, v1.Descript
 	return raw, desc, nil
 }
 
-// registryErr says what the registry answered when asked for what of ref.
-func registryErr(ref, what string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+// registryErr says what the registry answered when asked for what of ref: the deadline
+// when it passed, the stall or redirect loop when there was one, else its own words.
+func (s *remoteStore) registryErr(ref, what string, err error) error {
+	var de *deadlineError
+	if cause := context.Cause(s.ctx); errors.As(cause, &de) {
+		return fmt.Errorf("%w: %s %s: %w", ErrRegistry, what, ref, cause)
+	}
+	switch {
+	case errors.Is(err, ErrNoProgress):
+		return fmt.Errorf("%w: %s %s: %w", ErrRegistry, what, ref, unwrapTo(err, ErrNoProgress))
+	case errors.Is(err, ErrRedirectLoop):
+		return fmt.Errorf("%w: %s %s: %w", ErrRegistry, what, ref, unwrapTo(err, ErrRedirectLoop))
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%w: %s %s: %v", ErrRegistry, what, ref, err)
 	}
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	return fmt.Errorf("%w: %s: %s", ErrRegistry, what, msg)
+}
+
+// unwrapTo returns the innermost error of err's chain that still is target (the message
+// without the URL wrappers of net/http and go-containerregistry), or err.
+func unwrapTo(err, target error) error {
+	found := err
+	for e := err; e != nil && e != target; e = errors.Unwrap(e) {
+		if errors.Is(e, target) {
+			found = e
+		}
+	}
+	return found
 }
 
 func (s *remoteStore) has(name string) bool {
@@ -313,23 +367,24 @@ func (s *remoteStore) fetch(hex string) (io.ReadCloser, error) {
 	ref := s.repo.Digest("sha256:" + hex)
 	l, err := s.pull.Layer(s.ctx, ref)
 	if err != nil {
-		return nil, registryErr(ref.String(), "blob", err)
+		return nil, s.registryErr(ref.String(), "blob", err)
 	}
 	rc, err := l.Compressed()
 	if err != nil {
-		return nil, registryErr(ref.String(), "blob", err)
+		return nil, s.registryErr(ref.String(), "blob", err)
 	}
 	size, ok := s.sizes[hex]
 	if !ok {
 		size = -1
 	}
-	return &checkedBlob{rc: rc, ref: ref.String(), size: size}, nil
+	return &checkedBlob{rc: rc, ref: ref.String(), size: size, s: s}, nil
 }
 
 // checkedBlob turns go-containerregistry's verification failures and short or long blobs
 // into strata's classes of bad input.
 type checkedBlob struct {
 	rc   io.ReadCloser
+	s    *remoteStore
 	ref  string
 	size int64 // declared, or -1
 	n    int64
@@ -347,13 +402,16 @@ func (b *checkedBlob) Read(p []byte) (int, error) {
 			return n, fmt.Errorf("%w: blob %s ends after %d of the %d bytes its descriptor declares", ErrTruncated, b.ref, b.n, b.size)
 		}
 	case err != nil:
+		if errors.Is(err, ErrNoProgress) || context.Cause(b.s.ctx) != nil {
+			return n, b.s.registryErr(b.ref, "blob", err)
+		}
 		if strings.Contains(err.Error(), "error verifying") || strings.Contains(err.Error(), "digest") {
 			return n, fmt.Errorf("%w: blob %s: %v", ErrCorrupt, b.ref, err)
 		}
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			return n, fmt.Errorf("%w: blob %s ends after %d bytes: %v", ErrTruncated, b.ref, b.n, err)
 		}
-		return n, registryErr(b.ref, "blob", err)
+		return n, b.s.registryErr(b.ref, "blob", err)
 	}
 	return n, err
 }
@@ -370,7 +428,7 @@ func (s *remoteStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 		// The cache holds headers (and the file digests computed as the blob streamed): a
 		// question about every byte (--verify) fetches the blob.
 		if !opts.hash {
-			if b := s.cache.get(hex, opts.hashFiles, s.lim); b != nil {
+			if b := s.cache.get(hex, opts.hashFiles, s.declared(hex), s.lim); b != nil {
 				return b, nil
 			}
 		}
@@ -415,23 +473,42 @@ func (s *remoteStore) rootfs(parseOpts) (*blob, func() (io.ReadCloser, error), i
 }
 
 // resolveRemote reads the image a registry reference names into the model.
-func resolveRemote(arg string, opts Options, bud *budget) (*image.Image, error) {
+// The store, returned as the closer, ends the conversation (and the deadline's timer).
+func resolveRemote(arg string, opts Options, bud *budget) (*image.Image, io.Closer, error) {
 	st, err := openRemote(arg, opts, bud)
 	if err != nil {
-		return nil, err
+		return nil, nil, &lookupError{err}
 	}
 	src := image.Source{Path: arg, Format: image.FormatRegistry, Compression: CompressionNone}
 	opts.configs = &configCache{}
-	return resolveOCI(st, src, opts)
+	img, err := resolveOCI(st, src, opts)
+	return img, st, err
 }
 
-// notFileNorImage says both why arg is not a file and what the registry said.
+// lookupError is a failure to look a reference up (its manifest), as opposed to a failure
+// reading the image it names.
+type lookupError struct{ err error }
+
+func (e *lookupError) Error() string { return e.err.Error() }
+func (e *lookupError) Unwrap() error { return e.err }
+
+// notFileNorImage says both why arg is not a file and what the registry said, when the
+// registry did not serve its manifest; once it did, arg is an image and its errors are its own.
 func notFileNorImage(arg string, regErr error) error {
 	var h *hinted
-	if errors.As(regErr, &h) {
+	var le *lookupError
+	if errors.As(regErr, &h) || !errors.As(regErr, &le) {
 		return regErr
 	}
 	return fmt.Errorf("%w: no such file or directory, and as a registry reference: %w", ErrMissing, regErr)
+}
+
+// declared is the stored size the manifest declares for blob hex, or -1.
+func (s *remoteStore) declared(hex string) int64 {
+	if n, ok := s.sizes[hex]; ok {
+		return n
+	}
+	return -1
 }
 
 // cached returns the --cache index of a layer blob without fetching it, or nil.
@@ -440,5 +517,5 @@ func (s *remoteStore) cached(member string, lim Limits) *blob {
 	if hex == "" {
 		return nil
 	}
-	return s.cache.get(hex, "", lim)
+	return s.cache.get(hex, "", s.declared(hex), lim)
 }

@@ -5,26 +5,24 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
-	"sort"
+	"strconv"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/strata-dev/strata/internal/image"
 )
 
-// dockerManifest is one entry of a docker save's manifest.json.
-type dockerManifest struct {
-	Config       string
-	RepoTags     []string
-	Layers       []string
-	Parent       string                   `json:",omitempty"`
-	LayerSources map[string]v1.Descriptor `json:",omitempty"`
-}
-
-// resolve turns a store into the one image the options select.
+// resolve turns a store into the one image the options select, by the format its members
+// say (never its name): each format is read in a file of its own — dockersave.go (docker
+// save, legacy and Docker 25+/containerd), dockerv1.go (pre-1.10 docker save), oci.go (OCI
+// archive and layout), dirlayout.go (containers/image dir:), rootfs.go (docker export);
+// remote.go reads a registry's. This file holds what they share: documents, configs and
+// layers; choose.go picks one image of several, platform.go matches --platform.
 func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, error) {
 	opts.configs = &configCache{}
 	hasManifest := st.has("manifest.json")
@@ -58,26 +56,19 @@ func resolve(st store, src image.Source, dir bool, opts Options) (*image.Image, 
 	case dir:
 		return nil, fmt.Errorf("%w: directory has neither index.json (OCI image layout) nor manifest.json (docker save or containers/image dir: layout)", ErrUnknownFormat)
 	}
-	src.Format = image.FormatRootfs
-	b, open, ra, err := st.rootfs(parseOpts{lim: opts.Limits, hash: opts.Verify || opts.RootfsDigest})
-	if err != nil {
-		return nil, err
+	if ls, ok := st.(lister); ok {
+		var sig archiveSigns
+		ls.eachName(sig.see)
+		if sig.v1Layer {
+			return resolveDockerV1(st, src, opts)
+		}
+		// Never a root filesystem in silence: members only an image archive has mean an
+		// incomplete or unknown one.
+		if member, what := sig.imageArchive(); member != "" {
+			return nil, memberErr(member, fmt.Errorf("%w: %s: an incomplete image archive, not a root filesystem", ErrUnknownFormat, what))
+		}
 	}
-	img := &image.Image{Source: src, Layers: []*image.Layer{{
-		Compression: CompressionNone,
-		TarSize:     b.storedSize,
-		Entries:     b.entries,
-		Open:        open,
-		ReaderAt:    ra,
-		Kept:        b.kept,
-	}}}
-	if l := img.Layers[0]; b.tarDigest != "" {
-		// What docker import / podman import record: the sha256 of the tar as given. The
-		// layer is the tar itself, so that is its digest too; with --verify every entry
-		// was read through and the digest computed from every byte.
-		l.DiffID, l.Digest, l.Verified = b.tarDigest, b.tarDigest, opts.Verify
-	}
-	return img, nil
+	return resolveRootfs(st, src, opts)
 }
 
 func readJSON(st store, name string, v any, lim Limits) ([]byte, error) {
@@ -92,201 +83,6 @@ func readJSON(st store, name string, v any, lim Limits) ([]byte, error) {
 	return b, nil
 }
 
-// candidate is one image an archive offers.
-type candidate struct {
-	tags     []string
-	id       string // config digest
-	platform string
-	manifest string                                    // manifest digest, for OCI candidates
-	pick     func(tags []string) (*image.Image, error) // reads the image, named by its tags
-	tagSet   map[string]bool
-}
-
-// addTag adds a tag once, in constant time (an index may name one image many times).
-func (c *candidate) addTag(t string) {
-	ops.tagSteps.Add(1)
-	if c.tagSet == nil {
-		ops.tagSteps.Add(int64(len(c.tags)))
-		c.tagSet = make(map[string]bool, len(c.tags)+1)
-		for _, x := range c.tags {
-			c.tagSet[x] = true
-		}
-	}
-	if !c.tagSet[t] {
-		c.tagSet[t] = true
-		c.tags = append(c.tags, t)
-	}
-}
-
-func (c candidate) String() string {
-	s := shortID(c.id)
-	if len(c.tags) > 0 {
-		s = strings.Join(c.tags, ", ") + " (" + s + ")"
-	}
-	if c.platform != "" {
-		s += " " + c.platform
-	}
-	return s
-}
-
-func shortID(id string) string {
-	h := strings.TrimPrefix(id, "sha256:")
-	if len(h) > 12 {
-		h = h[:12]
-	}
-	return h
-}
-
-func resolveDocker(st store, src image.Source, opts Options) (*image.Image, error) {
-	cands, err := dockerCandidates(st, src, opts)
-	if err != nil {
-		return nil, err
-	}
-	c, err := choose(cands, opts)
-	if err != nil {
-		return nil, err
-	}
-	return c.pick(c.tags)
-}
-
-// dockerCandidates reads the images a docker save's manifest.json lists.
-func dockerCandidates(st store, src image.Source, opts Options) ([]candidate, error) {
-	var mf []dockerManifest
-	if _, err := readJSON(st, "manifest.json", &mf, opts.Limits); err != nil {
-		return nil, err
-	}
-	if len(mf) == 0 {
-		return nil, memberErr("manifest.json", fmt.Errorf("%w: lists no images", ErrMalformed))
-	}
-	if err := opts.Limits.checkImages(len(mf)); err != nil {
-		return nil, memberErr("manifest.json", err)
-	}
-	var cands []candidate
-	for i := range mf {
-		m := mf[i]
-		if m.Config == "" {
-			return nil, memberErr("manifest.json", fmt.Errorf("%w: image %d has no Config", ErrMalformed, i))
-		}
-		cfg, id, cfgBytes, err := opts.configs.load(st, m.Config, opts.Limits)
-		if err != nil {
-			return nil, configErr("manifest.json", fmt.Sprintf("image %d config", i), err)
-		}
-		cands = append(cands, candidate{
-			tags: m.RepoTags, id: id, platform: platformOf(cfg),
-			pick: func(tags []string) (*image.Image, error) {
-				img := &image.Image{Source: src, ID: id, RepoTags: tags, Config: cfg, RawConfig: cfgBytes}
-				descs := make([]v1.Descriptor, len(m.Layers))
-				for j, l := range m.Layers {
-					descs[j] = v1.Descriptor{Digest: digestFromName(l)}
-					if j < len(cfg.RootFS.DiffIDs) {
-						if d, ok := m.LayerSources[cfg.RootFS.DiffIDs[j].String()]; ok {
-							descs[j] = d
-						}
-					}
-				}
-				if err := addLayers(st, img, m.Layers, descs, opts); err != nil {
-					return nil, err
-				}
-				return img, nil
-			},
-		})
-	}
-	return cands, nil
-}
-
-// resolveDockerOCI reads an archive that has both a docker manifest.json and an OCI
-// index.json (Docker 25+ save, containerd's ctr images export). An image the index lists
-// is read through the index, so it has the manifest's digest and media types, and is named
-// by the manifest.json's RepoTags as docker load would name it, then by the index's
-// annotations (a name already given in other words, docker.io/library/app:1 for app:1,
-// is not repeated). Without --platform, only the images manifest.json lists are offered.
-// Images only manifest.json lists (Docker 25.0.0-25.0.2 wrote
-// "manifests": null) are read through it.
-func resolveDockerOCI(st store, src image.Source, opts Options) (*image.Image, error) {
-	docker, err := dockerCandidates(st, src, opts)
-	if err != nil {
-		return nil, err
-	}
-	var idx v1.IndexManifest
-	if _, err := readJSON(st, "index.json", &idx, opts.Limits); err != nil {
-		return nil, err
-	}
-	w, err := walkIndex(st, src, ociLayout, "index.json", &idx, opts)
-	if err != nil {
-		return nil, err
-	}
-	cands := w.cands
-	// An index name that is a RepoTag in other words (docker.io/library/app:1 for app:1) is
-	// spelled as manifest.json spells it, for every platform.
-	var repoTags []string
-	for _, d := range docker {
-		repoTags = append(repoTags, d.tags...)
-	}
-	for i := range cands {
-		cands[i].tags, cands[i].tagSet = respell(cands[i].tags, repoTags), nil
-	}
-	listed := make([]bool, len(cands)) // by manifest.json too
-	for _, d := range docker {
-		matched := false
-		for i := range cands {
-			if cands[i].id != d.id {
-				continue
-			}
-			matched, listed[i] = true, true
-			cands[i].tags, cands[i].tagSet = preferTags(d.tags, cands[i].tags), nil
-		}
-		if !matched {
-			cands = append(cands, d)
-			listed = append(listed, true)
-		}
-	}
-	if opts.Platform == "" && opts.collect == nil {
-		// Without --platform, the images manifest.json lists, as docker load takes them: a
-		// multi-platform index's other platforms are there to pick with --platform (and are
-		// listed by strata images).
-		var loaded []candidate
-		for i, c := range cands {
-			if listed[i] {
-				loaded = append(loaded, c)
-			}
-		}
-		cands = loaded
-	}
-	return w.pick(cands, opts)
-}
-
-// respell replaces each tag naming the same reference as one of canon by that spelling,
-// once.
-func respell(tags, canon []string) []string {
-	if len(canon) == 0 {
-		return tags
-	}
-	var out []string
-	for _, t := range tags {
-		for _, c := range canon {
-			if c == t || matchRef(t, []string{c}, "") {
-				t = c
-				break
-			}
-		}
-		if !matchRef(t, out, "") {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
-// preferTags returns first, then each of more that names a reference none before it names.
-func preferTags(first, more []string) []string {
-	out := append([]string(nil), first...)
-	for _, t := range more {
-		if !matchRef(t, out, "") {
-			out = append(out, t)
-		}
-	}
-	return out
-}
-
 var hexDigest = regexp.MustCompile(`(?:^|[/:])([0-9a-f]{64})(?:\.[a-z.]+)?$`)
 
 // digestFromName reads the sha256 a member is named after (`blobs/sha256/<hex>`,
@@ -299,18 +95,50 @@ func digestFromName(name string) v1.Hash {
 	return v1.Hash{Algorithm: "sha256", Hex: m[1]}
 }
 
-// parseConfig parses an image config and returns its digest, the image ID. A member
-// named after a digest must hold bytes with that digest.
+// parseConfig parses an image config and returns its digest, the image ID. A member named
+// after a digest should hold bytes with that digest: when it does not, the config is still
+// returned, with a *configNameError (docker load computes the ID from the bytes; an OCI
+// reader refuses the blob).
 func parseConfig(name string, b []byte) (*v1.ConfigFile, string, error) {
 	id := digestOf(b)
-	if claimed := digestFromName(name); claimed.Hex != "" && "sha256:"+claimed.Hex != id {
-		return nil, "", memberErr(memberName(name), fmt.Errorf("%w: config digest is %s, its name says %s", ErrCorrupt, id, claimed))
-	}
 	cfg, err := v1.ParseConfigFile(bytes.NewReader(b))
 	if err != nil {
 		return nil, "", memberErr(memberName(name), fmt.Errorf("%w: config is not valid JSON: %v", ErrMalformed, err))
 	}
+	if claimed := digestFromName(name); claimed.Hex != "" && "sha256:"+claimed.Hex != id {
+		return cfg, id, &configNameError{member: memberName(name), id: id, claimed: claimed.String()}
+	}
 	return cfg, id, nil
+}
+
+// configNameError is a config whose bytes are not the digest its name (and the manifest that
+// points at it) claims: edited after it was saved, for one.
+type configNameError struct{ member, id, claimed string }
+
+func (e *configNameError) Error() string {
+	return fmt.Sprintf("%s: %v: config digest is %s, its name says %s", e.member, ErrCorrupt, e.id, e.claimed)
+}
+func (e *configNameError) Unwrap() error { return ErrCorrupt }
+
+// warning says what docker load makes of such a config.
+func (e *configNameError) warning() string {
+	return fmt.Sprintf("config %s: its sha256 is %s, not the digest its name says (%s): the image ID is the sha256, as docker load computes it (--verify fails on this)", e.member, shortID(e.id), shortID(e.claimed))
+}
+
+// renamedConfig sorts a config error: a name that does not match the bytes is noted on the
+// plan (a warning, and the error --verify returns) when docker's reading applies (lenient),
+// and an error otherwise; any other error is returned as is.
+func renamedConfig(err error, plan *layerPlan, lenient bool) error {
+	var cne *configNameError
+	if !errors.As(err, &cne) {
+		return err
+	}
+	if !lenient {
+		return err
+	}
+	plan.warnings = append(plan.warnings, cne.warning())
+	plan.verifyErr = cne
+	return nil
 }
 
 func digestOf(b []byte) string {
@@ -318,15 +146,20 @@ func digestOf(b []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func platformOf(cfg *v1.ConfigFile) string {
-	if cfg == nil || cfg.OS == "" {
-		return ""
+// readPlan reads the layers plan names into img; doc is the document listing them, named by
+// errors that concern the list rather than one blob.
+func readPlan(st store, img *image.Image, plan *layerPlan, doc string, opts Options) error {
+	if plan.err != nil {
+		return plan.err
 	}
-	p := cfg.OS + "/" + cfg.Architecture
-	if cfg.Variant != "" {
-		p += "/" + cfg.Variant
+	if opts.Verify && plan.verifyErr != nil {
+		return plan.verifyErr
 	}
-	return p
+	img.Warnings = append(img.Warnings, plan.warnings...)
+	if err := addLayers(st, img, plan.members, plan.descs, opts); err != nil {
+		return memberErr(doc, err)
+	}
+	return nil
 }
 
 // addLayers reads the layer blobs an image names and maps its history onto them.
@@ -341,9 +174,26 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 	var blobs []*blob
 	var err error
 	if skipLayers(img, opts) {
+		// A blob the manifest declares uncompressed is its own diff_id: pair it with the
+		// config's only when they agree (free: nothing read). Read blobs are checked below,
+		// by what they are.
+		for i := range members {
+			if uncompressedType(descs[i].MediaType) {
+				if err := checkPairing(cfg.RootFS.DiffIDs, i, members[i], descs[i]); err != nil {
+					return err
+				}
+			}
+		}
 		blobs = cachedBlobs(st, members, opts)
-	} else if blobs, err = st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles}); err != nil {
-		return err
+	} else {
+		for i := range members {
+			if isForeign(descs[i].MediaType) && !st.has(members[i]) {
+				return foreignAbsent(i, members[i], descs[i])
+			}
+		}
+		if blobs, err = st.blobs(members, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles}); err != nil {
+			return notDeclared(err, members, descs)
+		}
 	}
 	read, readMembers := readBlobs(blobs, members)
 	if err := opts.Limits.checkImageEntries(read); err != nil {
@@ -363,6 +213,14 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 				why = fmt.Sprintf("and is %d bytes where its descriptor says %d", b.storedSize, descs[i].Size)
 			}
 			return memberErr(memberName(members[i]), fmt.Errorf("%w: layer %d ends without its end-of-archive marker, %s", ErrTruncated, i, why))
+		}
+		if b.compression == CompressionNone {
+			if err := checkPairing(cfg.RootFS.DiffIDs, i, members[i], descs[i]); err != nil {
+				return err
+			}
+		}
+		if want := declaredCompression(descs[i].MediaType); want != "" && want != b.compression {
+			img.Warnings = append(img.Warnings, fmt.Sprintf("layer %d is declared %s (%s), but its blob is %s: read as what it is, as containerd and docker load do", i, want, descs[i].MediaType, compressionName(b.compression)))
 		}
 		diffID := cfg.RootFS.DiffIDs[i].String()
 		l := &image.Layer{
@@ -388,6 +246,7 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 		if l.MediaType == "" {
 			l.MediaType = layerMediaType(img.Source.Format, b.compression)
 		}
+		l.URLs = descs[i].URLs
 		if opts.Verify {
 			if err := verifyLayer(l, b); err != nil {
 				return memberErr(l.Member, err)
@@ -397,6 +256,101 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 		img.Layers = append(img.Layers, l)
 	}
 	return mapHistory(img)
+}
+
+// isForeign reports whether a layer media type is a foreign (non-distributable) layer, one
+// whose blob registries and archives may leave out, to be fetched from its descriptor's URLs.
+func isForeign(mt types.MediaType) bool {
+	return mt == types.DockerForeignLayer || strings.HasPrefix(string(mt), "application/vnd.oci.image.layer.nondistributable.")
+}
+
+// foreignAbsent explains a foreign layer whose blob the archive does not hold.
+func foreignAbsent(i int, member string, d v1.Descriptor) error {
+	from := "no URL to fetch it from"
+	if len(d.URLs) > 0 {
+		from = "fetched from " + strings.Join(d.URLs, ", ")
+	}
+	return &hinted{
+		err: memberErr(memberName(member), fmt.Errorf("%w: layer %d is a foreign layer (non-distributable, %s; %s), and its blob is not in the archive: skopeo's oci: copies and containerd's exports leave such blobs out",
+			ErrMissing, i, d.MediaType, from)),
+		hint: "inspect --no-files reads the rest: the config, the history and every layer's descriptor",
+	}
+}
+
+// declaredCompression is the compression a layer media type declares ("" when it says
+// nothing of it: an unknown type, or none given).
+func declaredCompression(mt types.MediaType) string {
+	switch {
+	case strings.HasSuffix(string(mt), "+gzip") || strings.HasSuffix(string(mt), ".tar.gzip") || mt == types.DockerForeignLayer:
+		return CompressionGzip
+	case strings.HasSuffix(string(mt), "+zstd"):
+		return CompressionZstd
+	case uncompressedType(mt):
+		return CompressionNone
+	}
+	return ""
+}
+
+func compressionName(c string) string {
+	if c == CompressionNone {
+		return "an uncompressed tar"
+	}
+	return c
+}
+
+// notDeclared says, of a blob that could not be read, that it is not what its descriptor
+// declares, when so: "not gzip" rather than what reading it as a tar then ran into.
+func notDeclared(err error, members []string, descs []v1.Descriptor) error {
+	var be *blobError
+	var me *memberError
+	if !errors.As(err, &be) || !errors.As(err, &me) {
+		return err
+	}
+	for i, m := range members {
+		if memberName(m) != me.name {
+			continue
+		}
+		want := declaredCompression(descs[i].MediaType)
+		if want == "" || want == CompressionNone || want == be.compression {
+			return err
+		}
+		what := "it starts with " + strconv.QuoteToASCII(string(be.head))
+		if be.compression != CompressionNone {
+			what = "it is " + be.compression
+		}
+		return memberErr(me.name, fmt.Errorf("%w: layer %d is declared %s (%s), but its blob is not %s: %s", ErrCorrupt, i, want, descs[i].MediaType, want, what))
+	}
+	return err
+}
+
+// uncompressedType reports whether a layer media type declares a plain tar.
+func uncompressedType(mt types.MediaType) bool {
+	switch mt {
+	case types.OCIUncompressedLayer, types.DockerUncompressedLayer, types.OCIUncompressedRestrictedLayer:
+		return true
+	}
+	return false
+}
+
+// checkPairing refuses layer i when its blob is an uncompressed tar whose digest (its
+// member's name) is not the config's diff_id i: the digest of a plain tar
+// is its diff_id, so the two cannot both be right, and the layer would be paired with another
+// layer's diff_id (Docker 25.0.0 wrote manifests whose layers were out of order).
+func checkPairing(diffIDs []v1.Hash, i int, member string, d v1.Descriptor) error {
+	// The member's name is the stored blob's address (blobs/sha256/<hex>, <hex>.tar); a
+	// descriptor may describe the layer's source elsewhere instead (docker's LayerSources).
+	claimed := digestFromName(member)
+	if claimed.Hex == "" || claimed == diffIDs[i] {
+		return nil
+	}
+	why := ""
+	for j, id := range diffIDs {
+		if id == claimed {
+			why = fmt.Sprintf(" (it is the config's layer %d: the manifest lists the layers out of the config's order)", j)
+			break
+		}
+	}
+	return memberErr(memberName(member), fmt.Errorf("%w: layer %d is an uncompressed tar with digest %s, which is its diff_id, but the config's diff_id %d is %s%s", ErrCorrupt, i, claimed, i, diffIDs[i], why))
 }
 
 func layerMediaType(f image.Format, compression string) string {
@@ -446,82 +400,4 @@ func mapHistory(img *image.Image) error {
 		li++
 	}
 	return nil
-}
-
-// choose picks the one candidate the options select, or explains why it cannot.
-func choose(cands []candidate, opts Options) (candidate, error) {
-	var out []candidate
-	for _, c := range cands {
-		if opts.Image != "" && !matchRef(opts.Image, c.tags, c.id) {
-			continue
-		}
-		if opts.Platform != "" && !matchPlatform(opts.Platform, c.platform) {
-			continue
-		}
-		out = append(out, c)
-	}
-	list := func(cs []candidate) string {
-		var s []string
-		for _, c := range cs {
-			s = append(s, c.String())
-		}
-		sort.Strings(s)
-		return strings.Join(s, "; ")
-	}
-	if opts.collect != nil && len(out) > 0 {
-		*opts.collect = out
-		return candidate{}, errCollected
-	}
-	if opts.collect != nil && opts.Image == "" && opts.Platform == "" {
-		return candidate{}, errCollected // nothing to list (and nothing to choose from)
-	}
-	switch {
-	case len(out) == 1:
-		return out[0], nil
-	case len(out) == 0:
-		what := opts.Image
-		if opts.Platform != "" {
-			what = strings.TrimSpace(what + " " + opts.Platform)
-		}
-		return candidate{}, &hinted{err: fmt.Errorf("%w matches %s", ErrNoMatch, what), hint: "the archive holds: " + list(cands)}
-	}
-	flag := "--image"
-	if opts.Image != "" || sameImage(out) {
-		flag = "--platform"
-	}
-	return candidate{}, &hinted{
-		err:  fmt.Errorf("%w: the archive holds %d images", ErrAmbiguous, len(out)),
-		hint: "pick one with " + flag + ": " + list(out),
-	}
-}
-
-func sameImage(cs []candidate) bool {
-	for _, c := range cs[1:] {
-		if strings.Join(c.tags, ",") != strings.Join(cs[0].tags, ",") {
-			return false
-		}
-	}
-	return true
-}
-
-// hinted is an error with advice for the user.
-type hinted struct {
-	err  error
-	hint string
-}
-
-func (h *hinted) Error() string { return h.err.Error() }
-func (h *hinted) Unwrap() error { return h.err }
-
-// matchPlatform matches os/arch[/variant]; a want without variant matches any variant.
-func matchPlatform(want, have string) bool {
-	w := strings.Split(want, "/")
-	h := strings.Split(have, "/")
-	if len(w) < 2 || len(h) < 2 || w[0] != h[0] || w[1] != h[1] {
-		return false
-	}
-	if len(w) > 2 {
-		return len(h) > 2 && w[2] == h[2]
-	}
-	return true
 }

@@ -86,6 +86,9 @@ type member struct {
 
 // memberName normalises an archive member name: no leading "./" or "/", cleaned.
 func memberName(name string) string {
+	if rel, ok := cleanRel(name); ok {
+		return rel // most names: a substring, no allocation
+	}
 	p, _ := cleanPath(name)
 	return strings.TrimPrefix(p, "/")
 }

@@ -3,6 +3,8 @@ package load
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -16,6 +18,7 @@ type streamStore struct {
 	data    map[string][]byte // small members' bytes
 	parsed  map[string]*blob  // layer candidates, indexed
 	failed  map[string]error  // layer candidates that did not parse (reported only if used)
+	heads   map[string][]byte // the first bytes of members that are neither tar nor compressed
 	kept    int64             // bytes held in data (a repeated name counts once)
 	root    *blob             // the archive read as a root filesystem
 	lim     Limits
@@ -28,7 +31,7 @@ type streamStore struct {
 func indexStream(r io.Reader, opts parseOpts) (*streamStore, error) {
 	s := &streamStore{
 		members: map[string]*member{}, data: map[string][]byte{},
-		parsed: map[string]*blob{}, failed: map[string]error{}, lim: opts.lim,
+		parsed: map[string]*blob{}, failed: map[string]error{}, heads: map[string][]byte{}, lim: opts.lim,
 	}
 	root, err := scanOuter(newTarScan(r), opts.lim, opts.hashFiles, opts.keep, func(hdr *tar.Header, m *member, body io.Reader) error {
 		s.members[m.name] = m
@@ -71,6 +74,7 @@ func (s *streamStore) keep(name string, size int64, r io.Reader, opts parseOpts)
 		s.parsed[name] = b
 		return nil
 	}
+	s.heads[name] = append([]byte(nil), head[:min(len(head), 16)]...) // neither tar nor compressed: say what it is if asked
 	if looksJSON(head) && (size <= opts.lim.MaxJSON || opts.lim.MaxJSON == 0) {
 		if max := 4 * opts.lim.MaxJSON; max > 0 && s.kept+size > max {
 			return limitErr("json", opts.lim.MaxJSON, "JSON documents in the stream add up to more than %d bytes (4 × the json limit)", max)
@@ -91,6 +95,7 @@ func (s *streamStore) forget(name string) {
 	delete(s.data, name)
 	delete(s.parsed, name)
 	delete(s.failed, name)
+	delete(s.heads, name)
 }
 
 // looksJSON reports whether a member starts like a JSON document (manifests, indexes,
@@ -151,7 +156,12 @@ func (s *streamStore) blobs(names []string, opts parseOpts) ([]*blob, error) {
 		}
 		b, ok := s.parsed[m.name]
 		if !ok {
-			return nil, memberErr(name, fmt.Errorf("%w: not a tar archive (nor a compressed one)", ErrCorrupt))
+			err := fmt.Errorf("%w: not a tar archive (nor a compressed one)", ErrCorrupt)
+			head := s.heads[m.name]
+			if d, ok := s.data[m.name]; ok {
+				head = d[:min(len(d), 16)]
+			}
+			return nil, memberErr(name, &blobError{compression: CompressionNone, head: head, err: err})
 		}
 		out[i] = b
 	}
@@ -233,4 +243,68 @@ func (c *byteCounter) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// eachName calls fn with every member's name, in no order.
+func (s *streamStore) eachName(fn func(string)) {
+	for n := range s.members {
+		fn(n)
+	}
+}
+
+// hashMembers reads the archive again (a compressed file can be) and returns the sha256 of
+// each named member's uncompressed content, by member name: the diff_ids of layers that were
+// indexed without hashing. One pass, whatever the number of members.
+func (s *streamStore) hashMembers(names []string, lim Limits) (map[string]string, error) {
+	want := map[string]bool{}
+	for _, n := range names {
+		m, err := resolveMember(s.members, n, s.lim)
+		if err != nil {
+			return nil, memberErr(n, err)
+		}
+		want[m.name] = true
+	}
+	rc, err := s.reopen()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	out := map[string]string{}
+	pos := &byteCounter{r: rc}
+	tr := tar.NewReader(pos)
+	for len(out) < len(want) {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the archive again: %w", classify(err))
+		}
+		name := memberName(hdr.Name)
+		m := s.members[name]
+		if !want[name] || m == nil || pos.n != m.off {
+			continue
+		}
+		head, r, err := peek(io.LimitReader(tr, m.size), 6)
+		if err != nil {
+			return nil, memberErr(name, err)
+		}
+		dr, err := decompress(r, sniffCompression(head), lim, nil)
+		if err != nil {
+			return nil, memberErr(name, err)
+		}
+		h := sha256.New()
+		_, err = io.Copy(h, dr)
+		dr.Close()
+		if err != nil {
+			return nil, memberErr(name, classify(err))
+		}
+		out[name] = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	}
+	for n := range want {
+		if _, ok := out[n]; !ok {
+			return nil, memberErr(n, fmt.Errorf("%w: not found again in the archive", ErrMissing))
+		}
+	}
+	return out, nil
 }

@@ -135,3 +135,14 @@ func (s *tarStore) memberSize(name string) (int64, bool) {
 	}
 	return m.size, true
 }
+
+// eachName calls fn with every member's name, in no order.
+func (s *tarStore) eachName(fn func(string)) {
+	for n := range s.members {
+		fn(n)
+	}
+}
+
+// lister is a store that can list its members (an archive; a directory cannot cheaply). A
+// root filesystem's members are its entries, possibly millions: listing them allocates nothing.
+type lister interface{ eachName(fn func(string)) }

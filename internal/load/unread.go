@@ -60,6 +60,7 @@ func unreadLayer(st store, img *image.Image, i int, member string, desc v1.Descr
 		Member:    memberName(member),
 		MediaType: string(desc.MediaType),
 		TarSize:   desc.Size,
+		URLs:      desc.URLs,
 		Unread:    true,
 	}
 	if desc.Digest.Hex != "" {

@@ -55,19 +55,19 @@ func Baseline(w io.Writer, c *baseline.Comparison, o Options) error {
 		rows = append(rows, []string{layer, lock, class, Size(lc.Size), change,
 			baselineCmd(lc, o), strings.Join(causes, ", ")})
 	}
-	if err := table(w, []string{"LAYER", "LOCK", "CLASS", "SIZE", "CHANGE", "CREATED BY", "FILES"}, rows); err != nil {
+	if err := tableFit(w, o.Width, []string{"LAYER", "LOCK", "CLASS", "SIZE", "CHANGE", "CREATED BY", "FILES"}, rows, 5, 6); err != nil {
 		return err
 	}
 	if len(c.Config) > 0 {
 		fmt.Fprintln(w, "\nConfig changes:")
 		for _, ch := range c.Config {
-			fmt.Fprintf(w, "  %s: %s → %s\n", Escape(ch.Field), value(ch.Old, o), value(ch.New, o))
+			fmt.Fprintln(w, o.line(fmt.Sprintf("  %s: %s → %s", Escape(ch.Field), value(ch.Old, o), value(ch.New, o))))
 		}
 	}
 	var failed []string
 	for _, v := range c.Verdicts {
 		if v.Failed {
-			failed = append(failed, fmt.Sprintf("  %s: %s", v.Rule, Escape(v.Message)))
+			failed = append(failed, o.line(fmt.Sprintf("  %s: %s", v.Rule, Escape(v.Message))))
 		}
 	}
 	if len(failed) > 0 {

@@ -16,13 +16,14 @@ import (
 // History prints rows like `docker history`: newest first.
 func History(w io.Writer, rows []history.Row, o Options) error {
 	if o.Quiet {
+		// The diff_id of each row that made a layer, newest first (12 hex digits, as
+		// docker history -q shortens; whole with --no-trunc); rows that made none are left
+		// out, so every line is an identifier.
 		var ids []string
 		for _, r := range rows {
-			l := "<missing>"
 			if r.Layer != nil {
-				l = *r.Layer
+				ids = append(ids, short(*r.Layer, o.NoTrunc))
 			}
-			ids = append(ids, short(l, o.NoTrunc))
 		}
 		return list(w, ids, o.Null)
 	}
@@ -39,7 +40,7 @@ func History(w io.Writer, rows []history.Row, o Options) error {
 		if r.Size != nil {
 			size = Size(*r.Size)
 		}
-		out = append(out, []string{layer, created, o.clip(r.CreatedBy, 60), size, o.clip(r.Comment, 30)})
+		out = append(out, []string{layer, created, o.command(r.CreatedBy, 60), size, o.clip(r.Comment, 30)})
 	}
 	return tableFit(w, o.Width, []string{"LAYER", "CREATED", "CREATED BY", "SIZE", "COMMENT"}, out, 2, 4)
 }
@@ -63,12 +64,21 @@ func Files(w io.Writer, fs []files.File, o Options) error {
 	}
 	var out [][]string
 	for _, f := range fs {
+		if f.Whiteout != "" {
+			// A marker, not a file: what it does and to which path (--layer listings).
+			kind, name := "whiteout", f.Path+" (deleted)"
+			if f.Whiteout == "opaque" {
+				kind, name = "opaque", f.Path+"/ (lower layers' contents hidden)"
+			}
+			row := []string{kind, "-", "-", "-", strconv.Itoa(f.Layer), name}
+			if hashed {
+				row = append(row[:5], "-", name)
+			}
+			out = append(out, row)
+			continue
+		}
 		name := f.Path
 		switch {
-		case f.Whiteout == "delete":
-			name += " (whiteout)"
-		case f.Whiteout == "opaque":
-			name += " (opaque)"
 		case f.Link != "" && f.Type.String() == "symlink":
 			name += " -> " + f.Link
 		case f.Link != "":
@@ -85,9 +95,9 @@ func Files(w io.Writer, fs []files.File, o Options) error {
 		out = append(out, row)
 	}
 	if hashed {
-		return table(w, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "DIGEST", "PATH"}, out)
+		return tableFit(w, o.Width, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "DIGEST", "PATH"}, out, 6)
 	}
-	return table(w, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "PATH"}, out)
+	return tableFit(w, o.Width, []string{"TYPE", "MODE", "UID:GID", "SIZE", "LAYER", "PATH"}, out, 5)
 }
 
 // Inspect prints the identity, config, layers and bloat summary of an image.
@@ -95,13 +105,13 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	if o.Quiet {
 		return list(w, []string{r.ID}, o.Null)
 	}
-	p := &printer{w: w}
+	p := &printer{w: w, o: o}
 	p.kv("Source", fmt.Sprintf("%s (%s, compression %s)", r.Source.Path, r.Source.Format, r.Source.Compression))
 	if r.ID != "" {
-		p.kv("ID", r.ID)
+		p.id("ID", r.ID)
 	}
 	if r.Digest != "" {
-		p.kv("Digest", r.Digest)
+		p.id("Digest", r.Digest)
 	}
 	if len(r.RepoTags) > 0 {
 		p.kv("Tags", strings.Join(r.RepoTags, ", "))
@@ -113,6 +123,9 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		plat := r.OS + "/" + r.Architecture
 		if r.Variant != "" {
 			plat += "/" + r.Variant
+		}
+		if r.Platform != "" && r.Platform != plat {
+			plat = r.Platform + " (as the index lists it; the config says " + plat + ")"
 		}
 		p.kv("Platform", plat)
 	}
@@ -165,8 +178,12 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		if r.NoFiles {
 			size, files, wasted = "-", "-", "-" // the layer was not read
 		}
+		by := o.command(l.CreatedBy, 60)
+		if l.Foreign {
+			by = o.clip("(foreign layer) "+by, 60)
+		}
 		row := []string{strconv.Itoa(l.Index), short(l.DiffID, o.NoTrunc), size, Size(l.TarSize),
-			files, wasted, o.clip(l.CreatedBy, 60)}
+			files, wasted, by}
 		if r.Verify != nil {
 			row = append(row[:6], "ok", row[6])
 		}
@@ -198,7 +215,7 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 		}
 		rows = append(rows, []string{Size(x.Size), strconv.Itoa(x.Layer), fmt.Sprintf("%s (layer %d)", x.Reason, x.HiddenBy), name})
 	}
-	if err := table(w, []string{"WASTED", "LAYER", "HIDDEN BY", "PATH"}, rows); err != nil {
+	if err := tableFit(w, o.Width, []string{"WASTED", "LAYER", "HIDDEN BY", "PATH"}, rows, 3); err != nil {
 		return err
 	}
 	if n < len(r.Wasted) {
@@ -217,12 +234,13 @@ func Inspect(w io.Writer, r *inspect.Report, o Options) error {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Hidden but still shipped, and named like a secret:")
-	return table(w, []string{"TYPE", "SIZE", "LAYER", "HIDDEN BY", "PATH"}, secrets)
+	return tableFit(w, o.Width, []string{"TYPE", "SIZE", "LAYER", "HIDDEN BY", "PATH"}, secrets, 4)
 }
 
 type printer struct {
 	w   io.Writer
 	err error
+	o   Options // fits free-text values to a terminal's width
 }
 
 func (p *printer) kv(k, v string) {
@@ -230,7 +248,15 @@ func (p *printer) kv(k, v string) {
 		k += ":"
 	}
 	if p.err == nil {
-		_, p.err = fmt.Fprintf(p.w, "%-12s %s\n", k, Escape(v))
+		_, p.err = fmt.Fprintf(p.w, "%s\n", p.o.line(fmt.Sprintf("%-12s %s", k, Escape(v))))
+	}
+}
+
+// id is kv for an identifier (an image ID, a digest): printed whole at any width, as it is
+// copied whole.
+func (p *printer) id(k, v string) {
+	if p.err == nil {
+		_, p.err = fmt.Fprintf(p.w, "%-12s %s\n", k+":", Escape(v))
 	}
 }
 
@@ -277,5 +303,5 @@ func Tree(w io.Writer, rows []files.TreeRow, o Options) error {
 		}
 		out = append(out, []string{Size(r.Size), entries, strings.Repeat("  ", r.Depth) + Escape(name)})
 	}
-	return table(w, []string{"SIZE", "ENTRIES", "PATH"}, out)
+	return tableFit(w, o.Width, []string{"SIZE", "ENTRIES", "PATH"}, out, 2)
 }

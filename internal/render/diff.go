@@ -1,6 +1,7 @@
 package render
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -21,8 +22,11 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		}
 		return list(w, lines, o.Null)
 	}
-	p := &printer{w: w} // r.Warnings are the caller's to print, on stderr
+	p := &printer{w: w, o: o} // r.Warnings are the caller's to print, on stderr
 	p.kv("Mode", string(r.Mode))
+	if r.Container != nil {
+		p.kv("Container", containerLine(r.Container))
+	}
 	p.kv("Old", fmt.Sprintf("%s (%s)", r.Old.Path, r.Old.Format))
 	p.kv("New", fmt.Sprintf("%s (%s)", r.New.Path, r.New.Format))
 	s := r.Summary
@@ -59,9 +63,9 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		if kind == "C" {
 			header = []string{"", "TYPE", "SIZE", "WHY", "OLD → NEW", "PATH"}
 		}
-		flex := []int{}
+		flex := []int{4} // the path
 		if kind == "C" {
-			flex = []int{4}
+			flex = []int{4, 5} // OLD → NEW and the path
 		}
 		if err := tableFit(w, o.Width, header, rows, flex...); err != nil {
 			return err
@@ -70,25 +74,31 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 			fmt.Fprintf(w, "… %d more (--no-trunc lists all)\n", n-len(rows))
 		}
 	}
-	if len(r.Config) > 0 {
+	for _, group := range []struct {
+		head    string
+		changes []diff.ConfigChange
+	}{{"CONFIG", r.Config}, {"BUILD RECORD", r.BuildConfig}} {
+		if len(group.changes) == 0 {
+			continue
+		}
 		fmt.Fprintln(w)
 		var rows [][]string
-		for _, c := range r.Config {
+		for _, c := range group.changes {
 			rows = append(rows, []string{c.Field, value(c.Old, o), value(c.New, o)})
 		}
-		if err := tableFit(w, o.Width, []string{"CONFIG", "OLD", "NEW"}, rows, 1, 2); err != nil {
+		if err := tableFit(w, o.Width, []string{group.head, "OLD", "NEW"}, rows, 1, 2); err != nil {
 			return err
 		}
 	}
 	if l := r.Layers; l != nil && len(l.OnlyOld)+len(l.OnlyNew) > 0 {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "Layers: %d shared, %d only in old, %d only in new (%s)\n", l.Shared, len(l.OnlyOld), len(l.OnlyNew), signedSize(l.SizeDelta))
+		fmt.Fprintln(w, o.line(fmt.Sprintf("Layers: %d shared, %d only in old, %d only in new (%s)", l.Shared, len(l.OnlyOld), len(l.OnlyNew), signedSize(l.SizeDelta))))
 		var rows [][]string
 		for _, x := range l.OnlyOld {
-			rows = append(rows, []string{"-", strconv.Itoa(x.Index), Size(x.Size), o.clip(x.CreatedBy, 60)})
+			rows = append(rows, []string{"-", strconv.Itoa(x.Index), Size(x.Size), o.command(x.CreatedBy, 60)})
 		}
 		for _, x := range l.OnlyNew {
-			rows = append(rows, []string{"+", strconv.Itoa(x.Index), Size(x.Size), o.clip(x.CreatedBy, 60)})
+			rows = append(rows, []string{"+", strconv.Itoa(x.Index), Size(x.Size), o.command(x.CreatedBy, 60)})
 		}
 		if err := tableFit(w, o.Width, []string{"", "LAYER", "SIZE", "CREATED BY"}, rows, 3); err != nil {
 			return err
@@ -100,14 +110,14 @@ func Diff(w io.Writer, r *diff.Result, o Options) error {
 		if r.RuntimeBy == "podman" {
 			engine = "podman"
 		}
-		fmt.Fprintf(w, "Runtime (added by %s to every container, not changes): %s\n", engine, Escape(strings.Join(r.Runtime, " ")))
+		fmt.Fprintln(w, o.line(fmt.Sprintf("Runtime (added by %s to every container, not changes): %s", engine, Escape(strings.Join(r.Runtime, " ")))))
 	}
 	if f := r.Flattened; f != nil {
 		fmt.Fprintln(w)
-		fmt.Fprintf(w, "Flattened by export: %s into 1, %s, %s lost\n", Count(len(f.Layers), "layer"), Count(len(f.History), "history row"), Count(len(f.Config), "config field"))
-		fmt.Fprintf(w, "Bytes: image shipped %s, export carries %s, %s shipped but not carried\n", Size(f.ShippedBytes), Size(f.ExportBytes), Size(f.DroppedBytes))
+		fmt.Fprintln(w, o.line(fmt.Sprintf("Flattened by export: %s into 1, %s, %s lost", Count(len(f.Layers), "layer"), Count(len(f.History), "history row"), Count(len(f.Config), "config field"))))
+		fmt.Fprintln(w, o.line(fmt.Sprintf("Bytes: image shipped %s, export carries %s, %s shipped but not carried", Size(f.ShippedBytes), Size(f.ExportBytes), Size(f.DroppedBytes))))
 		for _, v := range f.Volumes {
-			fmt.Fprintf(w, "Volume %s: %s\n", Escape(v.Path), Escape(v.Note))
+			fmt.Fprintln(w, o.line(fmt.Sprintf("Volume %s: %s", Escape(v.Path), Escape(v.Note))))
 		}
 	}
 	return nil
@@ -133,6 +143,12 @@ func value(v any, o Options) string {
 		return o.clip(quoteList(x), 40)
 	case image.Time:
 		return x.UTC().Format(time.RFC3339)
+	case json.RawMessage: // a config key diff compares whole: a string shows unquoted
+		var str string
+		if json.Unmarshal(x, &str) == nil {
+			return o.clip(str, 40)
+		}
+		return o.clip(string(x), 40)
 	}
 	return o.clip(fmt.Sprint(v), 40)
 }

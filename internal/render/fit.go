@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/mattn/go-runewidth"
+
+	"github.com/strata-dev/strata/history"
 )
 
 // clip is clip with the options' truncation: none with NoTrunc, and none when fitting to a
@@ -13,8 +15,26 @@ func (o Options) clip(s string, n int) string {
 	return clip(s, n, o.NoTrunc || o.Width > 0)
 }
 
+// command is a history command as a table shows it: its instruction (history.Command:
+// "RUN …", "CMD …") clipped at n runes, or, with NoTrunc, created_by whole.
+func (o Options) command(createdBy string, n int) string {
+	if o.NoTrunc {
+		return clip(createdBy, n, true)
+	}
+	return o.clip(history.Command(createdBy), n)
+}
+
+// line fits a line of text that is not a table (a key/value line, a summary) to the
+// terminal's width when fitting, clipping it with "…"; otherwise it is unchanged.
+func (o Options) line(s string) string {
+	if o.Width <= 0 || o.NoTrunc || runewidth.StringWidth(s) <= o.Width {
+		return s
+	}
+	return runewidth.Truncate(s, o.Width, "…")
+}
+
 // minFlex is the narrowest a flexible column is shrunk to.
-const minFlex = 10
+const minFlex = 8
 
 // tableFit is table fitted to width terminal columns (0: not fitted, the stable piped
 // layout): when the rows are wider, the flexible columns (indexes into header) shrink, the

@@ -13,6 +13,8 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // Options shape table output.
@@ -31,30 +33,9 @@ type Options struct {
 const SchemaVersion = 1
 
 // JSON writes the object v as an indented JSON document, the contract form, with
-// "schema_version" as its first field.
-func JSON(w io.Writer, v any) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	b := buf.Bytes()
-	if len(b) < 2 || b[0] != '{' {
-		return fmt.Errorf("render: a JSON document must be an object, not %.20s", b)
-	}
-	head := fmt.Sprintf("{\n  \"schema_version\": %d", SchemaVersion)
-	if bytes.HasPrefix(b, []byte("{}")) {
-		_, err := io.WriteString(w, head+"\n}\n")
-		return err
-	}
-	if _, err := io.WriteString(w, head+",\n"); err != nil {
-		return err
-	}
-	_, err := w.Write(b[len("{\n"):])
-	return err
-}
+// "schema_version" as its first field. It is streamed (see streamJSON): the bytes are
+// encoding/json's, but a long list is never held encoded in memory.
+func JSON(w io.Writer, v any) error { return streamJSON(w, v) }
 
 // JSONList writes {"schema_version": 1, "KEY": [items…]}, one item at a time, so a long
 // listing is never held encoded in memory whole. The output is what JSON would write for
@@ -137,17 +118,9 @@ func table(w io.Writer, header []string, rows [][]string) error {
 	return nil
 }
 
-// Size formats bytes as Docker does in human output (decimal units, 4 significant digits).
-func Size(n int64) string {
-	units := []string{"B", "kB", "MB", "GB", "TB", "PB"}
-	f := float64(n)
-	i := 0
-	for f >= 1000 && i < len(units)-1 {
-		f /= 1000
-		i++
-	}
-	return fmt.Sprintf("%.4g%s", f, units[i])
-}
+// Size formats bytes as every strata output does (units.Size: decimal units, 4 significant
+// digits, as Docker's human output).
+func Size(n int64) string { return units.Size(n) }
 
 // short trims a digest to 12 hex digits unless noTrunc.
 func short(d string, noTrunc bool) string {
@@ -190,14 +163,5 @@ func clip(s string, n int, noTrunc bool) string {
 	return string(r[:n-1]) + "…"
 }
 
-// Count says "1 layer", "2 layers", "1 entry", "3 entries": n and the noun, plural unless
-// n is 1 (nouns ending in a consonant and y take -ies).
-func Count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	if strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey") && !strings.HasSuffix(noun, "ay") {
-		return fmt.Sprintf("%d %sies", n, noun[:len(noun)-1])
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
-}
+// Count says "1 layer", "2 layers", "1 entry", "3 entries" (units.Count).
+func Count(n int, noun string) string { return units.Count(n, noun) }

@@ -241,6 +241,12 @@ func WriteDockerArchive(w io.Writer, imgs ...Image) error {
 // untagged image gets one descriptor without annotations), manifest.json whose Layers point
 // into blobs/, and repositories (when some image is tagged).
 func WriteDocker25Archive(w io.Writer, imgs ...Image) error {
+	return writeDocker25(w, nil, imgs...)
+}
+
+// writeDocker25 is WriteDocker25Archive; order, when set, lists the layers each OCI manifest
+// names (in place of the config's layers, in order).
+func writeDocker25(w io.Writer, order func(*built) []*blob, imgs ...Image) error {
 	s := newSession()
 	defer s.close()
 	blobs := map[string]*member{}
@@ -277,6 +283,9 @@ func WriteDocker25Archive(w io.Writer, imgs ...Image) error {
 		}
 		addBlob(b.config.Digest.Hex, img.created(), b.config.data, nil)
 		mb, _, err := b.manifest(false, true)
+		if order != nil {
+			mb, err = b.manifest2500(order(b))
+		}
 		if err != nil {
 			return err
 		}

@@ -213,3 +213,9 @@ func SharedConfig(images, cfgBytes int) RawArchive {
 	}
 	return RawArchive{Layers: []RawLayer{NewRawLayer([]Entry{File("f", "x")})}, Images: idx, ConfigPad: cfgBytes}
 }
+
+// SHA256 is the raw sha256 of b.
+func SHA256(b []byte) []byte {
+	sum := sha256.Sum256(b)
+	return sum[:]
+}

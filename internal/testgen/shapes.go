@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Wide returns the entries of one layer of n entries shaped like a real root filesystem: a
@@ -48,6 +49,28 @@ func Deep(count, depth, nameLen int) []Entry {
 		}
 		b.WriteString("leaf")
 		out = append(out, Entry{Name: b.String(), Type: tar.TypeReg, Mode: 0o644, Content: []byte("x")})
+	}
+	return out
+}
+
+// Flat returns a layer of one directory, data/, holding n-1 empty files: the widest
+// directory a layer of n entries can have.
+func Flat(n int) []Entry {
+	out := make([]Entry, 0, n)
+	out = append(out, Dir("data/"))
+	for i := 1; i < n; i++ {
+		out = append(out, Entry{Name: fmt.Sprintf("data/file-%07d.txt", i), Type: tar.TypeReg, Mode: 0o644, Content: []byte{}})
+	}
+	return out
+}
+
+// Touched returns entries with every modification time set to mtime: a rebuild of the same
+// files, each of which a diff reports changed (mtime).
+func Touched(entries []Entry, mtime time.Time) []Entry {
+	out := make([]Entry, len(entries))
+	for i, e := range entries {
+		e.ModTime = mtime
+		out[i] = e
 	}
 	return out
 }

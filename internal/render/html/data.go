@@ -50,6 +50,10 @@ type Tree struct {
 	VLayer []int32  `json:"vlayer"`
 	VType  []string `json:"vtype"` // image.Type names: file, dir, symlink, hardlink, …
 	VSize  []int64  `json:"vsize"` // regular-file bytes the version shows (a hardlink its target's)
+	// VInode is, per version, the version holding the inode a hardlink to a regular file
+	// shares (explore.Index.Inodes), or -1: directory sizes count an inode once, at its
+	// file when that is visible, else at the first such hardlink in path order.
+	VInode []int32  `json:"vinode"`
 	VMode  []uint32 `json:"vmode"` // permission bits
 	VUID   []int    `json:"vuid"`
 	VGID   []int    `json:"vgid"`
@@ -115,6 +119,7 @@ func tree(x *explore.Index, r *inspect.Report) *Tree {
 			t.VGID = append(t.VGID, gid)
 		}
 	}
+	t.VInode = append([]int32{}, x.Inodes()...)
 	for l := 0; l < x.Layers; l++ {
 		ch := x.Changes(l)
 		t.Changes[l] = append([]int32{}, ch...)

@@ -17,8 +17,6 @@ import (
 	"github.com/strata-dev/strata/explore"
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
-	"github.com/strata-dev/strata/internal/fstree"
-	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/packages"
 )
 
@@ -49,32 +47,6 @@ type Image struct {
 	// PackagesErr says why (the page shows it instead of the packages).
 	Packages    *packages.Report
 	PackagesErr string
-}
-
-// NewImage analyses img for a page: one logged merge feeds inspect and the explorer's
-// index, which read it (and nothing else they share) at the same time, then the packages.
-func NewImage(img *image.Image, opts inspect.Options, pkgOpts packages.Options) (*Image, error) {
-	fs := fstree.MergeLogged(img.Layers)
-	var x *explore.Index
-	var xerr error
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		x, xerr = explore.Of(img, fs)
-	}()
-	r, err := inspect.Of(img, fs, opts)
-	<-done
-	if err != nil {
-		return nil, err
-	}
-	if xerr != nil {
-		return nil, xerr
-	}
-	out := &Image{Inspect: r, History: history.Of(img), Index: x}
-	if out.Packages, err = packages.Of(img, fs, pkgOpts); err != nil {
-		out.PackagesErr = err.Error()
-	}
-	return out, nil
 }
 
 // DataOf is the document a page embeds for r.

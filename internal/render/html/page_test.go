@@ -41,7 +41,7 @@ func imageReport(t testing.TB, path string) (Report, *Image) {
 func diffReport(t testing.TB, oldPath, newPath string) Report {
 	t.Helper()
 	o, n := openImage(t, oldPath, "sha256"), openImage(t, newPath, "sha256")
-	res, err := diff.Compare(o, n, diff.Options{})
+	res, err := diff.Compare(merged(o), merged(n), diff.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

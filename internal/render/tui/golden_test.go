@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
-// TestGoldenFrames runs the explorer as a program (teatest) at two fixed sizes, drives it
+// TestGoldenFrames runs the explorer as a program (teatest) at three fixed sizes (80×24 too), drives it
 // with keys to its main states and compares the final frame, as text, with
 // testdata/TestGoldenFrames/<state>_<W>x<H>.golden (go test -update rewrites them).
 func TestGoldenFrames(t *testing.T) {
@@ -39,7 +39,7 @@ func TestGoldenFrames(t *testing.T) {
 		{name: "diff", diff: true, keys: []string{"tab", "d"}, wait: "only its changes"},
 		{name: "packages", pkgs: true, keys: []string{"p", "[", "[", "[", "j"}, wait: "downgraded by layer 3"},
 	}
-	for _, size := range [][2]int{{100, 30}, {200, 50}} {
+	for _, size := range [][2]int{{80, 24}, {100, 30}, {200, 50}} {
 		for _, s := range states {
 			t.Run(fmt.Sprintf("%s_%dx%d", s.name, size[0], size[1]), func(t *testing.T) {
 				d := data(t, kitchen, "kitchen.tar")

@@ -33,18 +33,15 @@ func openImage(t testing.TB, name string) *image.Image {
 	return img
 }
 
-// data builds what strata explore shows for one image, as cmd_explore.go does.
+// data builds what strata explore shows for one image, as the explore command does (internal/cli/explore.go).
 func data(t testing.TB, img *image.Image, title string) Data {
 	t.Helper()
 	fs := fstree.MergeLogged(img.Layers)
-	r, err := inspect.Of(img, fs, inspect.Options{})
+	r, err := inspect.Of(img, fs.FS, inspect.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	x, err := explore.Of(img, fs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := explore.Of(img, fs)
 	return Data{Title: title, Index: x, Report: r, History: history.Of(img), Open: func(p string, layer int) (io.ReadCloser, error) {
 		_, v, err := x.Lookup(p, layer, true)
 		if err != nil {
@@ -63,7 +60,7 @@ func diffData(t testing.TB, oldName, newName string) Data {
 	t.Helper()
 	old, new := openImage(t, oldName), openImage(t, newName)
 	d := data(t, new, newName)
-	r, err := diff.Compare(old, new, diff.Options{Expand: true})
+	r, err := diff.Compare(merged(old), merged(new), diff.Options{Expand: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func imageLines(d Data) []string {
 		}
 		add(name, k+"="+c.Labels[k])
 	}
-	add("Size:", fmt.Sprintf("%s (%d bytes, %d layers, %d files)", render.Size(r.Size), r.Size, len(r.Layers), r.Files))
+	add("Size:", fmt.Sprintf("%s (%d bytes, %s, %s)", render.Size(r.Size), r.Size, render.Count(len(r.Layers), "layer"), render.Count(r.Files, "file")))
 	add("Efficiency:", fmt.Sprintf("%.2f%% (%s wasted)", r.Efficiency*100, render.Size(r.WastedBytes)))
 	out = append(out, "", "History, newest first (layer, size, command):")
 	if d.History == nil {

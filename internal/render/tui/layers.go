@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/internal/render"
 )
 
@@ -46,12 +47,8 @@ func (m *Model) layerLine(l int, text string, iw int, focused bool) string {
 	return styled(s, text, iw)
 }
 
-// oneLine collapses a command's whitespace and strips the shell prefix Docker records.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(printable(s)), " ")
-	s = strings.TrimPrefix(s, "/bin/sh -c ")
-	return strings.TrimPrefix(s, "#(nop) ")
-}
+// oneLine is a command as the tables show it (history.Command: "RUN …", "CMD …"), escaped.
+func oneLine(s string) string { return printable(history.Command(s)) }
 
 // bottomView is the pane under the layers: the focused waste or image pane, else the
 // selected layer's details.
@@ -88,7 +85,7 @@ func (m *Model) detailsView(w, h int) []string {
 	text = append(text,
 		"Digest:  "+orNone(L.Digest),
 		"DiffID:  "+orNone(L.DiffID),
-		fmt.Sprintf("Size %s, stored %s, %d files", render.Size(L.Size), render.Size(L.TarSize), L.Files),
+		fmt.Sprintf("Size %s, stored %s, %s", render.Size(L.Size), render.Size(L.TarSize), render.Count(L.Files, "file")),
 		"Wasted later: "+render.Size(L.Wasted),
 		"Changes: "+marks,
 		"Command:",

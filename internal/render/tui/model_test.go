@@ -120,7 +120,7 @@ func TestChangesOnly(t *testing.T) {
 					}
 				}
 				if n > 0 && img.Config != nil {
-					r, err := diff.Compare(prefix(n), prefix(n+1), diff.Options{Expand: true})
+					r, err := diff.Compare(merged(prefix(n)), merged(prefix(n+1)), diff.Options{Expand: true})
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -64,12 +64,17 @@ func (t *tree) sizesAt(layer int) []int64 {
 }
 
 // size is what the tree shows as node i's size: as of the layer, or, for a path the layer
-// removed, what it held before.
+// removed, what it held before. A directory sums what is below it, each inode once (as
+// files --tree does); a file shows its own bytes (a hardlink its target's).
 func (t *tree) size(i int, m explore.Mark) int64 {
+	layer := t.layer
 	if m == explore.Removed {
-		return t.sizesAt(t.layer - 1)[i]
+		layer--
 	}
-	return t.sizesAt(t.layer)[i]
+	if v := t.x.At(i, layer); v != nil && v.Type() != image.TypeDir {
+		return v.Size()
+	}
+	return t.sizesAt(layer)[i]
 }
 
 // listed says whether node i is a row as of the layer (its parent being open).

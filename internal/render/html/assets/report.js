@@ -41,15 +41,15 @@ function setProps(e, props) {
   }
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
 
-// bytes formats n as docker does (decimal units, 3 significant digits).
+// bytes formats n as every strata output does (internal/units.Size: decimal units, 4
+// significant digits, no space: "204.9kB").
 function bytes(n) {
-  if (n < 1000) return n + ' B';
   let u = 0;
   let v = n;
   while (v >= 1000 && u < UNITS.length - 1) { v /= 1000; u++; }
-  return (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)) + ' ' + UNITS[u];
+  return String(Number(v.toPrecision(4))) + UNITS[u];
 }
 
 // commas writes an integer with thousands separators (toLocaleString is slow per call).
@@ -273,6 +273,8 @@ class TreeModel {
     this.vlayer = Int32Array.from(t.vlayer);
     this.vsize = Float64Array.from(t.vsize);
     this.isDirV = Uint8Array.from(t.vtype, x => x === 'dir' ? 1 : 0);
+    this.vtypeFile = Uint8Array.from(t.vtype, x => x === 'file' ? 1 : 0);
+    this.vinode = Int32Array.from(t.vinode || []);
     this.sensitive = new Uint8Array(n);
     for (const i of t.sensitive) this.sensitive[i] = 1;
     this.markCache = new Map();
@@ -305,17 +307,27 @@ class TreeModel {
     return -1;
   }
   isDir(i, k) { return k >= 0 ? this.isDirV[k] === 1 : this.end[i] > i + 1; }
+  // sizes are the bytes at or below each node as of layer, an inode counted once as
+  // explore.Index.Sizes (and files --tree) count it: a hardlink counts nothing when the
+  // file it shares an inode with is visible, else the first such link in path order counts.
   sizes(layer) {
     let sz = this.sizeCache.get(layer);
     if (sz) return sz;
     sz = new Float64Array(this.n);
-    for (let i = this.n - 1; i > 0; i--) {
+    const counted = new Set();
+    for (let i = 1; i < this.n; i++) {
       const k = this.at(i, layer);
-      if (k >= 0) {
-        sz[i] += this.vsize[k];
-        sz[this.parent[i]] += sz[i];
+      if (k < 0) continue;
+      let own = this.vsize[k];
+      const t = this.vinode[k];
+      if (own > 0 && t >= 0) {
+        if (this.vtypeFile[t] && this.vfrom[t] <= layer && layer < this.vto[t]) own = 0;
+        else if (counted.has(t)) own = 0;
+        else counted.add(t);
       }
+      sz[i] = own;
     }
+    for (let i = this.n - 1; i > 0; i--) sz[this.parent[i]] += sz[i];
     this.sizeCache.set(layer, sz);
     return sz;
   }
@@ -1089,6 +1101,8 @@ function imageView(img, label) {
   const t0 = performance.now();
   const model = new TreeModel(img.tree, r.layers.length);
   document.body.dataset.modelMs = (performance.now() - t0).toFixed(0);
+  // For automation and tests: the model each view reads (sizes(layer), allPaths(), …).
+  (window.strataModels = window.strataModels || {})[label || 'image'] = model;
   const root = h('div', { class: 'image' });
   let ex = null;
   const pick = (i) => { ex.setLayer(i, true); ex.scrollIntoView({ block: 'start' }); };
@@ -1143,9 +1157,16 @@ function diffView(d) {
   refilter();
   root.append(section('changes', 'Changes', h('div', { class: 'controls' }, kindSel, q, cnt), table));
   if (d.packages_diff) root.append(packagesDiffSection(d.packages_diff));
-  const cfg = res.config.map(c => ({ cells: [c.field, c.old == null ? '(absent)' : JSON.stringify(c.old), c.new == null ? '(absent)' : JSON.stringify(c.new)] }));
+  const cfgRows = (list) => list.map(c => ({ cells: [c.field, c.old == null ? '(absent)' : JSON.stringify(c.old), c.new == null ? '(absent)' : JSON.stringify(c.new)] }));
   if (!exportMode) {
-    root.append(section('config-diff', 'Config changes', vtable([{ name: 'field', w: '14em' }, { name: 'old', w: '1fr' }, { name: 'new', w: '1fr' }], cfg, { empty: 'config unchanged' })));
+    const cols = [{ name: 'field', w: '14em' }, { name: 'old', w: '1fr' }, { name: 'new', w: '1fr' }];
+    root.append(section('config-diff', 'Config changes', vtable(cols, cfgRows(res.config), { empty: 'config unchanged' })));
+    const build = res.build_config || [];
+    if (build.length) {
+      root.append(section('build-config-diff', 'Build records',
+        h('p', { class: 'muted', text: 'Keys that record how the image was built (the image ID, the build container, the parent image, the engine): every rebuild changes them; a container started from the image does not see them.' }),
+        vtable(cols, cfgRows(build), { empty: 'none changed' })));
+    }
   }
   if (res.layers) {
     const ly = res.layers;

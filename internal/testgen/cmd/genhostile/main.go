@@ -1,8 +1,11 @@
-// Command genhostile writes the hostile inputs of issue 9 (one per class) into a directory,
-// for measuring strata on them with /usr/bin/time; tests build the same inputs in memory.
+// Command genhostile writes the hostile inputs of issues 9 and 18 (one per class) into a
+// directory, for measuring strata on them with /usr/bin/time; tests build the same inputs in
+// memory (or serve them in process).
 //
 //	go run ./internal/testgen/cmd/genhostile -out /tmp/hostile
 //	go run ./internal/testgen/cmd/genhostile -members | strata inspect -   # an endless tar stream
+//	go run ./internal/testgen/cmd/genhostile -serve 127.0.0.1:5000 -mode trickle-blob
+//	strata inspect 127.0.0.1:5000/hostile/app:1                            # a hostile registry
 package main
 
 import (
@@ -11,8 +14,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/strata-dev/strata/internal/testgen"
 )
@@ -21,7 +27,20 @@ func main() {
 	out := flag.String("out", "", "directory to write the inputs into")
 	members := flag.Bool("members", false, "write an endless tar stream of empty members to stdout")
 	large := flag.Int("large", 0, "write a docker save of testgen.Large with this many files (888 MB) to stdout instead")
+	serve := flag.String("serve", "", "serve a hostile registry on this `address` (see -mode) until killed")
+	mode := flag.String("mode", testgen.RegistryGood, "with -serve: how the registry misbehaves: "+strings.Join(testgen.RegistryModes, ", "))
+	tick := flag.Duration("tick", time.Second, "with -serve: the pace of trickles (one byte, or 64 KiB for endless-blob, a tick)")
+	big := flag.Bool("big", false, "with -out: also write issue 18's large images into OUT/big (2 GB)")
 	flag.Parse()
+	if *serve != "" {
+		reg, err := testgen.NewHostileRegistry(*mode, *tick)
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "genhostile: serving %s/%s (%s)\n", *serve, testgen.RegistryRepo, *mode)
+			err = http.ListenAndServe(*serve, reg)
+		}
+		fmt.Fprintln(os.Stderr, "genhostile:", err)
+		os.Exit(1)
+	}
 	if *large > 0 {
 		w := bufio.NewWriterSize(os.Stdout, 1<<20)
 		img := testgen.Large(testgen.LargeOpts{TotalBytes: 888 << 20, Files: *large, Layers: 6, Compressible: true})
@@ -31,13 +50,13 @@ func main() {
 		}
 		return
 	}
-	if err := run(*out, *members); err != nil {
+	if err := run(*out, *members, *big); err != nil {
 		fmt.Fprintln(os.Stderr, "genhostile:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, members bool) error {
+func run(out string, members, big bool) error {
 	if members {
 		w := bufio.NewWriterSize(os.Stdout, 1<<20)
 		tw := tar.NewWriter(w)
@@ -89,5 +108,5 @@ func run(out string, members bool) error {
 			return err
 		}
 	}
-	return nil
+	return writeIssue18(out, big)
 }

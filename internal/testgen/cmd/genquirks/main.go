@@ -1,0 +1,58 @@
+// Command genquirks writes the archives of testdata/quirks (testgen.QuirkFiles): the shapes
+// other writers produce that strata must read as their owning engine does — Docker 25.0.0's
+// out-of-order OCI manifests, pre-1.10 docker saves, and the others listed there. Output is
+// deterministic. The engines' answers beside them are recorded by
+// testdata/quirks/make-fixtures.sh, which runs this first.
+//
+//	go run ./internal/testgen/cmd/genquirks -out testdata/quirks
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/strata-dev/strata/internal/testgen"
+)
+
+func main() {
+	out := flag.String("out", "testdata/quirks", "directory to write the archives into")
+	foreign := flag.String("foreign-src", "", "also write, into this directory, the OCI layout with a foreign layer that make-fixtures.sh copies with skopeo")
+	flag.Parse()
+	if *foreign != "" {
+		if err := testgen.ForeignSource(*foreign); err != nil {
+			fmt.Fprintln(os.Stderr, "genquirks:", err)
+			os.Exit(1)
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "genquirks:", err)
+		os.Exit(1)
+	}
+	for _, f := range testgen.QuirkFiles() {
+		if err := writeFile(filepath.Join(*out, f.Name), f.Write); err != nil {
+			fmt.Fprintf(os.Stderr, "genquirks: %s: %v\n", f.Name, err)
+			os.Exit(1)
+		}
+	}
+}
+
+func writeFile(name string, write func(io.Writer) error) error {
+	tmp := name + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, name)
+}
