@@ -39,8 +39,8 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	output := c.output
 	lim := c.loadLimits()
-	check.SetLimits(check.Limits{MaxDepth: lim.MaxYAMLDepth, MaxNodes: lim.MaxYAMLNodes})
-	set, err := loadRules(*rulesFile, *cstFile, *overrides, *lockFile != "")
+	yl := check.Limits{MaxDepth: lim.MaxYAMLDepth, MaxNodes: lim.MaxYAMLNodes}
+	set, err := loadRules(*rulesFile, *cstFile, *overrides, *lockFile != "", yl)
 	if err != nil {
 		return err
 	}
@@ -106,8 +106,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return nil
 }
 
-// loadRules reads the rules the flags name, or the ones the working directory holds.
-func loadRules(rulesFile, cstFile string, overrides []string, lock bool) (*check.Set, error) {
+// loadRules reads the rules the flags name, or the ones the working directory holds, their
+// YAML bounded by lim.
+func loadRules(rulesFile, cstFile string, overrides []string, lock bool, lim check.Limits) (*check.Set, error) {
 	if rulesFile == "" {
 		found, err := check.Discover(".")
 		if err != nil {
@@ -118,12 +119,12 @@ func loadRules(rulesFile, cstFile string, overrides []string, lock bool) (*check
 	set := &check.Set{}
 	if rulesFile != "" {
 		var err error
-		if set, err = check.ReadFile(rulesFile); err != nil {
+		if set, err = check.ReadFile(rulesFile, lim); err != nil {
 			return nil, err
 		}
 	}
 	if cstFile != "" {
-		cst, err := check.ReadCST(cstFile)
+		cst, err := check.ReadCST(cstFile, lim)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +132,7 @@ func loadRules(rulesFile, cstFile string, overrides []string, lock bool) (*check
 		set.Files = append(set.Files, cstFile)
 	}
 	for _, kv := range overrides {
-		if err := set.Override(kv); err != nil {
+		if err := set.Override(kv, lim); err != nil {
 			return nil, err
 		}
 		set.Files = append(set.Files, "--rule "+kv)
