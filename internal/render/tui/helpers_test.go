@@ -125,7 +125,7 @@ func run(m *Model, cmd tea.Cmd) {
 }
 
 // packagesData is what strata explore shows of the Debian packages fixture
-// (testdata/packages), its packages read as cmd_explore.go reads them.
+// (testdata/packages), its packages read as the explorer gets them (analysis.Image.Packages).
 func packagesData(t testing.TB) Data {
 	t.Helper()
 	img, err := load.Open(context.Background(), fixture("packages/debian.tar.zst"), nil, load.Options{HashFiles: inspect.EqualityHash, KeepMatch: packages.Wants})
