@@ -45,8 +45,9 @@ func packageFiles(t *testing.T) map[string][]*ast.File {
 
 // TestLayering holds the packages to ARCHITECTURE.md's rules: what must never import what.
 func TestLayering(t *testing.T) {
-	analyses := []string{"inspect", "history", "files", "diff", "explore", "check", "baseline", "images"}
-	views := []string{"internal/render", "internal/render/html", "internal/render/tui"}
+	analyses := []string{"inspect", "history", "files", "diff", "explore", "check", "baseline", "images",
+		"packages", "packages/rpmdb", "packages/version"}
+	views := []string{"internal/render", "internal/render/html", "internal/render/tui", "internal/render/sbom"}
 	never := map[string][]string{
 		"internal/load":     append(append([]string{"internal/analysis", "internal/cli"}, analyses...), views...),
 		"internal/analysis": append([]string{"internal/cli"}, views...),

@@ -53,6 +53,10 @@ type Lock struct {
 	// SensitiveHidden lists files with secret-looking names (see inspect.Sensitive) that a
 	// layer ships and a later layer hides: deleted, but still in the tarball. Sorted.
 	SensitiveHidden []string `json:"sensitive_hidden"`
+	// Packages is what each layer did to packages (strata packages --layer N): one entry a
+	// layer, in order. Absent from a lock written before strata recorded packages; the
+	// package rules are then skipped.
+	Packages []LayerPackages `json:"packages,omitempty"`
 }
 
 // Identity names the image a lock was made from.

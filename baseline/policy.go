@@ -33,6 +33,10 @@ type Policy struct {
 	AllowNewSensitiveHidden bool `yaml:"allow_new_sensitive_hidden" json:"allow_new_sensitive_hidden"`
 	AllowNewPorts           bool `yaml:"allow_new_ports" json:"allow_new_ports"`
 	AllowUserChange         bool `yaml:"allow_user_change" json:"allow_user_change"`
+	// The package rules (when the lock records packages): the base layers' packages as
+	// locked, no package the lock does not have.
+	AllowBasePackageChange bool `yaml:"allow_base_package_change" json:"allow_base_package_change"`
+	AllowNewPackages       bool `yaml:"allow_new_packages" json:"allow_new_packages"`
 }
 
 // Percent is a percentage: written `10%`, `10` or `2.5%`; `off` (or `disabled`, `none`)

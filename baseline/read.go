@@ -207,14 +207,16 @@ func (v *validator) value(t reflect.Type, key string) error {
 		}
 		fields := map[string]reflect.Type{}
 		var order []string
+		optional := map[string]bool{} // omitempty keys: absent in locks written before they existed
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if name == "" || name == "-" {
 				continue
 			}
 			fields[name] = f.Type
 			order = append(order, name)
+			optional[name] = opts == "omitempty"
 		}
 		seen := map[string]bool{}
 		for v.dec.More() {
@@ -241,7 +243,7 @@ func (v *validator) value(t reflect.Type, key string) error {
 			return err
 		}
 		for _, k := range order {
-			if !seen[k] {
+			if !seen[k] && !optional[k] {
 				return v.errAt(eoff, join(key, k), "missing key")
 			}
 		}

@@ -41,6 +41,8 @@ var baselineNames = map[string]string{
 	"baseline.sensitive_hidden": "no new hidden secret-looking file",
 	"baseline.exposed_ports":    "no new exposed port",
 	"baseline.user":             "the user is as locked",
+	"baseline.base_packages":    "the base layers' packages are as locked",
+	"baseline.new_packages":     "no package the lock does not have",
 }
 
 // baseline runs the comparison and adds one result per policy rule: failed verdicts are

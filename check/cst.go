@@ -67,9 +67,9 @@ type cstMetadata struct {
 }
 
 // ParseCST reads a container-structure-test file.
-func ParseCST(data []byte, name string) (*CST, error) {
+func ParseCST(data []byte, name string, lim Limits) (*CST, error) {
 	c := &CST{file: name, where: map[string]Location{}}
-	if err := decodeStrict(data, name, c, c.where); err != nil {
+	if err := decodeStrict(data, name, c, c.where, lim); err != nil {
 		return nil, err
 	}
 	bad := func(key, format string, args ...any) error {

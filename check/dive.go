@@ -31,9 +31,9 @@ type skipped struct{ key, name, reason string }
 // above the base layer: fail when more is wasted); "disabled", "off", "false" or an empty
 // value switch a rule off, and a key left out takes dive's default. Keys are matched
 // without regard to case, as viper does. Unlike dive, an unknown key is an error.
-func ParseDive(data []byte, name string) (*Set, error) {
+func ParseDive(data []byte, name string, lim Limits) (*Set, error) {
 	s := &Set{Files: []string{name}, where: map[string]Location{}}
-	f, err := parseYAML(data, name)
+	f, err := parseYAML(data, name, lim)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/units"
+	"github.com/strata-dev/strata/packages"
 )
 
 // Input is what a check evaluates: the image, its merged filesystem and its inspect report.
@@ -22,6 +23,9 @@ type Input struct {
 	Image  *image.Image
 	FS     *fstree.FS
 	Report *inspect.Report
+	// Packages is the image's packages report, for the package rules (nil when not read:
+	// those rules are then errors).
+	Packages *packages.Report
 }
 
 // Options are the check's optional parts.
@@ -57,6 +61,7 @@ func Run(set *Set, in Input, opts Options) (*Report, error) {
 	r := &set.Rules
 	e.sizeRules(r)
 	e.contentRules(r)
+	e.packageRules(r)
 	e.configRules(r)
 	for i := range r.Files {
 		key := fmt.Sprintf("files[%d]", i)

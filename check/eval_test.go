@@ -53,7 +53,7 @@ func evalImage(t *testing.T) *analysis.Image {
 
 func run(t *testing.T, a *analysis.Image, rules string) map[string]check.Result {
 	t.Helper()
-	set, err := check.ParseRules([]byte(rules), "rules.yaml")
+	set, err := check.ParseRules([]byte(rules), "rules.yaml", check.DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}

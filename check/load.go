@@ -18,25 +18,25 @@ var Discovered = []string{".strata.yaml", ".dive-ci"}
 var ErrNoRules = errors.New("no rules")
 
 // ReadFile reads a rules file: a strata rules file, or a .dive-ci (a file whose only
-// top-level key is rules:).
-func ReadFile(path string) (*Set, error) {
+// top-level key is rules:), its YAML bounded by lim.
+func ReadFile(path string, lim Limits) (*Set, error) {
 	data, err := readBounded(path)
 	if err != nil {
 		return nil, err
 	}
-	if isDive(data) {
-		return ParseDive(data, path)
+	if isDive(data, lim) {
+		return ParseDive(data, path, lim)
 	}
-	return ParseRules(data, path)
+	return ParseRules(data, path, lim)
 }
 
-// ReadCST reads a container-structure-test file.
-func ReadCST(path string) (*CST, error) {
+// ReadCST reads a container-structure-test file, its YAML bounded by lim.
+func ReadCST(path string, lim Limits) (*CST, error) {
 	data, err := readBounded(path)
 	if err != nil {
 		return nil, err
 	}
-	return ParseCST(data, path)
+	return ParseCST(data, path, lim)
 }
 
 func readBounded(path string) ([]byte, error) {
@@ -53,8 +53,8 @@ func readBounded(path string) ([]byte, error) {
 }
 
 // isDive reports whether a YAML document's only top-level key is rules (dive's format).
-func isDive(data []byte) bool {
-	f, err := parseYAML(data, "")
+func isDive(data []byte, lim Limits) bool {
+	f, err := parseYAML(data, "", lim)
 	if err != nil || len(f.Docs) != 1 || f.Docs[0].Body == nil {
 		return false
 	}

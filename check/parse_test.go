@@ -81,7 +81,7 @@ func TestRulesErrors(t *testing.T) {
 		"allowed_ports: [80/icmp]\n":           {File: "r.yaml", Line: 1, Column: 17, Key: "allowed_ports[0]", Msg: `port "80/icmp": unknown protocol "icmp" (want tcp, udp or sctp)`},
 		"\n":                                   {File: "r.yaml", Msg: "empty rules file"},
 	} {
-		_, err := ParseRules([]byte(src), "r.yaml")
+		_, err := ParseRules([]byte(src), "r.yaml", DefaultLimits)
 		var re *RulesError
 		if !errors.As(err, &re) {
 			t.Errorf("%q: %v", src, err)
@@ -94,7 +94,7 @@ func TestRulesErrors(t *testing.T) {
 }
 
 func TestParseDive(t *testing.T) {
-	s, err := ParseDive([]byte("rules:\n  lowestefficiency: 0.95\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: off\n"), ".dive-ci")
+	s, err := ParseDive([]byte("rules:\n  lowestefficiency: 0.95\n  highestWastedBytes: 20MB\n  highestUserWastedPercent: off\n"), ".dive-ci", DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestParseDive(t *testing.T) {
 		t.Errorf("disabled = %+v", s.disabled)
 	}
 	// Keys left out take dive's defaults: lowestEfficiency 0.9, highestUserWastedPercent 0.1.
-	s, err = ParseDive([]byte("rules:\n  highestWastedBytes: 1,000\n"), ".dive-ci")
+	s, err = ParseDive([]byte("rules:\n  highestWastedBytes: 1,000\n"), ".dive-ci", DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestParseDive(t *testing.T) {
 		t.Errorf("defaults: %+v", s.Rules)
 	}
 	for _, bad := range []string{"rules:\n  lowestEfficiency: 1.5\n", "rules:\n  bogus: 1\n", "other: 1\n", "rules:\n  highestWastedBytes: lots\n"} {
-		if _, err := ParseDive([]byte(bad), ".dive-ci"); err == nil {
+		if _, err := ParseDive([]byte(bad), ".dive-ci", DefaultLimits); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
 	}
@@ -138,9 +138,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(testgen.AliasBombYAML("forbid_paths", 6, 10))
 	f.Add(testgen.DiveCI("NaN"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		ParseRules(data, "f")
-		ParseDive(data, "f")
-		ParseCST(data, "f")
-		isDive(data)
+		ParseRules(data, "f", DefaultLimits)
+		ParseDive(data, "f", DefaultLimits)
+		ParseCST(data, "f", DefaultLimits)
+		isDive(data, DefaultLimits)
 	})
 }

@@ -33,6 +33,10 @@ type Rules struct {
 	SetuidAllow           *[]Glob `yaml:"setuid_allow" json:"setuid_allow,omitempty"`
 	ForbidWorldWritable   *bool   `yaml:"forbid_world_writable" json:"forbid_world_writable,omitempty"`
 
+	// Packages.
+	ForbidPackages   *[]PackageRule `yaml:"forbid_packages" json:"forbid_packages,omitempty"`
+	RequiredPackages *[]PackageRule `yaml:"required_packages" json:"required_packages,omitempty"`
+
 	// Config.
 	RequireNonRootUser *bool              `yaml:"require_non_root_user" json:"require_non_root_user,omitempty"`
 	RequiredLabels     *map[string]Regexp `yaml:"required_labels" json:"required_labels,omitempty"`
@@ -160,16 +164,17 @@ func isZero(r Rules) bool {
 		r.MaxWastedBytes == nil && r.MaxWastedPercent == nil && r.ForbidPaths == nil &&
 		r.ForbidSensitiveHidden == nil && r.SetuidAllow == nil && r.ForbidWorldWritable == nil &&
 		r.RequireNonRootUser == nil && r.RequiredLabels == nil && r.ForbidEnv == nil &&
-		r.AllowedPorts == nil && len(r.Files) == 0 && r.Config == nil && r.Baseline == nil
+		r.AllowedPorts == nil && len(r.Files) == 0 && r.Config == nil && r.Baseline == nil &&
+		r.ForbidPackages == nil && r.RequiredPackages == nil
 }
 
 // maxRulesFile bounds a rules file.
 const maxRulesFile = 4 << 20
 
-// ParseRules reads a strata rules file. name is used in errors.
-func ParseRules(data []byte, name string) (*Set, error) {
+// ParseRules reads a strata rules file, its YAML bounded by lim. name is used in errors.
+func ParseRules(data []byte, name string, lim Limits) (*Set, error) {
 	s := &Set{Files: []string{name}, where: map[string]Location{}}
-	if err := decodeStrict(data, name, &s.Rules, s.where); err != nil {
+	if err := decodeStrict(data, name, &s.Rules, s.where, lim); err != nil {
 		return nil, err
 	}
 	if err := s.Rules.validate(name, s.where); err != nil {
@@ -179,15 +184,15 @@ func ParseRules(data []byte, name string) (*Set, error) {
 }
 
 // decodeStrict decodes YAML into v, refusing unknown keys and wrong types, and records the
-// location of every top-level key and list item in where.
-func decodeStrict(data []byte, name string, v any, where map[string]Location) error {
+// location of every top-level key and list item in where; lim bounds the YAML.
+func decodeStrict(data []byte, name string, v any, where map[string]Location, lim Limits) error {
 	if len(data) > maxRulesFile {
 		return &RulesError{File: name, Msg: fmt.Sprintf("%d bytes: more than %d allowed for a rules file", len(data), maxRulesFile)}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &RulesError{File: name, Msg: "empty rules file"}
 	}
-	f, err := parseYAML(data, name)
+	f, err := parseYAML(data, name, lim)
 	if err != nil {
 		return err
 	}
@@ -296,8 +301,9 @@ func validPermissions(s string) bool {
 
 // Override applies one --rule KEY=VALUE: VALUE is YAML (a scalar, [a, b] or {k: v}). KEY may
 // name one key of a mapping rule after a dot (baseline.max_layer_growth,
-// required_labels.org.opencontainers.image.source: everything after the first dot).
-func (s *Set) Override(kv string) error {
+// required_labels.org.opencontainers.image.source: everything after the first dot). lim
+// bounds VALUE's YAML.
+func (s *Set) Override(kv string, lim Limits) error {
 	key, value, ok := strings.Cut(kv, "=")
 	name := "--rule " + clipRule(kv)
 	if !ok || key == "" {
@@ -317,7 +323,7 @@ func (s *Set) Override(kv string) error {
 	if strings.TrimSpace(value) == "" {
 		value = `""`
 	}
-	if listKey(parts) && scalarYAML(value) {
+	if listKey(parts) && scalarYAML(value, lim) {
 		// A list key given one plain value (--rule forbid_paths=/root/.token): a list of it.
 		fmt.Fprintf(&doc, "\n%s- %s\n", strings.Repeat("  ", len(parts)), value)
 	} else {
@@ -325,10 +331,10 @@ func (s *Set) Override(kv string) error {
 	}
 	var one Rules
 	where := map[string]Location{}
-	if err := oneValue([]byte(doc.String()), name, len(parts)); err != nil {
+	if err := oneValue([]byte(doc.String()), name, len(parts), lim); err != nil {
 		return err
 	}
-	if err := decodeStrict([]byte(doc.String()), name, &one, where); err != nil {
+	if err := decodeStrict([]byte(doc.String()), name, &one, where, lim); err != nil {
 		if re, ok := err.(*RulesError); ok {
 			re.Line, re.Column = 0, 0
 		}
@@ -383,8 +389,8 @@ func yamlField(t reflect.Type, name string) (reflect.StructField, bool) {
 }
 
 // scalarYAML reports whether a YAML value is one scalar (not a sequence or a mapping).
-func scalarYAML(v string) bool {
-	f, err := parseYAML([]byte(v), "")
+func scalarYAML(v string, lim Limits) bool {
+	f, err := parseYAML([]byte(v), "", lim)
 	if err != nil || len(f.Docs) != 1 || f.Docs[0].Body == nil {
 		return false
 	}
@@ -406,8 +412,8 @@ func clipRule(kv string) string {
 // oneValue refuses a --rule document that sets more than the one key it names (levels deep:
 // 2 for baseline.max_layer_growth): a value that goes on to a second line holding another
 // key ("100\nmax_size: 1B") would otherwise set, or drop, a rule the user never named.
-func oneValue(doc []byte, name string, levels int) error {
-	f, err := parseYAML(doc, name)
+func oneValue(doc []byte, name string, levels int, lim Limits) error {
+	f, err := parseYAML(doc, name, lim)
 	if err != nil {
 		if re, ok := err.(*RulesError); ok {
 			re.Line, re.Column = 0, 0

@@ -24,31 +24,25 @@ type Limits struct {
 // nodes) and keep the parser within tens of MB.
 var DefaultLimits = Limits{MaxDepth: 64, MaxNodes: 100_000}
 
-var yamlLimits = DefaultLimits
-
-// SetLimits changes the bounds every later read uses (0: no bound); main sets them once,
-// from --limit yaml-depth=N and yaml-nodes=N, before reading any rules.
-func SetLimits(l Limits) { yamlLimits = l }
-
 // errYAMLLimit marks a document refused by Limits.
 var errYAMLLimit = errors.New("YAML limit")
 
 // parseYAML parses data (a file called name) once it is known to be within the limits:
 // its size, then (scanning tokens, which costs little and keeps nothing) its nesting and
-// token count, then (on the tree) what its aliases expand to. Errors are *RulesError naming
-// the position and the top-level key.
-func parseYAML(data []byte, name string) (*ast.File, error) {
+// token count, then (on the tree) what its aliases expand to; a zero bound is no bound.
+// Errors are *RulesError naming the position and the top-level key.
+func parseYAML(data []byte, name string, lim Limits) (*ast.File, error) {
 	if len(data) > maxRulesFile {
 		return nil, &RulesError{File: name, Msg: fmt.Sprintf("%d bytes: more than %d allowed for a rules file", len(data), maxRulesFile)}
 	}
-	if err := scanBounds(data, name, yamlLimits); err != nil {
+	if err := scanBounds(data, name, lim); err != nil {
 		return nil, err
 	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, rulesError(name, nil, err)
 	}
-	if err := aliasBounds(f, name, yamlLimits); err != nil {
+	if err := aliasBounds(f, name, lim); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -33,32 +33,29 @@ func TestYAMLBounds(t *testing.T) {
 				name string
 				f    func([]byte, string) error
 			}{
-				{"rules", func(d []byte, n string) error { _, err := ParseRules(d, n); return err }},
-				{"dive", func(d []byte, n string) error { _, err := ParseDive(d, n); return err }},
-				{"cst", func(d []byte, n string) error { _, err := ParseCST(d, n); return err }},
+				{"rules", func(d []byte, n string) error { _, err := ParseRules(d, n, DefaultLimits); return err }},
+				{"dive", func(d []byte, n string) error { _, err := ParseDive(d, n, DefaultLimits); return err }},
+				{"cst", func(d []byte, n string) error { _, err := ParseCST(d, n, DefaultLimits); return err }},
 			} {
 				err := parse.f(c.data, "deep.yaml")
 				var re *RulesError
 				if !errors.As(err, &re) || !strings.HasPrefix(err.Error(), c.want) || !strings.Contains(err.Error(), "--limit yaml-") {
 					t.Errorf("%s: err = %.300v\nwant %q… naming the --limit", parse.name, err, c.want)
 				}
-				if isDive(c.data) {
+				if isDive(c.data, DefaultLimits) {
 					t.Errorf("isDive took it for a .dive-ci")
 				}
 			}
 		})
 	}
 	ok := "forbid_paths:\n  - &p /root/.ssh/**\n  - *p\nfiles:\n  - path: /etc/passwd\n    contains: ['^root:']\n"
-	if _, err := ParseRules([]byte(ok), "ok.yaml"); err != nil {
+	if _, err := ParseRules([]byte(ok), "ok.yaml", DefaultLimits); err != nil {
 		t.Errorf("a rules file within the limits: %v", err)
 	}
-	defer SetLimits(DefaultLimits)
-	SetLimits(Limits{MaxDepth: 2})
-	if _, err := ParseRules([]byte(ok), "ok.yaml"); err == nil || !strings.Contains(err.Error(), "ok.yaml:5:5: files: nested deeper than 2 levels") {
+	if _, err := ParseRules([]byte(ok), "ok.yaml", Limits{MaxDepth: 2}); err == nil || !strings.Contains(err.Error(), "ok.yaml:5:5: files: nested deeper than 2 levels") {
 		t.Errorf("depth 2: %v", err)
 	}
-	SetLimits(Limits{MaxNodes: 10})
-	if _, err := ParseRules([]byte(ok), "ok.yaml"); err == nil || !strings.Contains(err.Error(), "more than 10 YAML tokens") {
+	if _, err := ParseRules([]byte(ok), "ok.yaml", Limits{MaxNodes: 10}); err == nil || !strings.Contains(err.Error(), "more than 10 YAML tokens") {
 		t.Errorf("10 nodes: %v", err)
 	}
 }
@@ -81,7 +78,7 @@ func TestRuleOneValue(t *testing.T) {
 		"baseline.max_layer_growth=" + strings.Repeat("{a: ", 100_000) + strings.Repeat("}", 100_000),
 	} {
 		var s Set
-		err := s.Override(kv)
+		err := s.Override(kv, DefaultLimits)
 		var re *RulesError
 		if !errors.As(err, &re) {
 			t.Errorf("--rule %q: err = %v, want a *RulesError", kv, err)
@@ -93,9 +90,18 @@ func TestRuleOneValue(t *testing.T) {
 	}
 	for _, kv := range []string{"max_layers=100", "forbid_paths=[\"/a\", \"/b\"]", "forbid_paths=[\"/a\",\n \"/b\"]", "required_labels.org.x=^a$", "max_size=1.5GiB # a comment", "max_layers=\n  100", "config={user: app}"} {
 		var s Set
-		if err := s.Override(kv); err != nil {
+		if err := s.Override(kv, DefaultLimits); err != nil {
 			t.Errorf("--rule %q: %v", kv, err)
 		}
+	}
+	// The limits are the caller's, per call: the same value within the default and past a
+	// lower bound given beside it (no process-wide setting to leak between reads).
+	var s Set
+	if err := s.Override(`forbid_paths=["/a", "/b", "/c"]`, Limits{MaxNodes: 4}); err == nil || !strings.Contains(err.Error(), "more than 4 YAML tokens") {
+		t.Errorf("4 nodes: %v", err)
+	}
+	if err := s.Override(`forbid_paths=["/a", "/b", "/c"]`, DefaultLimits); err != nil {
+		t.Errorf("default limits: %v", err)
 	}
 }
 
@@ -106,14 +112,14 @@ func TestDiveNaN(t *testing.T) {
 	for _, key := range []string{"lowestEfficiency", "highestUserWastedPercent"} {
 		for _, v := range []string{"NaN", "nan", "-NaN", ".nan", ".NaN", "Inf", "+Inf", "-inf", "infinity", ".inf", "'NaN'"} {
 			data := []byte("rules:\n  " + key + ": " + v + "\n")
-			_, err := ParseDive(data, ".dive-ci")
+			_, err := ParseDive(data, ".dive-ci", DefaultLimits)
 			var re *RulesError
 			if !errors.As(err, &re) || re.Line != 2 || !strings.Contains(re.Key, key) {
 				t.Errorf("%s: %s: err = %v, want a *RulesError at line 2 naming the key", key, v, err)
 			}
 		}
 	}
-	if _, err := ParseDive(testgen.DiveCI("0.9"), ".dive-ci"); err != nil {
+	if _, err := ParseDive(testgen.DiveCI("0.9"), ".dive-ci", DefaultLimits); err != nil {
 		t.Error(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/strata-dev/strata/internal/content"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/packages"
 )
 
 // Mode says what was compared.
@@ -57,6 +58,8 @@ type Result struct {
 	Warnings    []string       `json:"warnings"`
 	// Container is the container compared (mode "container": diff --container); absent otherwise.
 	Container *image.Container `json:"container,omitempty"`
+	// Packages is the two images' package diff (diff --packages); null otherwise.
+	Packages *packages.Diff `json:"packages"`
 
 	different bool
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/packages"
 )
 
 // Need names an analysis a caller will ask of an image. Needs are declared when the input
@@ -50,6 +51,10 @@ const (
 	// RootfsDigest: a root filesystem tarball's diff_id, what docker import records (a read
 	// of every byte of the tar).
 	RootfsDigest
+	// Packages: the software packages (packages.Of): a streamed input keeps the package
+	// databases and metadata files as they pass (packages.Wants). Lock implies it: a lock
+	// records each layer's packages.
+	Packages
 )
 
 // Options say how to open an input and what will be asked of it.
@@ -75,6 +80,8 @@ type Options struct {
 	Keep []string
 	// Inspect shapes inspect's report (--expand).
 	Inspect inspect.Options
+	// PackageLimits bound the package readers (the zero value: packages.DefaultLimits).
+	PackageLimits packages.Limits
 }
 
 // contentHash is the digest a streamed input's files are hashed with as they pass: sha256
@@ -96,12 +103,16 @@ func (o Options) contentHash() string {
 
 // loadOptions are what the loader is told for these needs.
 func (o Options) loadOptions() load.Options {
-	return load.Options{
+	lo := load.Options{
 		Image: o.Image, Platform: o.Platform, Container: o.Container, Warn: o.Warn,
 		Limits: o.Limits, Remote: o.Remote, Progress: o.Progress,
 		Verify: o.Verify, Layers: o.Layers, HashFiles: o.contentHash(), Keep: o.Keep,
 		RootfsDigest: o.Needs&RootfsDigest != 0,
 	}
+	if o.Needs&(Packages|Lock) != 0 {
+		lo.KeepMatch = packages.Wants
+	}
+	return lo
 }
 
 // merges counts the merges made, for the tests that hold each image to one.
@@ -130,6 +141,10 @@ type Image struct {
 	lockOnce sync.Once
 	lock     *baseline.Lock
 	lockErr  error
+
+	packagesOnce sync.Once
+	packages     *packages.Report
+	packagesErr  error
 
 	asOfMu sync.Mutex
 	asOf   map[int]*fstree.FS // the filesystem as of a layer below the last (cat --layer)
@@ -227,24 +242,73 @@ func (a *Image) Browse() (*inspect.Report, *explore.Index, []history.Row, error)
 	return r, x, a.History(), nil
 }
 
-// Lock is the baseline lock of the image (computed once).
+// Packages is the packages report (computed once). Errors are the readers' (a
+// *packages.LimitError for a limit); the report's Warnings are for the caller to show.
+func (a *Image) Packages() (*packages.Report, error) {
+	a.packagesOnce.Do(func() {
+		a.packages, a.packagesErr = packages.Of(a.img, a.Tree(), packages.Options{Limits: a.opts.PackageLimits})
+	})
+	return a.packages, a.packagesErr
+}
+
+// Lock is the baseline lock of the image, with each layer's packages (computed once).
 func (a *Image) Lock() (*baseline.Lock, error) {
-	a.lockOnce.Do(func() { a.lock, a.lockErr = baseline.Of(a.img, a.Tree()) })
+	a.lockOnce.Do(func() {
+		a.lock, a.lockErr = baseline.Of(a.img, a.Tree())
+		if a.lockErr != nil {
+			return
+		}
+		pk, err := a.Packages()
+		if err != nil {
+			a.lock, a.lockErr = nil, err
+			return
+		}
+		a.lock.SetPackages(pk)
+	})
 	return a.lock, a.lockErr
 }
 
-// CompareLock holds the image against a lock under a policy.
+// CompareLock holds the image against a lock under a policy, its packages too when the
+// lock records them (a lock without them skips the package rules).
 func (a *Image) CompareLock(lk *baseline.Lock, p baseline.Policy) (*baseline.Comparison, error) {
-	return baseline.Compare(lk, a.img, a.Tree(), p)
+	c, err := baseline.Compare(lk, a.img, a.Tree(), p)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.comparePackages(c, lk, p); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-// Check holds the image to a rule set, over inspect's report.
+// comparePackages adds the lock's package verdicts to c, reading the image's packages only
+// when the lock records some (their warnings are the packages report's, not c's).
+func (a *Image) comparePackages(c *baseline.Comparison, lk *baseline.Lock, p baseline.Policy) error {
+	r := &packages.Report{}
+	if lk.Packages != nil {
+		var err error
+		if r, err = a.Packages(); err != nil {
+			return err
+		}
+	}
+	baseline.ComparePackages(c, lk, r, p)
+	return nil
+}
+
+// Check holds the image to a rule set, over inspect's report (and the packages when a rule
+// asks about them).
 func (a *Image) Check(set *check.Set, o check.Options) (*check.Report, error) {
 	r, err := a.Inspect()
 	if err != nil {
 		return nil, err
 	}
-	return check.Run(set, check.Input{Image: a.img, FS: a.Tree(), Report: r}, o)
+	in := check.Input{Image: a.img, FS: a.Tree(), Report: r}
+	if set.NeedsPackages() {
+		if in.Packages, err = a.Packages(); err != nil {
+			return nil, err
+		}
+	}
+	return check.Run(set, in, o)
 }
 
 // TreeAsOf is the filesystem as the image showed it after layer: the merge of the layers up

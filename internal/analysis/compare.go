@@ -8,6 +8,7 @@ import (
 	"github.com/strata-dev/strata/diff"
 	"github.com/strata-dev/strata/explore"
 	"github.com/strata-dev/strata/internal/fstree"
+	"github.com/strata-dev/strata/packages"
 )
 
 // Pair is a comparison of two opened images, reusing both merges (each image's Tree): the
@@ -22,6 +23,10 @@ type Pair struct {
 
 	indexOnce sync.Once
 	index     *explore.Index
+
+	packagesOnce sync.Once
+	packages     *packages.Diff
+	packagesErr  error
 }
 
 // Compare pairs two images opened with Diff declared (their files are compared by sha256).
@@ -38,6 +43,37 @@ func (p *Pair) Diff() (*diff.Result, error) {
 	})
 	return p.result, p.diffErr
 }
+
+// Packages is the two images' package diff (computed once; each side's packages are its
+// own, read side by side). An error is a *SideError naming the input it came from.
+func (p *Pair) Packages() (*packages.Diff, error) {
+	p.packagesOnce.Do(func() {
+		var oldErr error
+		done := make(chan struct{})
+		go func() { defer close(done); _, oldErr = p.Old.Packages() }()
+		nr, newErr := p.New.Packages()
+		<-done
+		switch {
+		case oldErr != nil:
+			p.packagesErr = &SideError{Name: p.Old.Name, Err: oldErr}
+		case newErr != nil:
+			p.packagesErr = &SideError{Name: p.New.Name, Err: newErr}
+		default:
+			or, _ := p.Old.Packages()
+			p.packages = packages.Compare(or, nr)
+		}
+	})
+	return p.packages, p.packagesErr
+}
+
+// SideError is an error of one image of a comparison, naming it.
+type SideError struct {
+	Name string // the input as the user named it
+	Err  error
+}
+
+func (e *SideError) Error() string { return e.Name + ": " + e.Err.Error() }
+func (e *SideError) Unwrap() error { return e.Err }
 
 // Index is the comparison for browsing: OLD's merged filesystem as layer 0, NEW's as layer
 // 1, marked as diff marks them; it needs the diff with every path listed (Expand).

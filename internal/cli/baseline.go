@@ -60,6 +60,9 @@ func runBaseline(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return err
 	}
 	defer img.Close()
+	if _, err := c.packages(img); err != nil { // a lock records each layer's packages
+		return err
+	}
 	lk, err := img.Lock()
 	if err != nil {
 		return fmt.Errorf("%s: %w", args[0], err)
@@ -96,6 +99,11 @@ func compareBaseline(ctx context.Context, c *common, lockFile, arg string, stdin
 		return err
 	}
 	defer img.Close()
+	if lk.Packages != nil { // the lock's package rules read the image's packages
+		if _, err := c.packages(img); err != nil {
+			return err
+		}
+	}
 	cmp, err := img.CompareLock(lk, baseline.Policy{})
 	if err != nil {
 		return fmt.Errorf("%s: %w", arg, err)

@@ -39,30 +39,43 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	output := c.output
 	lim := c.loadLimits()
-	check.SetLimits(check.Limits{MaxDepth: lim.MaxYAMLDepth, MaxNodes: lim.MaxYAMLNodes})
-	set, err := loadRules(*rulesFile, *cstFile, *overrides, *lockFile != "")
+	yl := check.Limits{MaxDepth: lim.MaxYAMLDepth, MaxNodes: lim.MaxYAMLNodes}
+	set, err := loadRules(*rulesFile, *cstFile, *overrides, *lockFile != "", yl)
 	if err != nil {
 		return err
 	}
+	var lb *lockBaseline
 	var bl check.Baseline
 	if *lockFile != "" {
 		source := "--rule"
 		if len(set.Files) > 0 {
 			source = set.Files[0]
 		}
-		if bl, err = openBaseline(*lockFile, source); err != nil {
+		if lb, err = openBaseline(*lockFile, source); err != nil {
 			return err
 		}
+		bl = lb
 	}
 	needs := analysis.Inspect | analysis.Check
-	if bl != nil {
+	if lb != nil {
 		needs |= analysis.Lock // a streamed input's fingerprints need every file's sha256
+	}
+	if set.NeedsPackages() {
+		needs |= analysis.Packages // a streamed input keeps the package databases
 	}
 	img, err := c.open(ctx, args[0], stdin, analysis.Options{Needs: needs, Keep: set.ContentPaths()})
 	if err != nil {
 		return err
 	}
 	defer img.Close()
+	if lb != nil {
+		lb.image = img
+	}
+	if set.NeedsPackages() || lb != nil && lb.lock.Packages != nil {
+		if _, err := c.packages(img); err != nil {
+			return err
+		}
+	}
 	res, err := img.Check(set, check.Options{Baseline: bl})
 	if err != nil {
 		return err
@@ -93,8 +106,9 @@ func runCheck(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return nil
 }
 
-// loadRules reads the rules the flags name, or the ones the working directory holds.
-func loadRules(rulesFile, cstFile string, overrides []string, lock bool) (*check.Set, error) {
+// loadRules reads the rules the flags name, or the ones the working directory holds, their
+// YAML bounded by lim.
+func loadRules(rulesFile, cstFile string, overrides []string, lock bool, lim check.Limits) (*check.Set, error) {
 	if rulesFile == "" {
 		found, err := check.Discover(".")
 		if err != nil {
@@ -105,12 +119,12 @@ func loadRules(rulesFile, cstFile string, overrides []string, lock bool) (*check
 	set := &check.Set{}
 	if rulesFile != "" {
 		var err error
-		if set, err = check.ReadFile(rulesFile); err != nil {
+		if set, err = check.ReadFile(rulesFile, lim); err != nil {
 			return nil, err
 		}
 	}
 	if cstFile != "" {
-		cst, err := check.ReadCST(cstFile)
+		cst, err := check.ReadCST(cstFile, lim)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +132,7 @@ func loadRules(rulesFile, cstFile string, overrides []string, lock bool) (*check
 		set.Files = append(set.Files, cstFile)
 	}
 	for _, kv := range overrides {
-		if err := set.Override(kv); err != nil {
+		if err := set.Override(kv, lim); err != nil {
 			return nil, err
 		}
 		set.Files = append(set.Files, "--rule "+kv)

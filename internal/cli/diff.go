@@ -17,6 +17,7 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		"strata diff --old-image app:1 --new-image app:2 images.tar images.tar",
 		"strata diff --semantic -o json build-a.tar build-b.tar",
 		"docker export ctr | strata diff app.tar -",
+		"strata diff --packages app-1.tar app-2.tar   # which packages changed",
 		"strata diff --container web /var/lib/docker")
 	var opts diff.Options
 	fs.BoolVar(&opts.Semantic, "semantic", false, "ignore timestamps and history-only differences (reproducible builds)")
@@ -24,6 +25,7 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs.BoolVar(&opts.Force, "force", false, "compare an export with an image it does not seem to come from")
 	oldRef := fs.String("old-image", "", "pick OLD's image of a multi-image archive by `ref` (overrides --image for OLD)")
 	newRef := fs.String("new-image", "", "pick NEW's image of a multi-image archive by `ref` (overrides --image for NEW)")
+	withPackages := fs.Bool("packages", false, "compare the images' packages (dpkg, apk, rpm, Python, npm, Go, Java): only in OLD, only in NEW, version and size changes; the table shows them alone, -o json adds them as \"packages\", and the exit status says whether they differ")
 	if wantsContainer(args) {
 		return runDiffContainer(ctx, fs, c, args, &opts, stdin, stdout)
 	}
@@ -36,6 +38,9 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	// An export's diff_id (what docker import would record) is computed as it is read.
 	lo := analysis.Options{Needs: analysis.Diff | analysis.RootfsDigest, Image: *oldRef}
+	if *withPackages {
+		lo.Needs |= analysis.Packages // a streamed input keeps the package databases
+	}
 	old, err := c.open(ctx, args[0], stdin, lo)
 	if err != nil {
 		return err
@@ -47,19 +52,35 @@ func runDiff(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return err
 	}
 	defer new.Close()
-	r, err := analysis.Compare(old, new, opts).Diff()
+	pair := analysis.Compare(old, new, opts)
+	r, err := pair.Diff()
 	if err != nil {
 		return err
 	}
 	for _, w := range r.Warnings {
 		c.warn("%s", w)
 	}
-	if c.output == "json" {
+	different := r.Different()
+	if *withPackages {
+		if r.Packages, err = pair.Packages(); err != nil {
+			return packagesErr("", err)
+		}
+		for _, img := range []*analysis.Image{old, new} {
+			if _, err := c.packages(img); err != nil { // their warnings
+				return err
+			}
+		}
+		different = r.Packages.Different()
+	}
+	switch {
+	case c.output == "json":
 		err = render.JSON(stdout, r)
-	} else {
+	case *withPackages:
+		err = render.PackagesDiff(stdout, r.Packages, c.renderFor(stdout))
+	default:
 		err = render.Diff(stdout, r, c.renderFor(stdout))
 	}
-	if err == nil && r.Different() {
+	if err == nil && different {
 		return errDifferent
 	}
 	return err

@@ -36,6 +36,9 @@ func runDiffContainer(ctx context.Context, fs *pflag.FlagSet, c *common, args []
 	if c.image != "" {
 		return &usageError{"diff --container compares a container with its own image: --image does not apply"}
 	}
+	if fs.Changed("packages") {
+		return &usageError{"diff --container compares files: for the packages the container changed, run 'strata packages --container ID --layer N ROOT' on its writable layer (the last)"}
+	}
 	if opts.Semantic {
 		return &usageError{"diff --container says what the engine's diff says: --semantic does not apply"}
 	}

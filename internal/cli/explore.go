@@ -107,14 +107,14 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 			img.Close()
 		}
 	}
-	needs := analysis.Inspect | analysis.History | analysis.Index
+	needs := analysis.Inspect | analysis.History | analysis.Index | analysis.Packages
 	if len(args) == 2 {
-		needs = analysis.Inspect | analysis.History | analysis.Diff
+		needs = analysis.Inspect | analysis.History | analysis.Diff | analysis.Packages
 	}
 	for k, a := range args {
 		o := analysis.Options{Needs: needs, Verify: verify}
 		if k == 0 && len(args) == 2 {
-			o.Needs = analysis.Diff
+			o.Needs = analysis.Diff | analysis.Packages
 		}
 		img, err := c.open(ctx, a, stdin, o)
 		if err != nil {
@@ -130,7 +130,12 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 			closeAll()
 			return tui.Data{}, nil, err
 		}
-		return tui.Data{Title: args[0], Report: r, History: h, Index: x, Open: newImg.Open}, closeAll, nil
+		d := tui.Data{Title: args[0], Report: r, History: h, Index: x, Open: newImg.Open}
+		// The packages pane: a database that cannot be read is said there, not fatal.
+		if d.Packages, err = newImg.Packages(); err != nil {
+			d.PackagesErr = err.Error()
+		}
+		return d, closeAll, nil
 	}
 	r, err := newImg.Inspect()
 	if err != nil {
@@ -149,5 +154,8 @@ func exploreData(ctx context.Context, c *common, args []string, stdin io.Reader,
 		return tui.Data{}, nil, err
 	}
 	d := tui.Data{Title: args[1], Report: r, History: newImg.History(), Index: x, Diff: res, OldTitle: args[0], Open: pair.Open}
+	if d.PackagesDiff, err = pair.Packages(); err != nil {
+		d.PackagesErr = err.Error()
+	}
 	return d, closeAll, nil
 }

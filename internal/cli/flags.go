@@ -19,6 +19,7 @@ import (
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
 	"github.com/strata-dev/strata/internal/render"
+	"github.com/strata-dev/strata/packages"
 )
 
 // common holds the flags every image command takes.
@@ -32,6 +33,7 @@ type common struct {
 	platform   string
 	plat       load.Platform // platform, parsed
 	limits     []string
+	warned     map[*analysis.Image]bool // the images whose package warnings were said
 	insecure   bool
 	timeout    time.Duration
 	deadline   time.Duration
@@ -92,7 +94,7 @@ func newFlags(name, synopsis string, stderr io.Writer) (*pflag.FlagSet, *common)
 	fs.StringVar(&c.image, "image", "", "pick one image of a multi-image archive by `ref`: a tag, an image-ID prefix or a manifest-digest prefix (strata images lists them)")
 	fs.StringVar(&c.container, "container", "", "read a container of an engine's data root (ROOT as the argument) by `id`, unique ID prefix or name: its image, init layer and writable layer (strata containers ROOT lists them)")
 	fs.StringVar(&c.platform, "platform", "", "pick a `platform` of a multi-platform index: OS/ARCH[/VARIANT], e.g. linux/arm64/v8")
-	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(load.LimitKeys(), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
+	fs.StringArrayVar(&c.limits, "limit", nil, "raise or lower a safety limit, `KEY=N` ("+strings.Join(append(load.LimitKeys(), packages.LimitKeys()...), ", ")+"; 0 = none; k/M/G/T suffixes); repeatable")
 	fs.BoolVar(&c.insecure, "insecure", false, "reach a registry over plain HTTP (loopback and private addresses always are)")
 	fs.DurationVar(&c.timeout, "timeout", load.DefaultTimeout, "registry input: give up on a request whose connection or response headers take longer than `duration`, or whose body sends less than 16 KiB in that much waiting (default 15s)")
 	fs.DurationVar(&c.deadline, "deadline", load.DefaultDeadline, "registry input: give up when talking to the registry is not done `duration` after the command started (default 10m; 0: no deadline)")
@@ -266,7 +268,12 @@ func parseArgs(fs *pflag.FlagSet, c *common, args []string, least, most int) ([]
 	for _, kv := range c.limits {
 		var probe load.Limits
 		if err := probe.Set(kv); err != nil {
-			return nil, &usageError{err.Error()}
+			var pkgs packages.Limits
+			if ok, perr := pkgs.Set(kv); !ok {
+				return nil, &usageError{err.Error() + ", or a package limit: " + strings.Join(packages.LimitKeys(), ", ")}
+			} else if perr != nil {
+				return nil, &usageError{perr.Error()}
+			}
 		}
 	}
 	if c.platform != "" {
@@ -345,6 +352,7 @@ func (c *common) fill(o *analysis.Options) {
 	}
 	o.Warn = func(msg string) { c.warn("%s", msg) }
 	o.Limits = c.loadLimits()
+	o.PackageLimits = c.packageLimits()
 	o.Remote.Insecure, o.Remote.Timeout, o.Remote.Retries, o.Remote.Cache = c.insecure, c.timeout, c.retries, c.cache
 	o.Remote.Deadline, o.Remote.Since = c.deadline, c.start
 	if k := os.Getenv("STRATA_CACHE_KEY"); k != "" && c.cache != "" {

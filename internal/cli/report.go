@@ -50,7 +50,7 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return &usageError{"only one of OLD and NEW can be - (standard input)"}
 	}
 	r := html.Report{Generator: "strata " + Version}
-	needs := analysis.Inspect | analysis.History | analysis.Index
+	needs := analysis.Inspect | analysis.History | analysis.Index | analysis.Packages
 	if len(args) == 2 {
 		needs |= analysis.Diff
 	}
@@ -66,7 +66,8 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 			return err
 		}
 	} else {
-		if r.Diff, err = analysis.Compare(imgs[0], imgs[1], dopts).Diff(); err != nil {
+		pair := analysis.Compare(imgs[0], imgs[1], dopts)
+		if r.Diff, err = pair.Diff(); err != nil {
 			return err
 		}
 		if r.Old, err = pageImage(imgs[0]); err != nil {
@@ -74,6 +75,9 @@ func runReport(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		}
 		if r.New, err = pageImage(imgs[1]); err != nil {
 			return err
+		}
+		if r.Old.Packages != nil && r.New.Packages != nil {
+			r.PackagesDiff, _ = pair.Packages() // each side's error is on its page
 		}
 	}
 	var page bytes.Buffer
@@ -93,7 +97,12 @@ func pageImage(img *analysis.Image) (*html.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &html.Image{Inspect: r, History: h, Index: x}, nil
+	out := &html.Image{Inspect: r, History: h, Index: x}
+	// The packages section: a database that cannot be read is said there, not fatal.
+	if out.Packages, err = img.Packages(); err != nil {
+		out.PackagesErr = err.Error()
+	}
+	return out, nil
 }
 
 // reportFormatWords are the -o values of other commands (and format names), refused as

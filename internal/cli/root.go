@@ -36,6 +36,9 @@ Usage:
                            --image and --platform pick from)
   strata containers ROOT   the containers of an engine's data root (Docker,
                            containerd, containers-storage), read offline
+  strata packages IMAGE    the software it holds (dpkg, apk, rpm, Python, npm,
+                           Go, Java): the layer that installed and changed each,
+                           its bytes; --by-layer, --layer N; -o cyclonedx|spdx
   strata baseline IMAGE    write the lock (JSON) a later build is held against
   strata check IMAGE       hold an image to CI rules (.strata.yaml, .dive-ci,
                            --cst, --baseline)
@@ -64,6 +67,7 @@ Examples:
   strata cat --layer 4 app.tar /root/.ssh/id_rsa
   docker export ctr | strata diff app.tar -
   strata diff --container web /var/lib/docker
+  strata packages -o cyclonedx app.tar > app.cdx.json
   strata baseline app.tar > strata.lock.json
   strata report -o report.html app.tar
 
@@ -165,7 +169,7 @@ func Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // command runs one subcommand with the arguments after its name.
 type command func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 
-// commands are strata's subcommands, each in its own cmd_NAME.go.
+// commands are strata's subcommands, each in its own NAME.go.
 var commands = map[string]command{
 	"inspect":  runInspect,
 	"history":  runHistory,
@@ -177,6 +181,7 @@ var commands = map[string]command{
 	"check":    runCheck,
 	"report":   runReport,
 	"explore":  runExplore,
+	"packages": runPackages,
 	// completion is in commands, not the map's literal: its completer reads the map.
 }
 

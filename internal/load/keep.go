@@ -13,14 +13,15 @@ const (
 // file not kept stays unavailable, and a content read of it says so.
 type keeper struct {
 	paths map[string]bool
+	match func(*image.Entry) bool // Options.KeepMatch
 	left  int64
 }
 
-func newKeeper(paths []string) *keeper {
-	if len(paths) == 0 {
+func newKeeper(paths []string, match func(*image.Entry) bool) *keeper {
+	if len(paths) == 0 && match == nil {
 		return nil
 	}
-	k := &keeper{paths: map[string]bool{}, left: keepMaxTotal}
+	k := &keeper{paths: map[string]bool{}, match: match, left: keepMaxTotal}
 	for _, p := range paths {
 		k.paths[p] = true
 	}
@@ -29,7 +30,7 @@ func newKeeper(paths []string) *keeper {
 
 // wants reports whether e's content is to be kept, and counts it against the budget.
 func (k *keeper) wants(e *image.Entry) bool {
-	if k == nil || e.Type != image.TypeFile || e.Sparse || !k.paths[e.Path] || e.Size > keepMaxFile || e.Size > k.left {
+	if k == nil || e.Type != image.TypeFile || e.Sparse || !(k.paths[e.Path] || k.match != nil && k.match(e)) || e.Size > keepMaxFile || e.Size > k.left {
 		return false
 	}
 	k.left -= e.Size

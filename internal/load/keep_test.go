@@ -73,3 +73,33 @@ func TestKeep(t *testing.T) {
 		img.Close()
 	}
 }
+
+// Options.KeepMatch keeps, in a streamed input, every regular file it accepts (beside the
+// named ones), and only those.
+func TestKeepMatch(t *testing.T) {
+	match := func(e *image.Entry) bool { return e.Path == "/etc/passwd" || e.Path == "/etc/app/app.conf" }
+	img, err := Open(context.Background(), "../../testdata/docker/kitchen.tar.gz", nil, Options{KeepMatch: match})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	n := 0
+	for _, l := range img.Layers {
+		for i := range l.Entries {
+			e := &l.Entries[i]
+			if e.Type != image.TypeFile {
+				continue
+			}
+			_, ok := l.Kept[e.Offset]
+			if ok != match(e) {
+				t.Errorf("layer %d %s: kept %v", l.Index, e.Path, ok)
+			}
+			if ok {
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("nothing kept")
+	}
+}

@@ -34,6 +34,9 @@ type Options struct {
 	// as it passes, in every layer (Layer.Kept), so content rules can read them (at most 64
 	// MiB a file, 256 MiB in all); seekable inputs are read on demand instead.
 	Keep []string
+	// KeepMatch, when set, also keeps (within the same bounds) each regular file it
+	// accepts: the files a reader finds by name rather than by path (package databases).
+	KeepMatch func(*image.Entry) bool
 	// RootfsDigest computes a root filesystem tarball's diff_id (the sha256 of the tar, what
 	// docker import records): a read of every byte, so only when asked (always with Verify).
 	RootfsDigest bool
@@ -143,6 +146,7 @@ func open(ctx context.Context, arg string, stdin io.Reader, opts Options) (*imag
 	streamed := opts
 	opts.HashFiles = "" // seekable inputs are read again on demand
 	opts.Keep = nil
+	opts.KeepMatch = nil
 	if fi.IsDir() {
 		if r, format, err := detectRoot(ctx, arg, opts); err != nil || r != nil {
 			if err != nil {
@@ -246,7 +250,7 @@ func openStream(br *bufio.Reader, opts Options, bud *budget) (store, string, err
 		tarHash = sha256.New()
 		r = io.TeeReader(r, tarHash)
 	}
-	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles, keep: newKeeper(opts.Keep), budget: bud, progress: opts.Progress})
+	st, err := indexStream(r, parseOpts{lim: opts.Limits, hash: opts.Verify, hashFiles: opts.HashFiles, keep: newKeeper(opts.Keep, opts.KeepMatch), budget: bud, progress: opts.Progress})
 	if err != nil {
 		return nil, comp, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/testgen"
+	"github.com/strata-dev/strata/packages"
 )
 
 // benchImage is $STRATA_REPORT_IMAGE, or a generated 70,000-file image written once under
@@ -53,7 +54,7 @@ func BenchmarkReport(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		img := openImage(b, p, inspect.EqualityHash)
-		im, err := NewImage(img, inspect.Options{})
+		im, err := NewImage(img, inspect.Options{}, packages.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -68,7 +69,7 @@ func BenchmarkReport(b *testing.B) {
 func BenchmarkWrite(b *testing.B) {
 	p := benchImage(b)
 	img := openImage(b, p, inspect.EqualityHash)
-	im, err := NewImage(img, inspect.Options{})
+	im, err := NewImage(img, inspect.Options{}, packages.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func BenchmarkWrite(b *testing.B) {
 func BenchmarkEncode(b *testing.B) {
 	p := benchImage(b)
 	img := openImage(b, p, inspect.EqualityHash)
-	im, err := NewImage(img, inspect.Options{})
+	im, err := NewImage(img, inspect.Options{}, packages.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}

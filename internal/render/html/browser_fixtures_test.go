@@ -11,6 +11,7 @@ import (
 
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/packages"
 )
 
 // checkLayerChart compares the chart's bars with inspect's layers: one bar per layer, its
@@ -121,7 +122,7 @@ func TestBrowserFixtures(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer img.Close()
-		im, err := NewImage(img, inspect.Options{})
+		im, err := NewImage(img, inspect.Options{}, packages.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"github.com/strata-dev/strata/explore"
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/packages"
 )
 
 // Data is the document the page embeds, as base64(gzip(json)), and its script renders.
@@ -21,6 +22,8 @@ type Data struct {
 	Diff *diff.Result `json:"diff,omitempty"`
 	Old  *ImageData   `json:"old,omitempty"`
 	New  *ImageData   `json:"new,omitempty"`
+	// PackagesDiff is a diff report's package diff; absent when not computed.
+	PackagesDiff *packages.Diff `json:"packages_diff,omitempty"`
 }
 
 // ImageData is one image's part of the page.
@@ -28,6 +31,9 @@ type ImageData struct {
 	Inspect *inspect.Report `json:"inspect"`
 	History []history.Row   `json:"history"`
 	Tree    *Tree           `json:"tree"`
+	// Packages is the image's packages report (null when not read: PackagesError says why).
+	Packages      *packages.Report `json:"packages"`
+	PackagesError string           `json:"packages_error"`
 }
 
 // Tree is explore.Index in columns, for the explorer and the treemap: node i is Names[i],

@@ -17,6 +17,7 @@ import (
 	"github.com/strata-dev/strata/explore"
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
+	"github.com/strata-dev/strata/packages"
 )
 
 //go:embed assets
@@ -30,6 +31,9 @@ type Report struct {
 
 	Diff     *diff.Result // a diff report
 	Old, New *Image
+	// PackagesDiff is the diff report's package diff (nil when a side's packages could not
+	// be read).
+	PackagesDiff *packages.Diff
 
 	Generator string // "strata VERSION", shown in the footer
 }
@@ -39,6 +43,10 @@ type Image struct {
 	Inspect *inspect.Report
 	History []history.Row
 	Index   *explore.Index
+	// Packages is the image's packages report; nil when reading a database failed, and
+	// PackagesErr says why (the page shows it instead of the packages).
+	Packages    *packages.Report
+	PackagesErr string
 }
 
 // DataOf is the document a page embeds for r.
@@ -50,6 +58,7 @@ func DataOf(r Report) (*Data, error) {
 			return nil, fmt.Errorf("html: a diff report needs both images")
 		}
 		d.Kind, d.Diff, d.Old, d.New = "diff", r.Diff, r.Old.data(), r.New.data()
+		d.PackagesDiff = r.PackagesDiff
 	case r.Image != nil:
 		d.Kind, d.Image = "image", r.Image.data()
 	default:
@@ -63,7 +72,7 @@ func (img *Image) data() *ImageData {
 	if h == nil {
 		h = []history.Row{}
 	}
-	return &ImageData{Inspect: img.Inspect, History: h, Tree: tree(img.Index, img.Inspect)}
+	return &ImageData{Inspect: img.Inspect, History: h, Tree: tree(img.Index, img.Inspect), Packages: img.Packages, PackagesError: img.PackagesErr}
 }
 
 // Write writes the page for r to w.

@@ -13,6 +13,7 @@ import (
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/packages"
 )
 
 const fixtures = "../../../testdata/docker"
@@ -30,7 +31,7 @@ func openImage(t testing.TB, path string, hash string) *image.Image {
 
 func imageReport(t testing.TB, path string) (Report, *Image) {
 	t.Helper()
-	im, err := NewImage(openImage(t, path, inspect.EqualityHash), inspect.Options{})
+	im, err := NewImage(openImage(t, path, inspect.EqualityHash), inspect.Options{}, packages.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +45,11 @@ func diffReport(t testing.TB, oldPath, newPath string) Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oi, err := NewImage(o, inspect.Options{})
+	oi, err := NewImage(o, inspect.Options{}, packages.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ni, err := NewImage(n, inspect.Options{})
+	ni, err := NewImage(n, inspect.Options{}, packages.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/strata-dev/strata/history"
 	"github.com/strata-dev/strata/inspect"
 	"github.com/strata-dev/strata/internal/image"
+	"github.com/strata-dev/strata/packages"
 )
 
 // Data is what the explorer shows.
@@ -30,6 +31,11 @@ type Data struct {
 	// 1 for NEW, whose marks are diff's; OldTitle names OLD.
 	Diff     *diff.Result
 	OldTitle string
+	// Packages is the image's packages report (of NEW when comparing), PackagesDiff the two
+	// images' package diff; nil when not read, and PackagesErr says why when reading failed.
+	Packages     *packages.Report
+	PackagesDiff *packages.Diff
+	PackagesErr  string
 	// Open reads the regular file at path as of a layer (symlinks followed, hardlinks
 	// resolved), for the viewer.
 	Open func(path string, layer int) (io.ReadCloser, error)
@@ -47,10 +53,11 @@ const (
 	paneTree
 	paneWaste
 	paneImage
+	panePackages
 	numPanes
 )
 
-var paneNames = [...]string{"Layers", "Files", "Waste", "Image"}
+var paneNames = [...]string{"Layers", "Files", "Waste", "Image", "Packages"}
 
 // debounce is how long the filter waits after the last key before it runs.
 const debounce = 150 * time.Millisecond
@@ -68,6 +75,7 @@ type Model struct {
 	tree    *tree
 	waste   list
 	image   list
+	pkgs    list
 	imgText []string // the image pane's lines, built once
 	viewer  *viewer
 	help    bool
@@ -163,14 +171,20 @@ func (m *Model) key(k tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(k, km.Help):
 		m.help = true
 	case key.Matches(k, km.NextPane):
-		m.focus = (m.focus + 1) % numPanes
+		m.focus = m.nextPane(1)
 	case key.Matches(k, km.PrevPane):
-		m.focus = (m.focus + numPanes - 1) % numPanes
+		m.focus = m.nextPane(-1)
 	case key.Matches(k, km.Waste):
 		if m.focus == paneWaste {
 			m.focus = paneTree
 		} else {
 			m.focus = paneWaste
+		}
+	case key.Matches(k, km.Packages):
+		if m.focus == panePackages {
+			m.focus = paneTree
+		} else {
+			m.focus = panePackages
 		}
 	case key.Matches(k, km.Up):
 		m.moveBy(-1)
@@ -268,6 +282,8 @@ func (m *Model) moveBy(d int) {
 		m.waste.move(d, len(m.d.Report.Wasted), m.bottomHeight())
 	case paneImage:
 		m.image.move(d, len(m.imgText), m.bottomHeight())
+	case panePackages:
+		m.pkgs.move(d, len(m.packageRows()), m.bottomHeight())
 	}
 }
 
@@ -278,12 +294,15 @@ func (m *Model) selectLayer(l int) {
 	if l != m.tree.layer {
 		m.tree.setLayer(l)
 		m.tree.scroll(m.treeHeight())
+		m.pkgs = list{}
 	}
 }
 
 // enter opens the selected file in the viewer, or jumps to a waste row's layer and path.
 func (m *Model) enter() tea.Cmd {
 	switch m.focus {
+	case panePackages:
+		m.revealPackage()
 	case paneWaste:
 		if m.waste.cursor < len(m.d.Report.Wasted) {
 			w := m.d.Report.Wasted[m.waste.cursor]
@@ -322,6 +341,7 @@ func (m *Model) resize(w, h int) {
 	m.layers.top = scrollTop(m.layers.top, m.layers.cursor, m.layersHeight(), m.d.Index.Layers)
 	m.waste.move(0, len(m.d.Report.Wasted), m.bottomHeight())
 	m.image.move(0, len(m.imgText), m.bottomHeight())
+	m.pkgs.move(0, len(m.packageRows()), m.bottomHeight())
 	if m.viewer != nil {
 		m.viewer.scroll(0, m.viewerHeight())
 	}
@@ -416,6 +436,8 @@ func (m *Model) statusLine() string {
 		s = " " + m.tree.describe(m.tree.selected())
 	case m.focus == paneWaste && len(m.d.Report.Wasted) > 0:
 		s = " " + m.describeWaste()
+	case m.focus == panePackages && len(m.packageRows()) > 0:
+		s = " " + m.describePackage()
 	default:
 		s = " " + paneNames[m.focus] + " · tab: next pane · ?: help · q: quit"
 	}

@@ -22,6 +22,7 @@ func TestGoldenFrames(t *testing.T) {
 	type state struct {
 		name string
 		diff bool
+		pkgs bool // the Debian packages fixture, its packages read
 		keys []string
 		wait string // text the program has drawn once the keys took effect
 	}
@@ -36,6 +37,7 @@ func TestGoldenFrames(t *testing.T) {
 		{name: "image", keys: []string{"tab", "tab", "tab"}, wait: "WorkingDir:"},
 		{name: "help", keys: []string{"?"}, wait: "this help"},
 		{name: "diff", diff: true, keys: []string{"tab", "d"}, wait: "only its changes"},
+		{name: "packages", pkgs: true, keys: []string{"p", "[", "[", "[", "j"}, wait: "downgraded by layer 3"},
 	}
 	for _, size := range [][2]int{{80, 24}, {100, 30}, {200, 50}} {
 		for _, s := range states {
@@ -43,6 +45,9 @@ func TestGoldenFrames(t *testing.T) {
 				d := data(t, kitchen, "kitchen.tar")
 				if s.diff {
 					d = diffData(t, "docker/kitchen.tar", "docker/ctr-basic.export.tar")
+				}
+				if s.pkgs {
+					d = packagesData(t)
 				}
 				tm := teatest.NewTestModel(t, New(d, Options{Mono: true}),
 					teatest.WithInitialTermSize(size[0], size[1]),

@@ -18,6 +18,7 @@ import (
 	"github.com/strata-dev/strata/internal/fstree"
 	"github.com/strata-dev/strata/internal/image"
 	"github.com/strata-dev/strata/internal/load"
+	"github.com/strata-dev/strata/packages"
 )
 
 func fixture(name string) string { return filepath.Join("..", "..", "..", "testdata", name) }
@@ -121,4 +122,20 @@ func run(m *Model, cmd tea.Cmd) {
 		_, next := m.Update(msg)
 		run(m, next)
 	}
+}
+
+// packagesData is what strata explore shows of the Debian packages fixture
+// (testdata/packages), its packages read as the explorer gets them (analysis.Image.Packages).
+func packagesData(t testing.TB) Data {
+	t.Helper()
+	img, err := load.Open(context.Background(), fixture("packages/debian.tar.zst"), nil, load.Options{HashFiles: inspect.EqualityHash, KeepMatch: packages.Wants})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { img.Close() })
+	d := data(t, img, "debian.tar.zst")
+	if d.Packages, err = packages.Of(img, fstree.Merge(img.Layers), packages.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

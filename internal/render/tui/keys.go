@@ -10,7 +10,7 @@ type keyMap struct {
 	Up, Down, PageUp, PageDown, Top, Bottom key.Binding
 	Collapse, Expand                        key.Binding
 	PrevLayer, NextLayer                    key.Binding
-	NextPane, PrevPane, Waste               key.Binding
+	NextPane, PrevPane, Waste, Packages     key.Binding
 	Filter, Sort, Changes, Enter            key.Binding
 	Help, Back, Quit                        key.Binding
 }
@@ -30,9 +30,10 @@ func newKeyMap() keyMap {
 		Expand:    b("→/l", "expand", "right", "l"),
 		PrevLayer: b("[", "previous layer", "["),
 		NextLayer: b("]", "next layer", "]"),
-		NextPane:  b("tab", "next pane (layers, files, waste, image)", "tab"),
+		NextPane:  b("tab", "next pane (layers, files, waste, image, packages)", "tab"),
 		PrevPane:  b("shift+tab", "previous pane", "shift+tab"),
 		Waste:     b("w", "waste pane (enter: jump to the layer and path)", "w"),
+		Packages:  b("p", "packages pane: the selected layer's package changes and bytes (enter: show where it lives)", "p"),
 		Filter:    b("/", "filter: name substring, glob (*.so), path glob (/etc/**/*.conf); enter keeps, esc clears", "/"),
 		Sort:      b("s", "sort: name, size", "s"),
 		Changes:   b("d", "all files as of the layer / only the layer's changes", "d"),
@@ -46,7 +47,7 @@ func newKeyMap() keyMap {
 // all lists the bindings in the order the help shows them.
 func (k keyMap) all() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.Collapse, k.Expand,
-		k.PrevLayer, k.NextLayer, k.NextPane, k.PrevPane, k.Waste, k.Filter, k.Sort, k.Changes,
+		k.PrevLayer, k.NextLayer, k.NextPane, k.PrevPane, k.Waste, k.Packages, k.Filter, k.Sort, k.Changes,
 		k.Enter, k.Help, k.Back, k.Quit}
 }
 

@@ -58,6 +58,8 @@ func (m *Model) bottomView(w, h int) []string {
 		return m.wasteView(w, h)
 	case paneImage:
 		return m.imageView(w, h)
+	case panePackages:
+		return m.packagesView(w, h)
 	}
 	return m.detailsView(w, h)
 }

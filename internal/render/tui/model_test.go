@@ -331,3 +331,37 @@ func TestFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestPackagesPane: for every layer the pane lists what packages reports of it; enter
+// shows a package's location in the tree; tab reaches the pane only when packages were read.
+func TestPackagesPane(t *testing.T) {
+	d := packagesData(t)
+	m := New(d, Options{Mono: true})
+	m.resize(120, 40)
+	press(m, "p")
+	if m.focus != panePackages {
+		t.Fatalf("focus %d", m.focus)
+	}
+	for l := range d.Packages.Layers {
+		m.selectLayer(l)
+		rows := m.packageRows()
+		if len(rows) != len(d.Packages.Layers[l].Changes) {
+			t.Errorf("layer %d: %d rows, packages says %d changes", l, len(rows), len(d.Packages.Layers[l].Changes))
+		}
+		if !strings.Contains(m.Frame(), fmt.Sprintf("Packages of layer %d", l)) {
+			t.Errorf("layer %d: frame without the pane's title", l)
+		}
+	}
+	m.selectLayer(5) // the app layer: gohello is its largest
+	press(m, "enter")
+	if m.focus != paneTree || m.tree.selected() < 0 || !strings.Contains(m.tree.describe(m.tree.selected()), "gohello") {
+		t.Errorf("enter: focus %d, %q", m.focus, m.status)
+	}
+	kitchen := New(data(t, openImage(t, "docker/kitchen.tar"), "kitchen.tar"), Options{Mono: true})
+	for range 10 {
+		press(kitchen, "tab")
+		if kitchen.focus == panePackages {
+			t.Fatal("tab reached the packages pane of an image whose packages were not read")
+		}
+	}
+}

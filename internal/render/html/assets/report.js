@@ -192,10 +192,12 @@ function vtable(columns, rows, opts) {
     el.onclick = r.onclick || null;
   });
   list.setCount(rows.length);
+  vp.dataset.rows = rows.length;
   if (!rows.length) wrap.append(h('p', { class: 'empty', text: opts.empty || 'none' }));
   wrap.filter = (pred) => {
     shown = pred ? rows.filter(pred) : rows;
     list.setCount(shown.length);
+    vp.dataset.rows = shown.length;
     vp.scrollTop = 0;
     list.draw();
     return shown.length;
@@ -992,6 +994,106 @@ function wasteSection(img, onReveal) {
     ], hidden, { empty: 'nothing hidden', cls: 'hidden' }));
 }
 
+// ---------- packages ----------
+
+const pkgArrow = { upgrade: '↑', downgrade: '↓' };
+
+function layerCounts(l) {
+  const parts = [];
+  if (l.installed) parts.push('+' + l.installed);
+  if (l.upgraded) parts.push('↑' + l.upgraded);
+  if (l.downgraded) parts.push('↓' + l.downgraded);
+  if (l.removed) parts.push('−' + l.removed);
+  return parts.join(' ');
+}
+
+// packagesSection lists what strata packages reports: a row per package (the layer that
+// installed it, the last version change, its bytes in the final filesystem and those its
+// history still ships), each layer's package changes and bytes, the removed packages.
+function packagesSection(img, model, onReveal) {
+  const p = img.packages;
+  if (!p) {
+    return section('packages', 'Packages', h('p', {
+      class: img.packages_error ? 'warn' : 'muted',
+      text: img.packages_error ? 'The packages could not be read: ' + img.packages_error : 'Packages not read.',
+    }));
+  }
+  const counts = {};
+  let hidden = 0;
+  for (const x of p.packages) { counts[x.ecosystem] = (counts[x.ecosystem] || 0) + 1; hidden += x.hidden_size; }
+  for (const x of p.removed) hidden += x.hidden_size;
+  let byPath = null;
+  const nodeOf = (loc) => {
+    if (!byPath) { byPath = new Map(); model.allPaths().forEach((q, i) => byPath.set(q, i)); }
+    const i = byPath.get(loc.split('!')[0]);
+    return i == null ? -1 : i;
+  };
+  const reveal = (loc, layer) => { const i = nodeOf(loc); if (i >= 0) onReveal(i, layer); };
+  const rows = p.packages.map(x => ({
+    cells: [x.ecosystem, x.name, x.version, x.architecture, '#' + x.layer,
+      x.changed ? '#' + x.changed.layer + ' ' + (pkgArrow[x.changed.direction] || '~') + ' ' + x.changed.old_version : '',
+      x.size == null ? '' : bytes(x.size), x.hidden_size ? bytes(x.hidden_size) : '', x.licenses.join(', ')],
+    titles: [x.purl, x.name + ' — ' + x.location, null, null, x.created_by, x.changed ? x.changed.created_by : null,
+      x.size == null ? 'its ecosystem states no file list' : exact(x.size) + ' in ' + x.files + ' files', exact(x.hidden_size), null],
+    x,
+    onclick: () => reveal(x.location, x.layer),
+  }));
+  const table = vtable([
+    { name: 'type', w: '4em' }, { name: 'name', w: '1fr' }, { name: 'version', w: '12em' }, { name: 'arch', w: '5em' },
+    { name: 'layer', w: '4em' }, { name: 'changed', w: '11em' }, { name: 'size', w: '6em', cls: 'num' },
+    { name: 'hidden', w: '6em', cls: 'num' }, { name: 'license', w: '9em' },
+  ], rows, { empty: 'no packages', height: 420, cls: 'packages' });
+  const q = h('input', { type: 'search', class: 'search', placeholder: 'filter packages (name substring or glob)' });
+  const eco = h('select', { class: 'ecosystem' }, h('option', { value: '', text: 'all ecosystems' }), Object.keys(counts).sort().map(k => h('option', { value: k, text: k + ' (' + counts[k] + ')' })));
+  const cnt = h('span', { class: 'muted' });
+  const refilter = () => {
+    const m = matcher(q.value);
+    const e = eco.value;
+    const n = table.filter(!m && !e ? null : (r) => (!e || r.x.ecosystem === e) && (!m || m.test(r.x.name, () => r.x.name)));
+    cnt.textContent = n + ' of ' + rows.length;
+  };
+  q.addEventListener('input', refilter);
+  eco.addEventListener('change', refilter);
+  refilter();
+  const lrows = p.layers.map(l => ({
+    cells: ['#' + l.index, layerCounts(l), bytes(l.size), bytes(l.unowned_size),
+      l.changes.filter(c => c.size > 0).slice(0, 3).map(c => c.name + ' ' + bytes(c.size)).join(', '), l.created_by],
+    titles: [l.diff_id, l.changes.map(c => c.kind + ' ' + c.name + ' ' + (c.old_version && c.version ? c.old_version + ' → ' + c.version : c.version || c.old_version)).join('\n'),
+      exact(l.size), exact(l.unowned_size), null, l.created_by],
+  }));
+  const rmRows = p.removed.map(x => ({
+    cells: [x.ecosystem, x.name, x.version, '#' + x.layer, '#' + x.removed_layer, bytes(x.hidden_size)],
+    titles: [x.purl, x.location, null, x.created_by, x.removed_by, exact(x.hidden_size)],
+  }));
+  return section('packages', 'Packages',
+    h('p', { class: 'muted', text: p.packages.length + ' package' + (p.packages.length === 1 ? '' : 's') + ' (' +
+      Object.keys(counts).sort().map(k => k + ' ' + counts[k]).join(', ') + '), ' + exact(hidden) + ' shipped but hidden' +
+      (p.removed.length ? ', ' + p.removed.length + ' removed' : '') + '. Click a row to see where the package lives, as of the layer that installed it.' }),
+    p.warnings.map(w => h('p', { class: 'warn', text: w })),
+    h('div', { class: 'controls' }, eco, q, cnt), table,
+    h('h3', { text: 'By layer' }),
+    vtable([{ name: 'layer', w: '4em' }, { name: 'packages', w: '9em' }, { name: 'pkg bytes', w: '7em', cls: 'num' },
+      { name: 'other', w: '7em', cls: 'num' }, { name: 'largest', w: '1fr' }, { name: 'created by', w: '1fr', cls: 'cmd' }], lrows, { empty: 'no layers', cls: 'pkglayers' }),
+    h('h3', { text: 'Removed by a later layer (' + p.removed.length + ')' }),
+    vtable([{ name: 'type', w: '4em' }, { name: 'name', w: '1fr' }, { name: 'version', w: '12em' }, { name: 'layer', w: '4em' },
+      { name: 'removed in', w: '6em' }, { name: 'still shipped', w: '8em', cls: 'num' }], rmRows, { empty: 'none removed', cls: 'pkgremoved' }));
+}
+
+// packagesDiffSection lists a package diff: only in OLD, only in NEW, version and size changes.
+function packagesDiffSection(pd) {
+  const sm = pd.summary;
+  const sign = { upgraded: '↑', downgraded: '↓', changed: '~', resized: '≈' };
+  const sz = (n) => (n > 0 ? '+' : n < 0 ? '−' : '') + bytes(Math.abs(n));
+  const rows = pd.only_old.map(x => ({ cells: ['−', x.ecosystem, x.name, x.version, x.size == null ? '' : sz(-x.size)], titles: [null, null, x.location, null, null], cls: 'kD' }))
+    .concat(pd.only_new.map(x => ({ cells: ['+', x.ecosystem, x.name, x.version, x.size == null ? '' : sz(x.size)], titles: [null, null, x.location, null, null], cls: 'kA' })))
+    .concat(pd.changed.map(c => ({ cells: [sign[c.kind] || '~', c.ecosystem, c.name, c.kind === 'resized' ? c.new_version : c.old_version + ' → ' + c.new_version, sz(c.size_delta)],
+      titles: [c.kind, null, c.location, null, null], cls: 'kC' })));
+  return section('packages-diff', 'Packages',
+    h('p', { text: sm.only_old + ' only in old, ' + sm.only_new + ' only in new, ' + sm.upgraded + ' upgraded, ' + sm.downgraded + ' downgraded, ' + sm.changed + ' changed, ' + sm.resized + ' resized (' + sz(sm.size_delta) + ')' }),
+    vtable([{ name: '', w: '2em' }, { name: 'type', w: '4em' }, { name: 'name', w: '1fr' }, { name: 'version', w: '1fr' }, { name: 'bytes', w: '8em', cls: 'num' }],
+      rows, { empty: 'the same packages', cls: 'pkgdiff' }));
+}
+
 // ---------- views ----------
 
 function imageView(img, label) {
@@ -1005,12 +1107,12 @@ function imageView(img, label) {
   let ex = null;
   const pick = (i) => { ex.setLayer(i, true); ex.scrollIntoView({ block: 'start' }); };
   const reveal = (i, layer) => ex.reveal(i, layer);
-  const nav = h('nav', { class: 'toc' }, ['layers', 'treemap', 'explorer', 'history', 'config', 'waste'].map(id => h('a', { href: '#' + id + (label ? '-' + label : ''), text: id })));
+  const nav = h('nav', { class: 'toc' }, ['layers', 'treemap', 'explorer', 'packages', 'history', 'config', 'waste'].map(id => h('a', { href: '#' + id + (label ? '-' + label : ''), text: id })));
   const times = [];
   const timed = (name, f) => { const t0 = performance.now(); const v = f(); times.push(name + '=' + (performance.now() - t0).toFixed(0)); return v; };
   ex = timed('explorer', () => explorer(img, model));
   const tm = timed('treemap', () => treemap(img, model, reveal));
-  const secs = [timed('layers', () => layerChart(img, model, pick)), tm, ex, timed('waste', () => wasteSection(img, reveal)), timed('history', () => historySection(img)), configSection(img)];
+  const secs = [timed('layers', () => layerChart(img, model, pick)), tm, ex, timed('packages', () => packagesSection(img, model, reveal)), timed('waste', () => wasteSection(img, reveal)), timed('history', () => historySection(img)), configSection(img)];
   document.body.dataset.times = times.join(' ');
   if (label) for (const sct of secs) sct.id += '-' + label;
   root.append(header(img, label), nav, ...secs);
@@ -1054,6 +1156,7 @@ function diffView(d) {
   kindSel.addEventListener('change', refilter);
   refilter();
   root.append(section('changes', 'Changes', h('div', { class: 'controls' }, kindSel, q, cnt), table));
+  if (d.packages_diff) root.append(packagesDiffSection(d.packages_diff));
   const cfgRows = (list) => list.map(c => ({ cells: [c.field, c.old == null ? '(absent)' : JSON.stringify(c.old), c.new == null ? '(absent)' : JSON.stringify(c.new)] }));
   if (!exportMode) {
     const cols = [{ name: 'field', w: '14em' }, { name: 'old', w: '1fr' }, { name: 'new', w: '1fr' }];

@@ -1,0 +1,3 @@
+"""A fixture for strata's Python reader."""
+
+GREETING = "hello from strata-fixture-py"
