@@ -81,8 +81,7 @@ func TestBrowserPackages(t *testing.T) {
 	tb.checkClean()
 
 	// The diff report of the Debian fixture against the distroless one.
-	old, done2 := packagesImage(t, "debian.tar.zst")
-	defer done2()
+	old := im // the same image, opened once
 	new, done3 := packagesImage(t, "distroless/distroless.tar.gz")
 	defer done3()
 	pd := packages.Compare(old.Packages, new.Packages)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -126,16 +127,29 @@ func run(m *Model, cmd tea.Cmd) {
 
 // packagesData is what strata explore shows of the Debian packages fixture
 // (testdata/packages), its packages read as the explorer gets them (analysis.Image.Packages).
+// It is read once per test binary (its 224 MB of tar take seconds to decompress under
+// -race) and the tests only read it; the image stays open until the binary exits.
 func packagesData(t testing.TB) Data {
 	t.Helper()
-	img, err := load.Open(context.Background(), fixture("packages/debian.tar.zst"), nil, load.Options{HashFiles: inspect.EqualityHash, KeepMatch: packages.Wants})
-	if err != nil {
-		t.Fatal(err)
+	debian.once.Do(func() {
+		img, err := load.Open(context.Background(), fixture("packages/debian.tar.zst"), nil, load.Options{HashFiles: inspect.EqualityHash, KeepMatch: packages.Wants})
+		if err != nil {
+			debian.err = err
+			return
+		}
+		d := data(t, img, "debian.tar.zst")
+		if d.Packages, debian.err = packages.Of(img, fstree.Merge(img.Layers), packages.Options{}); debian.err == nil {
+			debian.d = d
+		}
+	})
+	if debian.d.Packages == nil {
+		t.Fatalf("the packages fixture: %v", debian.err)
 	}
-	t.Cleanup(func() { img.Close() })
-	d := data(t, img, "debian.tar.zst")
-	if d.Packages, err = packages.Of(img, fstree.Merge(img.Layers), packages.Options{}); err != nil {
-		t.Fatal(err)
-	}
-	return d
+	return debian.d
+}
+
+var debian struct {
+	once sync.Once
+	d    Data
+	err  error
 }
