@@ -174,6 +174,7 @@ func (e *evaluator) packageRules(r *Rules) {
 				}
 			}
 			res.Value = fmt.Sprintf("%d found", len(fs))
+			res.Name += noDatabase(pk)
 		}
 		e.finish(&res, fs, e.packagesErr())
 		e.add(res)
@@ -204,13 +205,24 @@ func (e *evaluator) packageRules(r *Rules) {
 				if len(near) > 0 {
 					msg += " (the image has " + strings.Join(near, ", ") + ")"
 				}
+				msg += noDatabase(pk)
 				fs = append(fs, Finding{Message: msg})
 			}
 			res.Value = fmt.Sprintf("%d of %d", met, len(rules))
+			res.Name += noDatabase(pk)
 		}
 		e.finish(&res, fs, e.packagesErr())
 		e.add(res)
 	}
+}
+
+// noDatabase is what a package rule's reason adds when the image has no package at all: a
+// pass that rests on nothing found, said rather than left to pass for a clean image.
+func noDatabase(pk *packages.Report) string {
+	if len(pk.Packages) == 0 && len(pk.Removed) == 0 {
+		return " (none: no layer holds a package database or metadata strata reads)"
+	}
+	return ""
 }
 
 // packagesErr is why package rules cannot be evaluated: the packages were not read.

@@ -2,6 +2,8 @@ package check
 
 import (
 	"errors"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -143,4 +145,49 @@ func FuzzParse(f *testing.F) {
 		ParseCST(data, "f", DefaultLimits)
 		isDive(data, DefaultLimits)
 	})
+}
+
+// TestOverrideEveryKey: --rule KEY=VALUE sets every key a rules file may hold (a rule the
+// overlay forgot would be dropped in silence, as forbid_packages once was).
+func TestOverrideEveryKey(t *testing.T) {
+	keys := Keys()
+	for _, want := range []string{"max_size", "forbid_packages", "required_packages", "baseline", "files"} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("Keys() lacks %s: %v", want, keys)
+		}
+	}
+	rt := reflect.TypeOf(Rules{})
+	for _, k := range keys {
+		f, ok := yamlField(rt, k)
+		if !ok {
+			t.Fatalf("%s: no field", k)
+		}
+		var one, r Rules
+		v := reflect.ValueOf(&one).Elem().FieldByIndex(f.Index)
+		switch v.Kind() {
+		case reflect.Pointer:
+			v.Set(reflect.New(v.Type().Elem()))
+			if e := v.Elem(); e.Kind() == reflect.Map {
+				e.Set(reflect.MakeMap(e.Type()))
+			}
+		case reflect.Slice:
+			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
+		default:
+			t.Fatalf("%s: a %s field", k, v.Kind())
+		}
+		r.overlay(&one, []string{k})
+		if reflect.ValueOf(r).FieldByIndex(f.Index).IsZero() {
+			t.Errorf("--rule %s=…: the overlay does not set it", k)
+		}
+	}
+	// And end to end, through the YAML, for the package rules.
+	var s Set
+	for _, kv := range []string{"forbid_packages=telnetd", `required_packages=[{name: python3, version: ">=3.11"}]`} {
+		if err := s.Override(kv, DefaultLimits); err != nil {
+			t.Fatalf("--rule %s: %v", kv, err)
+		}
+	}
+	if s.Empty() || !s.NeedsPackages() || len(*s.Rules.ForbidPackages) != 1 || len(*s.Rules.RequiredPackages) != 1 {
+		t.Errorf("--rule forbid_packages, required_packages: %+v", s.Rules)
+	}
 }

@@ -441,28 +441,6 @@ func oneValue(doc []byte, name string, levels int, lim Limits) error {
 // overlay sets the fields one defines.
 func (r *Rules) overlay(one *Rules, key []string) {
 	switch key[0] {
-	case "max_size":
-		r.MaxSize = one.MaxSize
-	case "max_layers":
-		r.MaxLayers = one.MaxLayers
-	case "max_layer_size":
-		r.MaxLayerSize = one.MaxLayerSize
-	case "min_efficiency":
-		r.MinEfficiency = one.MinEfficiency
-	case "max_wasted_bytes":
-		r.MaxWastedBytes = one.MaxWastedBytes
-	case "max_wasted_percent":
-		r.MaxWastedPercent = one.MaxWastedPercent
-	case "forbid_paths":
-		r.ForbidPaths = one.ForbidPaths
-	case "forbid_sensitive_hidden":
-		r.ForbidSensitiveHidden = one.ForbidSensitiveHidden
-	case "setuid_allow":
-		r.SetuidAllow = one.SetuidAllow
-	case "forbid_world_writable":
-		r.ForbidWorldWritable = one.ForbidWorldWritable
-	case "require_non_root_user":
-		r.RequireNonRootUser = one.RequireNonRootUser
 	case "required_labels":
 		if r.RequiredLabels == nil || len(key) == 1 {
 			r.RequiredLabels = one.RequiredLabels
@@ -471,16 +449,14 @@ func (r *Rules) overlay(one *Rules, key []string) {
 				(*r.RequiredLabels)[k] = v
 			}
 		}
-	case "forbid_env":
-		r.ForbidEnv = one.ForbidEnv
-	case "allowed_ports":
-		r.AllowedPorts = one.AllowedPorts
-	case "files":
-		r.Files = one.Files
-	case "config":
-		r.Config = one.Config
 	case "baseline":
 		r.Baseline = mergeNodes(r.Baseline, one.Baseline)
+	default: // every other key replaces the rule whole, whichever field its yaml tag names
+		f, ok := yamlField(reflect.TypeOf(*r), key[0])
+		if !ok {
+			return // Override decoded one strictly: a key Rules lacks was refused there
+		}
+		reflect.ValueOf(r).Elem().FieldByIndex(f.Index).Set(reflect.ValueOf(one).Elem().FieldByIndex(f.Index))
 	}
 }
 
@@ -521,11 +497,15 @@ func asMapping(n ast.Node) (*ast.MappingNode, bool) {
 	return nil, false
 }
 
-// Keys lists the rule keys a rules file may hold, sorted.
+// Keys lists the rule keys a rules file (and --rule) may hold, sorted: the yaml tags of Rules.
 func Keys() []string {
-	k := []string{"max_size", "max_layers", "max_layer_size", "min_efficiency", "max_wasted_bytes", "max_wasted_percent",
-		"forbid_paths", "forbid_sensitive_hidden", "setuid_allow", "forbid_world_writable",
-		"require_non_root_user", "required_labels", "forbid_env", "allowed_ports", "files", "config", "baseline"}
+	t := reflect.TypeOf(Rules{})
+	k := make([]string, 0, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ","); tag != "" && tag != "-" {
+			k = append(k, tag)
+		}
+	}
 	sort.Strings(k)
 	return k
 }
