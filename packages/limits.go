@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"math"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // Limits bound what reading package databases may cost: every database, metadata file and
@@ -90,18 +91,10 @@ func (l *Limits) Set(kv string) (ok bool, err error) {
 	if !known {
 		return false, nil
 	}
-	mult := int64(1)
-	if n := len(v); n > 0 {
-		if i := strings.IndexByte("kMGT", v[n-1]); i >= 0 {
-			mult = 1 << (10 * (i + 1))
-			v = v[:n-1]
-		}
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n > (1<<40)*1024/mult {
+	n, err := units.ParseLimit(v)
+	if err != nil {
 		return true, fmt.Errorf("--limit %s: %q is not a count or size", k, v)
 	}
-	n *= mult
 	if n == 0 {
 		n = math.MaxInt64
 	}

@@ -3,8 +3,9 @@ package load
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
+
+	"github.com/strata-dev/strata/internal/units"
 )
 
 // limitSetters are the Limits fields settable from the command line (`--limit KEY=N`).
@@ -44,17 +45,10 @@ func (l *Limits) Set(kv string) error {
 	if !ok || !known {
 		return fmt.Errorf("--limit %q: want KEY=N with KEY one of %s", kv, strings.Join(LimitKeys(), ", "))
 	}
-	mult := int64(1)
-	if n := len(v); n > 0 {
-		if i := strings.IndexByte("kMGT", v[n-1]); i >= 0 {
-			mult = 1 << (10 * (i + 1))
-			v = v[:n-1]
-		}
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || n > (1<<40)*1024/mult {
+	n, err := units.ParseLimit(v)
+	if err != nil {
 		return fmt.Errorf("--limit %s: %q is not a count or size", k, v)
 	}
-	set(l, n*mult)
+	set(l, n)
 	return nil
 }

@@ -25,3 +25,16 @@ func TestCount(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLimit(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "5000": 5000, "64M": 64 << 20, "1k": 1024, "2G": 2 << 30, "1024T": 1 << 50} {
+		if got, err := ParseLimit(in); err != nil || got != want {
+			t.Errorf("ParseLimit(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "-1", "1.5M", "1K", "1MB", "1025T", "1125899906842625", "x", "M"} {
+		if got, err := ParseLimit(in); err == nil {
+			t.Errorf("ParseLimit(%q) = %d, want an error", in, got)
+		}
+	}
+}
