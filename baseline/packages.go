@@ -56,7 +56,13 @@ func (lk *Lock) SetPackages(r *packages.Report) {
 			if x.Arch != y.Arch {
 				return x.Arch < y.Arch
 			}
-			return x.Location < y.Location
+			if x.Location != y.Location {
+				return x.Location < y.Location
+			}
+			if x.Version != y.Version { // installonly packages (kernels): versions side by side
+				return x.Version < y.Version
+			}
+			return x.Kind < y.Kind
 		})
 		lk.Packages[i] = lp
 	}
@@ -68,20 +74,63 @@ type held struct {
 	layer int // the layer that last changed it
 }
 
-// replay applies the changes of the first n layers; key → the package.
-func replay(ls []LayerPackages, n int) map[string]held {
-	out := map[string]held{}
+// replay applies the changes of the first n layers; key → the versions of the package
+// present, in layer order. Several versions of one package may be installed side by side
+// (installonly rpms: kernels), so a change replaces the version it names, not the package:
+// a layer's changes take their old versions out first, then put their new ones in.
+func replay(ls []LayerPackages, n int) map[string][]held {
+	out := map[string][]held{}
 	for i := 0; i < n && i < len(ls); i++ {
 		for _, c := range ls[i].Changes {
-			k := packages.Key(packages.Ecosystem(c.Ecosystem), c.Name, c.Arch, c.Location)
-			if c.Kind == packages.KindRemoved {
-				delete(out, k)
+			if c.OldVersion == "" {
 				continue
 			}
-			out[k] = held{c, i}
+			k := packages.Key(packages.Ecosystem(c.Ecosystem), c.Name, c.Arch, c.Location)
+			hs := out[k]
+			for j := range hs {
+				if hs[j].c.Version == c.OldVersion {
+					hs = append(hs[:j:j], hs[j+1:]...)
+					break
+				}
+			}
+			if len(hs) == 0 {
+				delete(out, k)
+			} else {
+				out[k] = hs
+			}
+		}
+		for _, c := range ls[i].Changes {
+			if c.Kind == packages.KindRemoved {
+				continue
+			}
+			k := packages.Key(packages.Ecosystem(c.Ecosystem), c.Name, c.Arch, c.Location)
+			out[k] = append(out[k], held{c, i})
 		}
 	}
 	return out
+}
+
+// versionsApart is the versions of was and is not in the other (each version once).
+func versionsApart(was, is []held) (gone, added []held) {
+	in := func(hs []held, v string) bool {
+		for _, h := range hs {
+			if h.c.Version == v {
+				return true
+			}
+		}
+		return false
+	}
+	for _, h := range was {
+		if !in(is, h.c.Version) {
+			gone = append(gone, h)
+		}
+	}
+	for _, h := range is {
+		if !in(was, h.c.Version) {
+			added = append(added, h)
+		}
+	}
+	return gone, added
 }
 
 // ComparePackages adds the package rules' verdicts to c: with base_packages (unless
@@ -123,19 +172,26 @@ func ComparePackages(c *Comparison, lk *Lock, r *packages.Report, p Policy) {
 	default:
 		was, is := replay(lk.Packages, c.BaseLayers), replay(img, c.BaseLayers)
 		var fails []Verdict
-		for k, n := range is {
-			o, ok := was[k]
-			switch {
-			case !ok:
-				fails = append(fails, Verdict{Rule: RuleBasePackages, Failed: true, Layer: n.layer, CreatedBy: cmd(n.layer),
-					Message: fmt.Sprintf("package added in base layer %d: %s %s", n.layer, name(n.c), escape.String(n.c.Version))})
-			case o.c.Version != n.c.Version:
+		keys := map[string]bool{}
+		for k := range was {
+			keys[k] = true
+		}
+		for k := range is {
+			keys[k] = true
+		}
+		for k := range keys {
+			gone, added := versionsApart(was[k], is[k])
+			if len(gone) == 1 && len(added) == 1 {
+				o, n := gone[0], added[0]
 				fails = append(fails, Verdict{Rule: RuleBasePackages, Failed: true, Layer: n.layer, CreatedBy: cmd(n.layer),
 					Message: fmt.Sprintf("package changed in base layer %d: %s %s → %s", n.layer, name(n.c), escape.String(o.c.Version), escape.String(n.c.Version))})
+				continue
 			}
-		}
-		for k, o := range was {
-			if _, ok := is[k]; !ok {
+			for _, n := range added {
+				fails = append(fails, Verdict{Rule: RuleBasePackages, Failed: true, Layer: n.layer, CreatedBy: cmd(n.layer),
+					Message: fmt.Sprintf("package added in base layer %d: %s %s", n.layer, name(n.c), escape.String(n.c.Version))})
+			}
+			for _, o := range gone {
 				fails = append(fails, Verdict{Rule: RuleBasePackages, Failed: true, Layer: -1,
 					Message: fmt.Sprintf("package no longer in the base layers: %s %s (locked in layer %d)", name(o.c), escape.String(o.c.Version), o.layer)})
 			}
@@ -149,10 +205,12 @@ func ComparePackages(c *Comparison, lk *Lock, r *packages.Report, p Policy) {
 	}
 	was, is := replay(lk.Packages, len(lk.Packages)), replay(img, len(img))
 	var fails []Verdict
-	for k, n := range is {
+	for k, ns := range is {
 		if _, ok := was[k]; !ok {
-			fails = append(fails, Verdict{Rule: RuleNewPackages, Failed: true, Layer: n.layer, CreatedBy: cmd(n.layer),
-				Message: fmt.Sprintf("new package in layer %d: %s %s", n.layer, name(n.c), escape.String(n.c.Version))})
+			for _, n := range ns {
+				fails = append(fails, Verdict{Rule: RuleNewPackages, Failed: true, Layer: n.layer, CreatedBy: cmd(n.layer),
+					Message: fmt.Sprintf("new package in layer %d: %s %s", n.layer, name(n.c), escape.String(n.c.Version))})
+			}
 		}
 	}
 	c.Verdicts = append(c.Verdicts, sortVerdicts(fails, RuleNewPackages)...)

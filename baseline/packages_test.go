@@ -87,3 +87,50 @@ func TestReadPackages(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestComparePackagesSideBySide: versions of an installonly package (kernels, as rpm -qa
+// lists them side by side) are held version by version: a lock of strata-k 1.0-1 and
+// 3.0-1 against a base of 2.0-1 and 3.0-1 fails (it passed when one version stood for the
+// package), and a layer that removes a version and installs it again leaves it installed.
+func TestComparePackagesSideBySide(t *testing.T) {
+	k := func(kind, old, ver string) packages.LayerChange {
+		return packages.LayerChange{Kind: kind, Ecosystem: packages.RPM, Name: "strata-k", Arch: "noarch", Location: "/var/lib/rpm/rpmdb.sqlite", Version: ver, OldVersion: old}
+	}
+	verdicts := func(lock, img *packages.Report) []string {
+		lk := &Lock{}
+		lk.SetPackages(lock)
+		c := &Comparison{BaseLayers: len(lock.Layers)}
+		ComparePackages(c, lk, img, Policy{})
+		var got []string
+		for _, v := range c.Verdicts {
+			got = append(got, v.Rule+" "+map[bool]string{true: "FAIL", false: "ok"}[v.Failed]+" "+v.Message)
+		}
+		return got
+	}
+	lock := report([]packages.LayerChange{k("installed", "", "3.0-1"), k("installed", "", "1.0-1")})
+	got := verdicts(lock, report([]packages.LayerChange{k("installed", "", "2.0-1"), k("installed", "", "3.0-1")}))
+	want := []string{
+		"baseline.base_packages FAIL package changed in base layer 0: rpm strata-k:noarch 1.0-1 → 2.0-1",
+		"baseline.new_packages ok as locked",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	got = verdicts(lock, report([]packages.LayerChange{k("installed", "", "2.0-1"), k("installed", "", "3.0-1"), k("installed", "", "4.0-1")}))
+	want = []string{
+		"baseline.base_packages FAIL package no longer in the base layers: rpm strata-k:noarch 1.0-1 (locked in layer 0)",
+		"baseline.base_packages FAIL package added in base layer 0: rpm strata-k:noarch 2.0-1",
+		"baseline.base_packages FAIL package added in base layer 0: rpm strata-k:noarch 4.0-1",
+		"baseline.new_packages ok as locked",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	// A lock written when a second version made the first "removed and installed again".
+	old := report([]packages.LayerChange{k("installed", "", "1.0-1")}, []packages.LayerChange{k("installed", "", "1.0-1"), k("installed", "", "3.0-1"), k("removed", "1.0-1", "")})
+	got = verdicts(old, report([]packages.LayerChange{k("installed", "", "1.0-1")}, []packages.LayerChange{k("installed", "", "3.0-1")}))
+	want = []string{"baseline.base_packages ok as locked", "baseline.new_packages ok as locked"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -118,7 +118,7 @@ func (r PackageRule) matches(eco packages.Ecosystem, name, ver string) bool {
 	if r.Ecosystem != "" && r.Ecosystem != eco {
 		return false
 	}
-	if ok, _ := path.Match(r.Name, name); !ok {
+	if !r.nameMatches(eco, name) {
 		return false
 	}
 	for _, c := range r.constraint {
@@ -129,6 +129,42 @@ func (r PackageRule) matches(eco packages.Ecosystem, name, ver string) bool {
 		}
 	}
 	return true
+}
+
+// nameMatches reports whether the rule's name (a glob) names a package of eco called name:
+// as written, or for Python as pip compares names (PEP 503: case, and runs of "-", "_"
+// and "." aside), so that PyYAML is pyyaml and strata_fixture_py is strata-fixture-py.
+func (r PackageRule) nameMatches(eco packages.Ecosystem, name string) bool {
+	if ok, _ := path.Match(r.Name, name); ok {
+		return true
+	}
+	if eco != packages.Python {
+		return false
+	}
+	ok, _ := path.Match(pep503(r.Name), pep503(name))
+	return ok
+}
+
+// pep503 is a Python project name normalised: lower case, each run of "-", "_" and "."
+// one "-".
+func pep503(s string) string {
+	var b strings.Builder
+	sep := false
+	for _, c := range strings.ToLower(s) {
+		if c == '-' || c == '_' || c == '.' {
+			sep = true
+			continue
+		}
+		if sep {
+			b.WriteByte('-')
+			sep = false
+		}
+		b.WriteRune(c)
+	}
+	if sep {
+		b.WriteByte('-')
+	}
+	return b.String()
 }
 
 // NeedsPackages reports whether a rule reads the image's packages.
@@ -193,7 +229,7 @@ func (e *evaluator) packageRules(r *Rules) {
 						found = &pk.Packages[i]
 						break
 					}
-					if ok, _ := path.Match(rule.Name, p.Name); ok {
+					if rule.nameMatches(p.Ecosystem, p.Name) {
 						near = append(near, p.Version)
 					}
 				}

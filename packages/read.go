@@ -274,6 +274,7 @@ func (a *analysis) readRPM() error {
 			last = p
 			out = append(out, &version{loc: loc, layer: from, until: to, entry: db.entry, read: true, pkgs: pkgs})
 		}
+		sideBySide(out)
 		for _, v := range loc.versions {
 			v.data = nil
 		}
@@ -287,6 +288,36 @@ func (a *analysis) readRPM() error {
 	return nil
 }
 
+// sideBySide gives each version of an installonly package (a kernel: several versions of
+// one name and architecture installed side by side) a key of its own, in every version of
+// the database once any version holds two: a kernel a later layer adds beside the old one
+// is an install there, and the old one stays installed by its own layer (not removed and
+// installed again, as keys decided database by database made it).
+func sideBySide(vs []*version) {
+	multi := map[string]bool{}
+	for _, v := range vs {
+		seen := map[string]bool{}
+		for _, p := range v.pkgs {
+			if seen[p.key] {
+				multi[p.key] = true
+			}
+			seen[p.key] = true
+		}
+	}
+	if len(multi) == 0 {
+		return
+	}
+	done := map[*pkgInfo]bool{} // versions read from one database pair share their packages
+	for _, v := range vs {
+		for _, p := range v.pkgs {
+			if multi[p.key] && !done[p] {
+				done[p] = true
+				p.key += "@" + p.version
+			}
+		}
+	}
+}
+
 // parseRPM reads an rpm database's packages (the gpg-pubkey pseudo-packages rpm -qa lists
 // are keys, not software, and are left out).
 func (a *analysis) parseRPM(data, wal []byte, loc string) ([]*pkgInfo, error) {
@@ -298,7 +329,6 @@ func (a *analysis) parseRPM(data, wal []byte, loc string) ([]*pkgInfo, error) {
 		return nil, malformed("%v", err)
 	}
 	var out []*pkgInfo
-	seen := map[string]int{}
 	paths := 0
 	for _, b := range blobs {
 		h, err := rpmdb.ParseHeader(b, a.lim.MaxListPaths)
@@ -324,13 +354,7 @@ func (a *analysis) parseRPM(data, wal []byte, loc string) ([]*pkgInfo, error) {
 			p.licenses = []string{h.License}
 		}
 		p.key = "rpm|" + h.Name + "." + h.Arch
-		seen[p.key]++
 		out = append(out, p)
-	}
-	for _, p := range out {
-		if seen[p.key] > 1 { // installonly packages (kernels): one key per version
-			p.key += "@" + p.version
-		}
 	}
 	return out, nil
 }

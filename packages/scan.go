@@ -193,7 +193,9 @@ type scanned struct {
 // and from the merge's hidden list the layer that hid each.
 func scan(img *image.Image, fs *fstree.FS) *scanned {
 	s := &scanned{locs: map[string]*location{}, layers: len(img.Layers)}
-	byEntry := map[*image.Entry]*version{}
+	// An entry is known by its layer too: a blob an image lists twice (two identical
+	// layers) gives both layers the same entries.
+	byEntry := map[entryAt]*version{}
 	var links []*version
 	for li, l := range img.Layers {
 		for i := range l.Entries {
@@ -222,11 +224,11 @@ func scan(img *image.Image, fs *fstree.FS) *scanned {
 				v.entry = nil // a directory or symlink where a file was: no content
 			}
 			loc.versions = append(loc.versions, v)
-			byEntry[e] = v
+			byEntry[entryAt{e, li}] = v
 		}
 	}
 	for _, h := range fs.Hidden {
-		if v := byEntry[h.Entry]; v != nil {
+		if v := byEntry[entryAt{h.Entry, h.Layer}]; v != nil {
 			v.until = h.By
 		}
 	}
@@ -238,6 +240,12 @@ func scan(img *image.Image, fs *fstree.FS) *scanned {
 	}
 	sort.Slice(s.order, func(i, j int) bool { return s.order[i].path < s.order[j].path })
 	return s
+}
+
+// entryAt is an entry in one layer.
+type entryAt struct {
+	e     *image.Entry
+	layer int
 }
 
 // resolveLinks finds the entry each hardlink version shares its content with: the regular
@@ -261,18 +269,18 @@ func resolveLinks(img *image.Image, fs *fstree.FS, links []*version) {
 			}
 		}
 	}
-	hiddenBy := map[*image.Entry]int{}
+	hiddenBy := map[entryAt]int{}
 	for _, h := range fs.Hidden {
 		for _, c := range found[h.Entry.Path] {
-			if c.e == h.Entry {
-				hiddenBy[c.e] = h.By
+			if c.e == h.Entry && c.layer == h.Layer {
+				hiddenBy[entryAt{c.e, c.layer}] = h.By
 			}
 		}
 	}
 	for p, vs := range want {
 		for _, v := range vs {
 			for _, c := range found[p] {
-				until, hidden := hiddenBy[c.e]
+				until, hidden := hiddenBy[entryAt{c.e, c.layer}]
 				if c.layer <= v.layer && (!hidden || until > v.layer || until == v.layer && c.layer == v.layer) {
 					v.entry, v.elay = c.e, c.layer
 				}

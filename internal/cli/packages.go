@@ -42,6 +42,15 @@ func runPackages(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if (fs.Changed("layer") || *byLayer) && (c.output == "cyclonedx" || c.output == "spdx") {
 		return &usageError{"-o " + c.output + " describes the whole image: not with --layer or --by-layer"}
 	}
+	if *byLayer && c.quiet {
+		return &usageError{"-q prints the packages' purls (or with --layer N the layer's changes), --by-layer a summary per layer: give one of them"}
+	}
+	var so sbom.Options
+	if c.output == "cyclonedx" || c.output == "spdx" {
+		if so, err = sbomOptions(); err != nil {
+			return err
+		}
+	}
 	img, err := c.open(ctx, args[0], stdin, analysis.Options{Needs: analysis.Packages})
 	if err != nil {
 		return err
@@ -57,9 +66,9 @@ func runPackages(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	o := c.renderFor(stdout)
 	switch {
 	case c.output == "cyclonedx":
-		return sbom.CycloneDX(stdout, r, sbomOptions())
+		return sbom.CycloneDX(stdout, r, so)
 	case c.output == "spdx":
-		return sbom.SPDX(stdout, r, sbomOptions())
+		return sbom.SPDX(stdout, r, so)
 	case fs.Changed("layer"):
 		l := r.Layers[*layer]
 		if c.output == "json" {
@@ -136,13 +145,16 @@ func (c *common) packageLimits() packages.Limits {
 }
 
 // sbomOptions: the tool and the document's time (SOURCE_DATE_EPOCH when set, for
-// reproducible documents; now otherwise).
-func sbomOptions() sbom.Options {
+// reproducible documents; now otherwise). A SOURCE_DATE_EPOCH that is not a count of
+// seconds is an error, as reproducible-builds.org asks, rather than a document of now.
+func sbomOptions() (sbom.Options, error) {
 	t := time.Now().UTC().Truncate(time.Second)
 	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
-		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
-			t = time.Unix(n, 0).UTC()
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < 0 || n > 253402300799 { // 9999-12-31T23:59:59Z
+			return sbom.Options{}, &usageError{fmt.Sprintf("SOURCE_DATE_EPOCH=%q: want seconds since 1970-01-01 UTC", s)}
 		}
+		t = time.Unix(n, 0).UTC()
 	}
-	return sbom.Options{Tool: "strata", Version: Version, Created: t}
+	return sbom.Options{Tool: "strata", Version: Version, Created: t}, nil
 }

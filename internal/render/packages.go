@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mattn/go-runewidth"
+
 	"github.com/strata-dev/strata/packages"
 )
 
@@ -22,7 +24,7 @@ func Packages(w io.Writer, r *packages.Report, o Options) error {
 		return list(w, ids, o.Null)
 	}
 	if len(r.Packages) == 0 && len(r.Removed) == 0 {
-		_, err := fmt.Fprintf(w, "No packages: no layer holds a package database or metadata strata reads (dpkg, apk, rpm, Python, npm, Go binaries, Java archives)%s\n", warningsNote(r.Warnings))
+		_, err := fmt.Fprintf(w, "%s\n", o.line("No packages: no layer holds a package database or metadata strata reads (dpkg, apk, rpm, Python, npm, Go binaries, Java archives)"+warningsNote(r.Warnings)))
 		return err
 	}
 	var rows [][]string
@@ -32,22 +34,89 @@ func Packages(w io.Writer, r *packages.Report, o Options) error {
 			o.clip(layerCmd(r, p.Layer), 40)})
 	}
 	header := []string{"TYPE", "NAME", "VERSION", "ARCH", "LAYER", "CHANGED", "SIZE", "HIDDEN", "LICENSE", "CREATED BY"}
-	if err := tableFit(w, o.Width, header, rows, 1, 2, 5, 8, 9); err != nil {
+	header, rows, flex := dropToFit(o.Width, header, rows, []int{1, 2, 5, 8, 9}, 9, 8, 7)
+	if len(rows) == 0 {
+		fmt.Fprintf(w, "%s\n", o.line("No packages in the final image: a later layer removed every package lower layers installed"))
+	} else if err := tableFit(w, o.Width, header, rows, flex...); err != nil {
 		return err
 	}
 	if len(r.Removed) > 0 {
-		fmt.Fprintf(w, "\nRemoved by a later layer (their files still ship in lower layers):\n")
+		fmt.Fprintf(w, "\n%s\n", o.line("Removed by a later layer (their files still ship in lower layers):"))
 		var rm [][]string
 		for _, p := range r.Removed {
 			rm = append(rm, []string{string(p.Ecosystem), p.Name, o.clip(p.Version, 32), orDash(p.Arch), strconv.Itoa(p.Layer),
 				strconv.Itoa(p.RemovedIn), hiddenCell(p.HiddenSize), o.clip(p.RemovedBy, 40)})
 		}
-		if err := tableFit(w, o.Width, []string{"TYPE", "NAME", "VERSION", "ARCH", "LAYER", "REMOVED IN", "HIDDEN", "REMOVED BY"}, rm, 1, 2, 7); err != nil {
+		rh, rm, rflex := dropToFit(o.Width, []string{"TYPE", "NAME", "VERSION", "ARCH", "LAYER", "REMOVED IN", "HIDDEN", "REMOVED BY"}, rm, []int{1, 2, 7}, 7)
+		if err := tableFit(w, o.Width, rh, rm, rflex...); err != nil {
 			return err
 		}
 	}
-	_, err := fmt.Fprintf(w, "\n%s%s\n", packageTotals(r), warningsNote(r.Warnings))
+	_, err := fmt.Fprintf(w, "\n%s\n", o.line(packageTotals(r)+warningsNote(r.Warnings)))
 	return err
+}
+
+// dropToFit leaves out columns of a table fitted to width (0: none left out), the indexes in
+// drop first to last, while the table could not fit even with its flexible columns shrunk
+// as far as tableFit shrinks them: the header, rows and flexible columns that remain.
+func dropToFit(width int, header []string, rows [][]string, flex []int, drop ...int) ([]string, [][]string, []int) {
+	if width <= 0 || len(rows) == 0 {
+		return header, rows, flex
+	}
+	isFlex := map[int]bool{}
+	for _, i := range flex {
+		isFlex[i] = true
+	}
+	keep := make([]bool, len(header))
+	for i := range keep {
+		keep[i] = true
+	}
+	narrowest := func() int {
+		total := -3
+		for i, h := range header {
+			if !keep[i] {
+				continue
+			}
+			cw := runewidth.StringWidth(h)
+			for _, row := range rows {
+				cw = max(cw, runewidth.StringWidth(Escape(row[i])))
+			}
+			if isFlex[i] {
+				cw = min(cw, max(minFlex, runewidth.StringWidth(h)))
+			}
+			total += cw + 3
+		}
+		return total
+	}
+	for _, d := range drop {
+		if narrowest() <= width {
+			break
+		}
+		keep[d] = false
+	}
+	var h2 []string
+	var f2 []int
+	at := map[int]int{}
+	for i, h := range header {
+		if keep[i] {
+			at[i] = len(h2)
+			h2 = append(h2, h)
+		}
+	}
+	for _, i := range flex {
+		if keep[i] {
+			f2 = append(f2, at[i])
+		}
+	}
+	r2 := make([][]string, len(rows))
+	for r, row := range rows {
+		for i, c := range row {
+			if keep[i] {
+				r2[r] = append(r2[r], c)
+			}
+		}
+	}
+	return h2, r2, f2
 }
 
 // packageID is what -q prints for a package: its purl, else name@version.
@@ -170,7 +239,7 @@ func PackagesLayer(w io.Writer, r *packages.Report, l packages.Layer, o Options)
 		}
 		return list(w, ids, o.Null)
 	}
-	p := &printer{w: w}
+	p := &printer{w: w, o: o}
 	p.kv("Layer", strconv.Itoa(l.Index))
 	p.kv("Created by", o.clip(orDash(l.CreatedBy), 100))
 	p.kv("Diff ID", shortDigest(l.DiffID, o.NoTrunc))
@@ -227,8 +296,8 @@ func PackagesDiff(w io.Writer, d *packages.Diff, o Options) error {
 		rows = append(rows, []string{diffSign(c.Kind), string(c.Ecosystem), c.Name, orDash(c.Arch), o.clip(ver, 48), signedSize(c.SizeDelta), strconv.Itoa(c.NewChangedLayer)})
 	}
 	s := d.Summary
-	fmt.Fprintf(w, "Packages: %d only in old, %d only in new, %d upgraded, %d downgraded, %d changed, %d resized (%s)\n",
-		s.OnlyOld, s.OnlyNew, s.Upgraded, s.Downgraded, s.Changed, s.Resized, signedSize(s.SizeDelta))
+	fmt.Fprintf(w, "%s\n", o.line(fmt.Sprintf("Packages: %d only in old, %d only in new, %d upgraded, %d downgraded, %d changed, %d resized (%s)",
+		s.OnlyOld, s.OnlyNew, s.Upgraded, s.Downgraded, s.Changed, s.Resized, signedSize(s.SizeDelta))))
 	if len(rows) == 0 {
 		return nil
 	}
