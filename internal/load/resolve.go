@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -202,11 +203,20 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 	if err := checkPathBytes(read, readMembers, opts.Limits); err != nil {
 		return err
 	}
+	given := map[*blob]bool{} // blobs whose entries a layer holds already
 	for i, b := range blobs {
 		if b == nil {
 			img.Layers = append(img.Layers, unreadLayer(st, img, i, members[i], descs[i]))
 			continue
 		}
+		entries := b.entries
+		if given[b] {
+			// One blob listed twice (two identical layers): each layer gets entries of its
+			// own, so that an entry's address names one layer's file everywhere downstream
+			// (the merge's hidden versions, waste, package database versions).
+			entries = slices.Clone(b.entries)
+		}
+		given[b] = true
 		if b.noEnd && (descs[i].Size <= 0 || descs[i].Size != b.storedSize) {
 			why := "and the archive declares no size to check it against"
 			if descs[i].Size > 0 {
@@ -230,7 +240,7 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 			MediaType:   string(descs[i].MediaType),
 			Compression: b.compression,
 			TarSize:     b.storedSize,
-			Entries:     b.entries,
+			Entries:     entries,
 			Open:        st.opener(members[i], b.compression, opts.Limits),
 			Kept:        b.kept,
 		}
