@@ -116,7 +116,8 @@ func TestHeaderFields(t *testing.T) {
 }
 
 // FuzzBlobs: any bytes as a database (and a log) of each kind, and every blob found as a
-// header: an error or a result, never a panic or a hang.
+// header: an error or a result, never a panic or a hang; the blobs found add up to no more
+// than the bytes given (no page, item or slot is read twice).
 func FuzzBlobs(f *testing.F) {
 	db, wal := gunzip(f, "wal/rpmdb.sqlite.gz"), gunzip(f, "wal/rpmdb.sqlite-wal.gz")
 	bdb := gunzip(f, "bdb.Packages.gz")
@@ -131,8 +132,15 @@ func FuzzBlobs(f *testing.F) {
 		if err != nil {
 			return
 		}
+		total := 0
 		for _, b := range blobs {
-			ParseHeader(b, 1000)
+			total += len(b)
+			if h, err := ParseHeader(b, 1000); err == nil && len(h.Files) > 1000 {
+				t.Fatalf("%d files, more than the 1000 allowed", len(h.Files))
+			}
+		}
+		if total > len(data)+len(wal) {
+			t.Fatalf("blobs of %d bytes in all from %d bytes", total, len(data)+len(wal))
 		}
 	})
 }
@@ -148,6 +156,9 @@ func FuzzHeader(f *testing.F) {
 		h, err := ParseHeader(b, 1000)
 		if err == nil && h.Name == "" {
 			t.Fatal("a header without a name")
+		}
+		if err == nil && len(h.Files) > 1000 {
+			t.Fatalf("%d files, more than the 1000 allowed", len(h.Files))
 		}
 	})
 }
