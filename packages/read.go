@@ -156,7 +156,7 @@ func (a *analysis) parse(v *version, data []byte) ([]string, error) {
 	case kDpkgMD5:
 		v.list, err = parseMD5sums(data, a.lim)
 	case kDpkgDiversions:
-		v.divert = parseDiversions(data)
+		v.divert, err = parseDiversions(data, a.lim)
 	case kAPK:
 		v.pkgs, warns, err = parseAPK(data, v.loc.path, a.lim)
 	case kRPM, kRPMWal:
