@@ -61,6 +61,9 @@ func parseAPK(data []byte, loc string, lim Limits) (out []*pkgInfo, warns []stri
 		if len(l) < 2 || l[1] != ':' {
 			return nil, warns, malformed("%s: line %d: not a field: %q", loc, line, clip(string(l)))
 		}
+		if len(l) > maxField {
+			return nil, warns, malformed("%s: line %d: a field of %d bytes, more than %d", loc, line, len(l), maxField)
+		}
 		if p == nil {
 			p = &pkgInfo{eco: APK, location: loc, installed: -1, hasFiles: true, distro: true}
 		}

@@ -33,6 +33,11 @@ type pkgInfo struct {
 	distro    bool   // a distribution package: its purl names the distro
 }
 
+// maxField bounds one line of a control file, an apk database or a metadata file, and an npm
+// package's name and version: no real one comes near, and a name of hundreds of megabytes
+// would be copied into every key, table and report.
+const maxField = 1 << 20
+
 // controlFields calls fn for each field of each stanza of a Debian control file (dpkg's
 // status, a status.d file): fields are "Name: value" lines, a line starting with a space
 // or tab continues the value, a blank line ends the stanza (fn gets "" then). It stops at
@@ -58,6 +63,9 @@ func controlFields(data []byte, fn func(name, value string, line int) error) err
 			l, data = data, nil
 		}
 		l = bytes.TrimSuffix(l, []byte("\r"))
+		if len(l) > maxField {
+			return fmt.Errorf("line %d: a field of %d bytes, more than %d", line, len(l), maxField)
+		}
 		switch {
 		case len(bytes.TrimSpace(l)) == 0:
 			if err := flush(); err != nil {

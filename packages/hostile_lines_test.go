@@ -70,3 +70,26 @@ func TestNamelessStanzasOneWarning(t *testing.T) {
 		t.Errorf("apk, one: %q", warns)
 	}
 }
+
+// TestFieldBounded: a field line longer than maxField is an error (a database) or a warning
+// (metadata), not a name of hundreds of megabytes copied into every key and table.
+func TestFieldBounded(t *testing.T) {
+	long := strings.Repeat("a", maxField+1)
+	if _, _, err := parseDpkgStatus([]byte("Package: "+long+"\nVersion: 1\n\n"), "/var/lib/dpkg/status", DefaultLimits); err == nil || !strings.Contains(err.Error(), "line 1: a field of ") {
+		t.Errorf("dpkg: %v", err)
+	}
+	if _, _, err := parseAPK([]byte("P:"+long+"\nV:1\n"), "/lib/apk/db/installed", DefaultLimits); !errors.Is(err, ErrMalformed) {
+		t.Errorf("apk: %v", err)
+	}
+	if p, _, err := parsePyMetadata([]byte("Name: "+long+"\nVersion: 1\n"), "/s/x-1.dist-info/METADATA"); p != nil || err == nil {
+		t.Errorf("python: %v", err)
+	}
+	if p, w, _ := parseNPM([]byte(`{"name":"`+long+`","version":"1"}`), "/node_modules/x/package.json"); p != nil || len(w) != 1 {
+		t.Errorf("npm: %q", w)
+	}
+	// Just within: read.
+	ok := strings.Repeat("a", maxField-len("Package: "))
+	if ps, _, err := parseDpkgStatus([]byte("Package: "+ok+"\nVersion: 1\n\n"), "/var/lib/dpkg/status", DefaultLimits); err != nil || len(ps) != 1 {
+		t.Errorf("dpkg, within: %v", err)
+	}
+}
