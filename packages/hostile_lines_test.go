@@ -2,10 +2,15 @@ package packages
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
+	"io"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/strata-dev/strata/internal/image"
 )
 
 // allocated is the bytes fn allocates.
@@ -91,5 +96,37 @@ func TestFieldBounded(t *testing.T) {
 	ok := strings.Repeat("a", maxField-len("Package: "))
 	if ps, _, err := parseDpkgStatus([]byte("Package: "+ok+"\nVersion: 1\n\n"), "/var/lib/dpkg/status", DefaultLimits); err != nil || len(ps) != 1 {
 		t.Errorf("dpkg, within: %v", err)
+	}
+}
+
+// TestRPMNotHeld: an rpm database no write-ahead log changes is parsed as it is read and
+// its bytes dropped (every layer's version was held until the end: eight layers of 250 MB
+// databases, 2 GB); one a log changes is held for readRPM.
+func TestRPMNotHeld(t *testing.T) {
+	raw, err := os.ReadFile("../testdata/packages/rpm/bdb.Packages.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := &location{path: "/var/lib/rpm/Packages", kind: kRPM}
+	v := &version{loc: loc, layer: 0, until: 1}
+	loc.versions = []*version{v}
+	a := &analysis{lim: DefaultLimits, s: &scanned{locs: map[string]*location{loc.path: loc}}}
+	if _, err := a.parse(v, data); err != nil || v.data != nil || len(v.pkgs) == 0 {
+		t.Errorf("no log: %d bytes held, %d packages, %v", len(v.data), len(v.pkgs), err)
+	}
+	wal := &location{path: loc.path + "-wal", kind: kRPMWal}
+	wal.versions = []*version{{loc: wal, layer: 0, until: 1, entry: &image.Entry{Size: 100}}}
+	a.s.locs[wal.path] = wal
+	v = &version{loc: loc, layer: 0, until: 1}
+	if _, err := a.parse(v, data); err != nil || len(v.data) != len(data) {
+		t.Errorf("with a log: %d bytes held, %v", len(v.data), err)
 	}
 }

@@ -112,7 +112,11 @@ func (a *analysis) read() error {
 			if err != nil && parseErr == nil {
 				parseErr = fmt.Errorf("layer %d: %s: %w", v.layer, v.loc.path, err)
 			}
+			failed := parseErr != nil
 			mu.Unlock()
+			if failed {
+				return errStop // the report is an error: read no more
+			}
 		}
 		return nil
 	})
@@ -159,7 +163,14 @@ func (a *analysis) parse(v *version, data []byte) ([]string, error) {
 		v.divert, err = parseDiversions(data, a.lim)
 	case kAPK:
 		v.pkgs, warns, err = parseAPK(data, v.loc.path, a.lim)
-	case kRPM, kRPMWal:
+	case kRPM:
+		if a.walOverlaps(v) {
+			v.data = data // read with the log, once both are (readRPM)
+		} else {
+			v.pkgs, err = a.parseRPM(data, nil, v.loc.path)
+			v.parsed = true
+		}
+	case kRPMWal:
 		v.data = data
 	case kPyMeta:
 		var p *pkgInfo
@@ -219,8 +230,24 @@ func (a *analysis) readApp(k kind, loc string, e *image.Entry, r io.Reader) ([]*
 	return goPackages(bi, loc), nil, nil
 }
 
+// walOverlaps reports whether an rpm database's version is ever paired with a non-empty
+// write-ahead log. One that is not is parsed as it is read, and its bytes dropped: only the
+// versions a log changes are held until readRPM (eight layers' 250 MB databases held 2 GB).
+func (a *analysis) walOverlaps(v *version) bool {
+	wal := a.s.locs[v.loc.path+"-wal"]
+	if wal == nil {
+		return false
+	}
+	for _, w := range wal.versions {
+		if w.entry != nil && w.entry.Size > 0 && w.layer < v.until && v.layer < w.until {
+			return true
+		}
+	}
+	return false
+}
+
 // readRPM pairs each rpm sqlite database with its write-ahead log as of each layer, and
-// reads every distinct pair once.
+// reads every distinct pair once (a database no log changes was parsed as it was read).
 func (a *analysis) readRPM() error {
 	for _, loc := range a.s.order {
 		if loc.kind != kRPM {
@@ -256,6 +283,10 @@ func (a *analysis) readRPM() error {
 			}
 			p := pair{db, w}
 			pkgs, ok := parsed[p]
+			if !ok && db.parsed && (w == nil || len(w.data) == 0) {
+				pkgs, ok = db.pkgs, true
+				parsed[p] = pkgs
+			}
 			if !ok {
 				var walData []byte
 				if w != nil {
