@@ -127,6 +127,12 @@ func FuzzBlobs(f *testing.F) {
 	f.Add(ndb[:min(len(ndb), 64<<10)], []byte(nil))
 	f.Add([]byte("SQLite format 3\x00"), []byte(nil))
 	f.Add(append([]byte("RpmP\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00"), bytes.Repeat([]byte{0}, 4096)...), []byte(nil))
+	// The hostile shapes of hostile_test.go: shared cells, an overflow chain, shared pages.
+	row := sqliteRecord(nil, rpmHeader("a"))
+	f.Add(sqliteFile([][]byte{leafCell(1, row), leafCell(2, row)}, nil), []byte(nil))
+	f.Add(sqliteFile([][]byte{leafCell(1, row)}, make([]int, 50)), []byte(nil))
+	f.Add(bdbFile(2), []byte(nil))
+	f.Add(bdbFile(2, 2), []byte(nil))
 	f.Fuzz(func(t *testing.T, data, wal []byte) {
 		blobs, _, err := Blobs(data, wal, 1000)
 		if err != nil {
