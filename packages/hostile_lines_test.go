@@ -130,3 +130,31 @@ func TestRPMNotHeld(t *testing.T) {
 		t.Errorf("with a log: %d bytes held, %v", len(v.data), err)
 	}
 }
+
+// TestPathsCountedAsRead: package-paths is checked as the lists are read: 50 lists of
+// 10,000 paths with 10,000 allowed stop at the second, not once all 500,000 are held.
+func TestPathsCountedAsRead(t *testing.T) {
+	var ms []mem
+	var st, list strings.Builder
+	for i := range 10_000 {
+		list.WriteString("/usr/share/x/" + itoa3(i%1000) + "/" + itoa3(i/1000) + "\n")
+	}
+	for i := range 50 {
+		name := "p" + itoa3(i)
+		st.WriteString(stanza(name, "1", "all"))
+		ms = append(ms, f("var/lib/dpkg/info/"+name+".list", list.String()))
+	}
+	ms = append(ms, f("var/lib/dpkg/status", st.String()))
+	img := memImage(ms)
+	lim := DefaultLimits
+	lim.MaxPaths = 10_000
+	var err error
+	n := allocated(func() { _, err = Of(img, mergeOf(img), Options{Limits: lim}) })
+	var le *LimitError
+	if !errors.As(err, &le) || le.Key != "package-paths" || !strings.Contains(err.Error(), "layer 0: /var/lib/dpkg/info/p") {
+		t.Errorf("%v", err)
+	}
+	if n > 16<<20 {
+		t.Errorf("%d bytes allocated", n)
+	}
+}

@@ -106,6 +106,10 @@ func (a *analysis) read() error {
 		}
 		for _, v := range vs {
 			warns, err := a.parse(v, data)
+			if err == nil && atomic.AddInt64(&a.listed, int64(listed(v))) > int64(a.lim.MaxPaths) {
+				// Checked as the lists are read, not once all are held (the index checks again).
+				err = limitErr("package-paths", int64(a.lim.MaxPaths), "file lists naming more than %d paths in all", a.lim.MaxPaths)
+			}
 			mu.Lock()
 			a.warns = append(a.warns, warns...)
 			a.count(k, r.Entry.Size)
@@ -127,6 +131,15 @@ func (a *analysis) read() error {
 		return err
 	}
 	return a.readRPM()
+}
+
+// listed is how many paths a version's file lists name.
+func listed(v *version) int {
+	n := len(v.list)
+	for _, p := range v.pkgs {
+		n += len(p.files)
+	}
+	return n
 }
 
 // count adds a file read to the ecosystem's summary (callers hold the lock or run alone).
