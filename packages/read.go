@@ -73,7 +73,8 @@ func (a *analysis) read() error {
 			skipped, strings.Join(skippedEx, ", ")+map[bool]string{true: ", …", false: ""}[skipped > len(skippedEx)])
 	}
 	var mu sync.Mutex
-	var parseErr error // the first database that could not be parsed
+	var parseErr error // the database that could not be parsed (of the lowest layer)
+	errLayer, errPath := 0, ""
 	err := content.Each(refs, func(r content.Ref, rd io.Reader) error {
 		vs := jobs[r.Entry]
 		k := vs[0].loc.kind
@@ -113,14 +114,11 @@ func (a *analysis) read() error {
 			mu.Lock()
 			a.warns = append(a.warns, warns...)
 			a.count(k, r.Entry.Size)
-			if err != nil && parseErr == nil {
-				parseErr = fmt.Errorf("layer %d: %s: %w", v.layer, v.loc.path, err)
+			if err != nil && (parseErr == nil || v.layer < errLayer || v.layer == errLayer && v.loc.path < errPath) {
+				// Layers are read in parallel: the error reported is the lowest layer's.
+				parseErr, errLayer, errPath = fmt.Errorf("layer %d: %s: %w", v.layer, v.loc.path, err), v.layer, v.loc.path
 			}
-			failed := parseErr != nil
 			mu.Unlock()
-			if failed {
-				return errStop // the report is an error: read no more
-			}
 		}
 		return nil
 	})
