@@ -53,7 +53,8 @@ func TestJarBomb(t *testing.T) {
 	}
 	var warns []string
 	n := allocated(func() { _, warns = readJar(bytes.NewReader(bomb), int64(len(bomb)), "/x.jar", 0, lim) })
-	if n > 64<<20 {
+	t.Logf("%d bytes allocated", n)
+	if n > 256<<20 { // 5 GB before the budget
 		t.Errorf("%d bytes allocated reading a %d-byte archive", n, len(bomb))
 	}
 	if len(warns) != jarMaxWarnings+1 || !strings.Contains(strings.Join(warns, "\n"), "over the bytes the archive may inflate to") ||

@@ -106,6 +106,9 @@ func (a *analysis) read() error {
 			return err
 		}
 		for _, v := range vs {
+			if atomic.LoadInt64(&a.listed) > int64(a.lim.MaxPaths) && (k == kDpkgList || k == kDpkgMD5 || k == kPyRecord) {
+				continue // the report is already an error: hold no more lists
+			}
 			warns, err := a.parse(v, data)
 			if err == nil && atomic.AddInt64(&a.listed, int64(listed(v))) > int64(a.lim.MaxPaths) {
 				// Checked as the lists are read, not once all are held (the index checks again).
