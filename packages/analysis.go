@@ -16,14 +16,15 @@ type Options struct {
 
 // analysis is one run of Of.
 type analysis struct {
-	img   *image.Image
-	fs    *fstree.FS
-	lim   Limits
-	s     *scanned
-	warns []string
-	total int64 // bytes of databases and metadata read (atomic while reading)
-	reads map[Ecosystem]*Read
-	res   *resolver
+	img    *image.Image
+	fs     *fstree.FS
+	lim    Limits
+	s      *scanned
+	warns  []string
+	total  int64 // bytes of databases and metadata read (atomic while reading)
+	listed int64 // paths the file lists read name (atomic while reading)
+	reads  map[Ecosystem]*Read
+	res    *resolver
 
 	// The timeline.
 	keys    []string         // key id → key

@@ -33,6 +33,11 @@ type pkgInfo struct {
 	distro    bool   // a distribution package: its purl names the distro
 }
 
+// maxField bounds one line of a control file, an apk database or a metadata file, and an npm
+// package's name and version: no real one comes near, and a name of hundreds of megabytes
+// would be copied into every key, table and report.
+const maxField = 1 << 20
+
 // controlFields calls fn for each field of each stanza of a Debian control file (dpkg's
 // status, a status.d file): fields are "Name: value" lines, a line starting with a space
 // or tab continues the value, a blank line ends the stanza (fn gets "" then). It stops at
@@ -58,6 +63,9 @@ func controlFields(data []byte, fn func(name, value string, line int) error) err
 			l, data = data, nil
 		}
 		l = bytes.TrimSuffix(l, []byte("\r"))
+		if len(l) > maxField {
+			return fmt.Errorf("line %d: a field of %d bytes, more than %d", line, len(l), maxField)
+		}
 		switch {
 		case len(bytes.TrimSpace(l)) == 0:
 			if err := flush(); err != nil {
@@ -110,6 +118,7 @@ func parseDpkgStatus(data []byte, loc string, lim Limits) ([]*pkgInfo, []string,
 	var status string
 	var hasStatus bool
 	stanzaLine := 0
+	nameless, firstNameless := 0, 0 // stanzas skipped: one warning for them all
 	reset := func() { p, status, hasStatus = pkgInfo{installed: -1}, "", false }
 	reset()
 	err := controlFields(data, func(name, value string, line int) error {
@@ -124,7 +133,9 @@ func parseDpkgStatus(data []byte, loc string, lim Limits) ([]*pkgInfo, []string,
 			}
 			defer func() { reset(); stanzaLine = 0 }()
 			if p.name == "" || p.version == "" {
-				warns = append(warns, fmt.Sprintf("%s: stanza at line %d has no Package or Version: skipped", loc, stanzaLine))
+				if nameless++; nameless == 1 {
+					firstNameless = stanzaLine
+				}
 				return nil
 			}
 			if hasStatus && !dpkgPresent(status) {
@@ -154,6 +165,12 @@ func parseDpkgStatus(data []byte, loc string, lim Limits) ([]*pkgInfo, []string,
 		}
 		return nil
 	})
+	switch {
+	case nameless == 1:
+		warns = append(warns, fmt.Sprintf("%s: stanza at line %d has no Package or Version: skipped", loc, firstNameless))
+	case nameless > 1:
+		warns = append(warns, fmt.Sprintf("%s: %d stanzas have no Package or Version (the first at line %d): skipped", loc, nameless, firstNameless))
+	}
 	if err != nil {
 		return nil, warns, err
 	}
@@ -170,10 +187,11 @@ func listName(p string) (name, arch string) {
 	return name, arch
 }
 
-// parseDpkgList reads info/NAME.list: one absolute path a line ("/." for the root).
+// parseDpkgList reads info/NAME.list: one absolute path a line ("/." for the root). Lines
+// are visited in place (a file of newlines costs nothing per line).
 func parseDpkgList(data []byte, lim Limits) ([]string, error) {
 	var out []string
-	for _, l := range bytes.Split(data, []byte("\n")) {
+	for l := range bytes.SplitSeq(data, []byte("\n")) {
 		l = bytes.TrimSuffix(l, []byte("\r"))
 		if len(l) == 0 {
 			continue
@@ -193,11 +211,12 @@ func parseDpkgList(data []byte, lim Limits) ([]string, error) {
 // parseMD5sums reads a md5sums file: "HASH  relative/path" lines.
 func parseMD5sums(data []byte, lim Limits) ([]string, error) {
 	var out []string
-	for _, l := range bytes.Split(data, []byte("\n")) {
-		s := strings.TrimRight(string(l), "\r")
-		if s == "" {
+	for l := range bytes.SplitSeq(data, []byte("\n")) {
+		l = bytes.TrimRight(l, "\r")
+		if len(l) == 0 {
 			continue
 		}
+		s := string(l)
 		_, p, ok := strings.Cut(s, " ")
 		if !ok {
 			continue
@@ -215,15 +234,23 @@ func parseMD5sums(data []byte, lim Limits) ([]string, error) {
 type diversion struct{ to, by string }
 
 // parseDiversions reads /var/lib/dpkg/diversions: groups of three lines (from, to, package;
-// ":" for a local diversion).
-func parseDiversions(data []byte) map[string]diversion {
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+// ":" for a local diversion); more than package-files diversions is an error.
+func parseDiversions(data []byte, lim Limits) (map[string]diversion, error) {
 	out := map[string]diversion{}
-	for i := 0; i+2 < len(lines); i += 3 {
-		from, to := path.Clean("/"+lines[i]), path.Clean("/"+lines[i+1])
-		out[from] = diversion{to: to, by: lines[i+2]}
+	var group [3]string
+	n := 0
+	for l := range bytes.SplitSeq(bytes.TrimRight(data, "\n"), []byte("\n")) {
+		group[n%3] = string(l)
+		if n++; n%3 != 0 {
+			continue
+		}
+		if len(out) >= lim.MaxListPaths {
+			return nil, limitErr("package-files", int64(lim.MaxListPaths), "more than %d diversions", lim.MaxListPaths)
+		}
+		from, to := path.Clean("/"+group[0]), path.Clean("/"+group[1])
+		out[from] = diversion{to: to, by: group[2]}
 	}
-	return out
+	return out, nil
 }
 
 // clip shortens a quoted excerpt for a one-line message.

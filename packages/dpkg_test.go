@@ -161,6 +161,6 @@ func FuzzDpkgStatus(f *testing.F) {
 		}
 		parseDpkgList(b, DefaultLimits)
 		parseMD5sums(b, DefaultLimits)
-		parseDiversions(b)
+		parseDiversions(b, DefaultLimits)
 	})
 }

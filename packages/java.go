@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"strings"
 )
@@ -69,31 +71,80 @@ func zipSane(r io.ReaderAt, size int64, max int) error {
 	return nil
 }
 
+// jarMaxWarnings is how many warnings one archive (with the archives inside it) states;
+// the rest are counted in one more.
+const jarMaxWarnings = 20
+
 // readJar returns the Maven artifacts of the archive at loc (and of the archives inside
 // it), and the warnings about what could not be read. The artifact whose artifactId names
 // the file (or the only one at its top level) owns the file's bytes.
+//
+// What the archives inside may inflate to in all is bounded (4 × (the archive's size +
+// package-buffer)): entries sharing one compressed stream, or archives nesting archives
+// of such entries, would otherwise inflate without end (a zip bomb). Past it the rest is
+// skipped with a warning.
 func readJar(r io.ReaderAt, size int64, loc string, depth int, lim Limits) ([]*pkgInfo, []string) {
+	j := &jarWalk{lim: lim, budget: 4 * (size + lim.MaxBuffer)}
+	if j.budget < 0 { // overflow: the limits are off
+		j.budget = math.MaxInt64
+	}
+	out := j.read(r, size, loc, depth)
+	if j.dropped > 0 {
+		j.warns = append(j.warns, fmt.Sprintf("%s: %d more warnings about its entries", loc, j.dropped))
+	}
+	return out, j.warns
+}
+
+// jarWalk is one top-level archive's reading: its inflation budget and its warnings.
+type jarWalk struct {
+	lim     Limits
+	budget  int64 // bytes the entries read may still inflate to
+	warns   []string
+	dropped int
+}
+
+func (j *jarWalk) warn(format string, args ...any) {
+	if len(j.warns) >= jarMaxWarnings {
+		j.dropped++
+		return
+	}
+	j.warns = append(j.warns, fmt.Sprintf(format, args...))
+}
+
+var errJarBudget = errors.New("over the bytes the archive may inflate to")
+
+func (j *jarWalk) read(r io.ReaderAt, size int64, loc string, depth int) []*pkgInfo {
+	lim := j.lim
 	if err := zipSane(r, size, lim.MaxZipFiles); err != nil {
-		return nil, []string{fmt.Sprintf("%s: %v: skipped", loc, err)}
+		j.warn("%s: %v: skipped", loc, err)
+		return nil
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
-		return nil, []string{fmt.Sprintf("%s: %v: skipped", loc, err)}
+		j.warn("%s: %v: skipped", loc, err)
+		return nil
 	}
 	var out, top []*pkgInfo
-	var warns []string
 	read := func(f *zip.File, max int64) ([]byte, error) {
 		if f.UncompressedSize64 > uint64(max) {
 			return nil, fmt.Errorf("%d bytes, more than %d", f.UncompressedSize64, max)
 		}
+		if j.budget <= 0 {
+			return nil, errJarBudget
+		}
+		max = min(max, j.budget)
 		rc, err := f.Open()
 		if err != nil {
 			return nil, err
 		}
 		defer rc.Close()
 		b, err := io.ReadAll(io.LimitReader(rc, max+1))
+		j.budget -= int64(len(b))
 		if err == nil && int64(len(b)) > max {
 			err = fmt.Errorf("more than %d bytes", max)
+			if j.budget < 0 {
+				err = errJarBudget
+			}
 		}
 		return b, err
 	}
@@ -107,13 +158,13 @@ func readJar(r io.ReaderAt, size int64, loc string, depth int, lim Limits) ([]*p
 		case strings.HasPrefix(name, "META-INF/maven/") && path.Base(name) == "pom.properties" && strings.Count(name, "/") == 4:
 			b, err := read(f, 1<<20)
 			if err != nil {
-				warns = append(warns, fmt.Sprintf("%s!%s: %v: skipped", loc, name, err))
+				j.warn("%s!%s: %v: skipped", loc, name, err)
 				continue
 			}
 			props := parseProperties(b)
 			g, a, v := props["groupId"], props["artifactId"], props["version"]
 			if g == "" || a == "" || v == "" {
-				warns = append(warns, fmt.Sprintf("%s!%s: no groupId, artifactId or version: skipped", loc, name))
+				j.warn("%s!%s: no groupId, artifactId or version: skipped", loc, name)
 				continue
 			}
 			p := &pkgInfo{eco: Java, name: g + ":" + a, version: v, location: loc, installed: -1, namespace: g, key: "java|" + loc + "|" + g + ":" + a}
@@ -126,17 +177,15 @@ func readJar(r io.ReaderAt, size int64, loc string, depth int, lim Limits) ([]*p
 			top = append(top, p)
 		case isArchiveName(name) && !strings.HasSuffix(name, "/"):
 			if depth >= lim.MaxNesting {
-				warns = append(warns, fmt.Sprintf("%s!%s: archives nested deeper than %d: skipped", loc, name, lim.MaxNesting))
+				j.warn("%s!%s: archives nested deeper than %d: skipped", loc, name, lim.MaxNesting)
 				continue
 			}
 			b, err := read(f, lim.MaxBuffer)
 			if err != nil {
-				warns = append(warns, fmt.Sprintf("%s!%s: %v: skipped", loc, name, err))
+				j.warn("%s!%s: %v: skipped", loc, name, err)
 				continue
 			}
-			inner, w := readJar(bytes.NewReader(b), int64(len(b)), loc+"!"+name, depth+1, lim)
-			out = append(out, inner...)
-			warns = append(warns, w...)
+			out = append(out, j.read(bytes.NewReader(b), int64(len(b)), loc+"!"+name, depth+1)...)
 		}
 	}
 	// The file's own artifact: the one its name starts with, else the only one.
@@ -155,7 +204,7 @@ func readJar(r io.ReaderAt, size int64, loc string, depth int, lim Limits) ([]*p
 	if own != nil && depth == 0 {
 		own.files, own.hasFiles = []string{loc}, true
 	}
-	return out, warns
+	return out
 }
 
 // parseProperties reads a Java .properties file's key=value (or key: value) lines.

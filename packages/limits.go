@@ -29,7 +29,7 @@ var DefaultLimits = Limits{
 	MaxTotal:     2 << 30,
 	MaxPackages:  1 << 20,
 	MaxListPaths: 4 << 20,
-	MaxPaths:     32 << 20,
+	MaxPaths:     4 << 20,
 	MaxBuffer:    64 << 20,
 	MaxNesting:   3,
 	MaxZipFiles:  1 << 20,

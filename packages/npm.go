@@ -23,6 +23,9 @@ func parseNPM(data []byte, loc string) (*pkgInfo, []string, error) {
 	if m.Name == "" || m.Version == "" {
 		return nil, []string{fmt.Sprintf("%s: no name or version: skipped", loc)}, nil
 	}
+	if len(m.Name)+len(m.Version) > maxField {
+		return nil, []string{fmt.Sprintf("%s: a name and version of %d bytes, more than %d: skipped", loc, len(m.Name)+len(m.Version), maxField)}, nil
+	}
 	p := &pkgInfo{eco: NPM, name: m.Name, version: m.Version, location: loc, installed: -1, prefix: dir, hasFiles: true, key: "npm|" + dir}
 	if scope, _, ok := strings.Cut(m.Name, "/"); ok && strings.HasPrefix(scope, "@") {
 		p.namespace = scope

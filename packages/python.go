@@ -50,6 +50,9 @@ func parsePyMetadata(data []byte, loc string) (*pkgInfo, []string, error) {
 	var classifiers []string
 	var last *string
 	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		if len(line) > maxField { // headers only: the loop ends at the body
+			return nil, nil, fmt.Errorf("%s: a header of %d bytes, more than %d", loc, len(line), maxField)
+		}
 		l := string(bytes.TrimRight(line, "\r"))
 		if strings.TrimSpace(l) == "" {
 			break

@@ -73,7 +73,8 @@ func (a *analysis) read() error {
 			skipped, strings.Join(skippedEx, ", ")+map[bool]string{true: ", …", false: ""}[skipped > len(skippedEx)])
 	}
 	var mu sync.Mutex
-	var parseErr error // the first database that could not be parsed
+	var parseErr error // the database that could not be parsed (of the lowest layer)
+	errLayer, errPath := 0, ""
 	err := content.Each(refs, func(r content.Ref, rd io.Reader) error {
 		vs := jobs[r.Entry]
 		k := vs[0].loc.kind
@@ -105,12 +106,20 @@ func (a *analysis) read() error {
 			return err
 		}
 		for _, v := range vs {
+			if atomic.LoadInt64(&a.listed) > int64(a.lim.MaxPaths) && (k == kDpkgList || k == kDpkgMD5 || k == kPyRecord) {
+				continue // the report is already an error: hold no more lists
+			}
 			warns, err := a.parse(v, data)
+			if err == nil && atomic.AddInt64(&a.listed, int64(listed(v))) > int64(a.lim.MaxPaths) {
+				// Checked as the lists are read, not once all are held (the index checks again).
+				err = limitErr("package-paths", int64(a.lim.MaxPaths), "file lists naming more than %d paths in all", a.lim.MaxPaths)
+			}
 			mu.Lock()
 			a.warns = append(a.warns, warns...)
 			a.count(k, r.Entry.Size)
-			if err != nil && parseErr == nil {
-				parseErr = fmt.Errorf("layer %d: %s: %w", v.layer, v.loc.path, err)
+			if err != nil && (parseErr == nil || v.layer < errLayer || v.layer == errLayer && v.loc.path < errPath) {
+				// Layers are read in parallel: the error reported is the lowest layer's.
+				parseErr, errLayer, errPath = fmt.Errorf("layer %d: %s: %w", v.layer, v.loc.path, err), v.layer, v.loc.path
 			}
 			mu.Unlock()
 		}
@@ -123,6 +132,15 @@ func (a *analysis) read() error {
 		return err
 	}
 	return a.readRPM()
+}
+
+// listed is how many paths a version's file lists name.
+func listed(v *version) int {
+	n := len(v.list)
+	for _, p := range v.pkgs {
+		n += len(p.files)
+	}
+	return n
 }
 
 // count adds a file read to the ecosystem's summary (callers hold the lock or run alone).
@@ -156,10 +174,17 @@ func (a *analysis) parse(v *version, data []byte) ([]string, error) {
 	case kDpkgMD5:
 		v.list, err = parseMD5sums(data, a.lim)
 	case kDpkgDiversions:
-		v.divert = parseDiversions(data)
+		v.divert, err = parseDiversions(data, a.lim)
 	case kAPK:
 		v.pkgs, warns, err = parseAPK(data, v.loc.path, a.lim)
-	case kRPM, kRPMWal:
+	case kRPM:
+		if a.walOverlaps(v) {
+			v.data = data // read with the log, once both are (readRPM)
+		} else {
+			v.pkgs, err = a.parseRPM(data, nil, v.loc.path)
+			v.parsed = true
+		}
+	case kRPMWal:
 		v.data = data
 	case kPyMeta:
 		var p *pkgInfo
@@ -219,8 +244,24 @@ func (a *analysis) readApp(k kind, loc string, e *image.Entry, r io.Reader) ([]*
 	return goPackages(bi, loc), nil, nil
 }
 
+// walOverlaps reports whether an rpm database's version is ever paired with a non-empty
+// write-ahead log. One that is not is parsed as it is read, and its bytes dropped: only the
+// versions a log changes are held until readRPM (eight layers' 250 MB databases held 2 GB).
+func (a *analysis) walOverlaps(v *version) bool {
+	wal := a.s.locs[v.loc.path+"-wal"]
+	if wal == nil {
+		return false
+	}
+	for _, w := range wal.versions {
+		if w.entry != nil && w.entry.Size > 0 && w.layer < v.until && v.layer < w.until {
+			return true
+		}
+	}
+	return false
+}
+
 // readRPM pairs each rpm sqlite database with its write-ahead log as of each layer, and
-// reads every distinct pair once.
+// reads every distinct pair once (a database no log changes was parsed as it was read).
 func (a *analysis) readRPM() error {
 	for _, loc := range a.s.order {
 		if loc.kind != kRPM {
@@ -256,6 +297,10 @@ func (a *analysis) readRPM() error {
 			}
 			p := pair{db, w}
 			pkgs, ok := parsed[p]
+			if !ok && db.parsed && (w == nil || len(w.data) == 0) {
+				pkgs, ok = db.pkgs, true
+				parsed[p] = pkgs
+			}
 			if !ok {
 				var walData []byte
 				if w != nil {

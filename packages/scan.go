@@ -162,6 +162,7 @@ type version struct {
 	divert map[string]diversion
 	osrel  *Distro
 	data   []byte // RPM: the database bytes, kept until its WAL companion is read too
+	parsed bool   // RPM: pkgs were parsed as it was read (no log changes it)
 }
 
 // location is a path whose entries a package reader reads, with every layer's version.

@@ -24,6 +24,9 @@ type bdb struct {
 	be       bool
 	pageSize int
 	pages    int
+	// owned marks the overflow pages read: each belongs to one item's chain, so the blobs
+	// add up to at most the file's size.
+	owned map[uint32]bool
 }
 
 func (d *bdb) u32(b []byte) uint32 {
@@ -52,7 +55,7 @@ func bdbBlobs(data []byte, max int) ([][]byte, error) {
 	if len(data) < 512 {
 		return nil, corrupt("bdb: meta page truncated")
 	}
-	d := &bdb{data: data}
+	d := &bdb{data: data, owned: map[uint32]bool{}}
 	switch {
 	case le32(data[12:]) == hashMagic:
 	case be32(data[12:]) == hashMagic:
@@ -83,11 +86,17 @@ func bdbBlobs(data []byte, max int) ([][]byte, error) {
 			return nil, corrupt("bdb: page %d: %d entries", n, entries)
 		}
 		offset := func(i int) int { return int(d.u16(p[pageHeaderSize+2*i:])) }
+		// What the items may take together: overlapping items would let one blob be read
+		// thousands of times.
+		room := d.pageSize - pageHeaderSize - 2*entries
 		for i := 1; i < entries; i += 2 { // data items follow their keys
 			off := offset(i)
 			end := offset(i - 1) // items are laid out downwards from the page's end
 			if off < pageHeaderSize+2*entries || off >= end || end > d.pageSize {
 				return nil, corrupt("bdb: page %d: item %d at %d..%d", n, i, off, end)
+			}
+			if room -= end - off; room < 0 {
+				return nil, corrupt("bdb: page %d: items of more bytes than the page holds (overlapping items)", n)
 			}
 			var blob []byte
 			switch p[off] {
@@ -131,9 +140,10 @@ func (d *bdb) overflow(first uint32, total int) ([]byte, error) {
 		if p[25] != pOverflow {
 			return nil, corrupt("bdb: page %d is of type %d, not overflow", n, p[25])
 		}
-		if seen++; seen > d.pages {
-			return nil, corrupt("bdb: overflow chain from page %d loops", first)
+		if seen++; seen > d.pages || d.owned[n] {
+			return nil, corrupt("bdb: overflow chain from page %d loops or shares page %d", first, n)
 		}
+		d.owned[n] = true
 		used := int(d.u16(p[22:]))
 		if pageHeaderSize+used > d.pageSize {
 			return nil, corrupt("bdb: overflow page %d claims %d bytes", n, used)

@@ -35,6 +35,11 @@ const (
 	tagModularityLabel = 5096
 )
 
+// readTags are the tags ParseHeader reads.
+var readTags = map[uint32]bool{tagName: true, tagVersion: true, tagRelease: true, tagEpoch: true, tagSize: true,
+	tagVendor: true, tagLicense: true, tagArch: true, tagOldFilenames: true, tagSourceRPM: true, tagDirIndexes: true,
+	tagBasenames: true, tagDirNames: true, tagLongSize: true, tagModularityLabel: true}
+
 // Data types (rpm's rpmTagType).
 const (
 	typeChar        = 1
@@ -51,7 +56,8 @@ const (
 // ParseHeader reads a header blob as the database stores it: the index count il and data
 // length dl (big-endian), il 16-byte index entries (tag, type, offset, count), then dl
 // bytes of data. rpm's own bounds apply (il ≤ 65535, dl < 256 MiB); each entry's data must
-// lie in the data area. maxFiles bounds the file list.
+// lie in the data area, and a tag read may appear once (rpm's headers never repeat a tag;
+// repeats would let one entry's data be parsed 65535 times). maxFiles bounds the file list.
 func ParseHeader(blob []byte, maxFiles int) (*Header, error) {
 	if len(blob) < 8 {
 		return nil, corrupt("header: %d bytes", len(blob))
@@ -67,11 +73,18 @@ func ParseHeader(blob []byte, maxFiles int) (*Header, error) {
 	h := &Header{Size: -1}
 	var dirIdx []int64
 	var dirs, bases, old []string
+	seen := map[uint32]bool{}
 	for i := int64(0); i < il; i++ {
 		e := blob[8+16*i:]
 		tag, typ, off, count := be32(e), be32(e[4:]), int64(be32(e[8:])), int64(be32(e[12:]))
 		if off < 0 || off > dl || count > dl+1 {
 			return nil, corrupt("header: tag %d: offset %d, count %d", tag, off, count)
+		}
+		if readTags[tag] {
+			if seen[tag] {
+				return nil, corrupt("header: tag %d twice", tag)
+			}
+			seen[tag] = true
 		}
 		d := store[off:]
 		switch tag {

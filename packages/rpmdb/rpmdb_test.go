@@ -116,7 +116,8 @@ func TestHeaderFields(t *testing.T) {
 }
 
 // FuzzBlobs: any bytes as a database (and a log) of each kind, and every blob found as a
-// header: an error or a result, never a panic or a hang.
+// header: an error or a result, never a panic or a hang; the blobs found add up to no more
+// than the bytes given (no page, item or slot is read twice).
 func FuzzBlobs(f *testing.F) {
 	db, wal := gunzip(f, "wal/rpmdb.sqlite.gz"), gunzip(f, "wal/rpmdb.sqlite-wal.gz")
 	bdb := gunzip(f, "bdb.Packages.gz")
@@ -126,13 +127,26 @@ func FuzzBlobs(f *testing.F) {
 	f.Add(ndb[:min(len(ndb), 64<<10)], []byte(nil))
 	f.Add([]byte("SQLite format 3\x00"), []byte(nil))
 	f.Add(append([]byte("RpmP\x00\x00\x00\x00\x01\x00\x00\x00\x01\x00\x00\x00"), bytes.Repeat([]byte{0}, 4096)...), []byte(nil))
+	// The hostile shapes of hostile_test.go: shared cells, an overflow chain, shared pages.
+	row := sqliteRecord(nil, rpmHeader("a"))
+	f.Add(sqliteFile([][]byte{leafCell(1, row), leafCell(2, row)}, nil), []byte(nil))
+	f.Add(sqliteFile([][]byte{leafCell(1, row)}, make([]int, 50)), []byte(nil))
+	f.Add(bdbFile(2), []byte(nil))
+	f.Add(bdbFile(2, 2), []byte(nil))
 	f.Fuzz(func(t *testing.T, data, wal []byte) {
 		blobs, _, err := Blobs(data, wal, 1000)
 		if err != nil {
 			return
 		}
+		total := 0
 		for _, b := range blobs {
-			ParseHeader(b, 1000)
+			total += len(b)
+			if h, err := ParseHeader(b, 1000); err == nil && len(h.Files) > 1000 {
+				t.Fatalf("%d files, more than the 1000 allowed", len(h.Files))
+			}
+		}
+		if total > len(data)+len(wal) {
+			t.Fatalf("blobs of %d bytes in all from %d bytes", total, len(data)+len(wal))
 		}
 	})
 }
@@ -148,6 +162,9 @@ func FuzzHeader(f *testing.F) {
 		h, err := ParseHeader(b, 1000)
 		if err == nil && h.Name == "" {
 			t.Fatal("a header without a name")
+		}
+		if err == nil && len(h.Files) > 1000 {
+			t.Fatalf("%d files, more than the 1000 allowed", len(h.Files))
 		}
 	})
 }

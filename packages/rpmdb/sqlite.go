@@ -15,6 +15,19 @@ type sqlite struct {
 	usable   int
 	pages    int
 	wal      map[uint32][]byte // page number → newest committed frame's page
+	// owned marks every page read so far, tree or overflow: a page belongs to one
+	// B-tree node or one overflow chain, so one reached twice is a loop or a page shared
+	// by two owners, and the whole read costs at most one pass over the pages.
+	owned map[uint32]bool
+}
+
+// own marks page n read; false when it was already.
+func (d *sqlite) own(n uint32) bool {
+	if d.owned[n] {
+		return false
+	}
+	d.owned[n] = true
+	return true
 }
 
 func (d *sqlite) page(n uint32) ([]byte, error) {
@@ -35,7 +48,7 @@ func sqliteBlobs(data, wal []byte, max int) ([][]byte, error) {
 	if len(data) < 100 {
 		return nil, corrupt("sqlite: header truncated")
 	}
-	d := &sqlite{data: data, pageSize: int(be16(data[16:]))}
+	d := &sqlite{data: data, pageSize: int(be16(data[16:])), owned: map[uint32]bool{}}
 	if d.pageSize == 1 {
 		d.pageSize = 65536
 	}
@@ -112,15 +125,15 @@ func intValue(b []byte) (int64, bool) {
 }
 
 // walk calls fn with the payload of every row of the table B-tree rooted at root, in key
-// order. Each page is visited at most once.
+// order. Each page is visited at most once in the whole read (see owned), and the cells of
+// a leaf page may not hold more bytes than the page: the payloads fn gets add up to at most
+// the database's size.
 func (d *sqlite) walk(root uint32, fn func([]byte) error) error {
-	seen := map[uint32]bool{}
 	var visit func(n uint32, depth int) error
 	visit = func(n uint32, depth int) error {
-		if seen[n] || depth > 64 {
+		if depth > 64 || !d.own(n) {
 			return corrupt("sqlite: B-tree page %d reached twice or too deep", n)
 		}
-		seen[n] = true
 		p, err := d.page(n)
 		if err != nil {
 			return err
@@ -142,6 +155,7 @@ func (d *sqlite) walk(root uint32, fn func([]byte) error) error {
 		if h+hdr+2*cells > len(p) {
 			return corrupt("sqlite: page %d: %d cells", n, cells)
 		}
+		room := d.usable - (h + hdr + 2*cells) // what the cells may take together
 		for i := 0; i < cells; i++ {
 			off := int(be16(p[h+hdr+2*i:]))
 			if off < h+hdr+2*cells || off >= d.usable {
@@ -157,9 +171,12 @@ func (d *sqlite) walk(root uint32, fn func([]byte) error) error {
 				}
 				continue
 			}
-			rec, err := d.leafPayload(n, c)
+			rec, size, err := d.leafPayload(n, c)
 			if err != nil {
 				return err
+			}
+			if room -= size; room < 0 {
+				return corrupt("sqlite: page %d: cells of more bytes than the page holds (overlapping cells)", n)
 			}
 			if err := fn(rec); err != nil {
 				return err
@@ -173,27 +190,28 @@ func (d *sqlite) walk(root uint32, fn func([]byte) error) error {
 	return visit(root, 0)
 }
 
-// leafPayload reads a table leaf cell's payload, following its overflow chain.
-func (d *sqlite) leafPayload(n uint32, c []byte) ([]byte, error) {
+// leafPayload reads a table leaf cell's payload, following its overflow chain; cell is the
+// bytes the cell takes on its page.
+func (d *sqlite) leafPayload(n uint32, c []byte) (payload []byte, cell int, err error) {
 	size, k := varint(c)
 	if k == 0 || size < 0 {
-		return nil, corrupt("sqlite: page %d: bad payload size", n)
+		return nil, 0, corrupt("sqlite: page %d: bad payload size", n)
 	}
 	_, k2 := varint(c[k:]) // rowid
 	if k2 == 0 {
-		return nil, corrupt("sqlite: page %d: bad rowid", n)
+		return nil, 0, corrupt("sqlite: page %d: bad rowid", n)
 	}
 	c = c[k+k2:]
 	u := int64(d.usable)
 	x := u - 35
 	if size <= x {
 		if size > int64(len(c)) {
-			return nil, corrupt("sqlite: page %d: payload of %d bytes past the page", n, size)
+			return nil, 0, corrupt("sqlite: page %d: payload of %d bytes past the page", n, size)
 		}
-		return c[:size], nil
+		return c[:size], k + k2 + int(size), nil
 	}
 	if size > int64(d.pages)*u {
-		return nil, corrupt("sqlite: page %d: payload of %d bytes", n, size)
+		return nil, 0, corrupt("sqlite: page %d: payload of %d bytes", n, size)
 	}
 	m := (u-12)*32/255 - 23
 	local := m + (size-m)%(u-4)
@@ -201,24 +219,27 @@ func (d *sqlite) leafPayload(n uint32, c []byte) ([]byte, error) {
 		local = m
 	}
 	if local+4 > int64(len(c)) {
-		return nil, corrupt("sqlite: page %d: overflowing cell truncated", n)
+		return nil, 0, corrupt("sqlite: page %d: overflowing cell truncated", n)
 	}
 	out := make([]byte, 0, size)
 	out = append(out, c[:local]...)
 	next := be32(c[local:])
 	for hops := 0; int64(len(out)) < size; hops++ {
 		if next == 0 || hops > d.pages {
-			return nil, corrupt("sqlite: page %d: overflow chain ends after %d of %d bytes", n, len(out), size)
+			return nil, 0, corrupt("sqlite: page %d: overflow chain ends after %d of %d bytes", n, len(out), size)
+		}
+		if !d.own(next) {
+			return nil, 0, corrupt("sqlite: page %d: overflow page %d reached twice", n, next)
 		}
 		p, err := d.page(next)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		take := min(size-int64(len(out)), u-4)
 		out = append(out, p[4:4+take]...)
 		next = be32(p)
 	}
-	return out, nil
+	return out, k + k2 + int(local) + 4, nil
 }
 
 // columns decodes up to want columns of a record: text and blobs as their bytes, NULL as

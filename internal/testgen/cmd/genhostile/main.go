@@ -3,6 +3,7 @@
 // memory (or serve them in process).
 //
 //	go run ./internal/testgen/cmd/genhostile -out /tmp/hostile
+//	go run ./internal/testgen/cmd/genhostile -packages -out /tmp/hostile  # strata packages' inputs
 //	go run ./internal/testgen/cmd/genhostile -members | strata inspect -   # an endless tar stream
 //	go run ./internal/testgen/cmd/genhostile -serve 127.0.0.1:5000 -mode trickle-blob
 //	strata inspect 127.0.0.1:5000/hostile/app:1                            # a hostile registry
@@ -31,6 +32,7 @@ func main() {
 	mode := flag.String("mode", testgen.RegistryGood, "with -serve: how the registry misbehaves: "+strings.Join(testgen.RegistryModes, ", "))
 	tick := flag.Duration("tick", time.Second, "with -serve: the pace of trickles (one byte, or 64 KiB for endless-blob, a tick)")
 	big := flag.Bool("big", false, "with -out: also write issue 18's large images into OUT/big (2 GB)")
+	pkgs := flag.Bool("packages", false, "with -out: write only the hostile package databases into OUT/packages (for strata packages)")
 	flag.Parse()
 	if *serve != "" {
 		reg, err := testgen.NewHostileRegistry(*mode, *tick)
@@ -45,6 +47,13 @@ func main() {
 		w := bufio.NewWriterSize(os.Stdout, 1<<20)
 		img := testgen.Large(testgen.LargeOpts{TotalBytes: 888 << 20, Files: *large, Layers: 6, Compressible: true})
 		if err := testgen.WriteDockerArchive(w, img); err != nil || w.Flush() != nil {
+			fmt.Fprintln(os.Stderr, "genhostile:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *pkgs && *out != "" {
+		if err := writePackages(*out); err != nil {
 			fmt.Fprintln(os.Stderr, "genhostile:", err)
 			os.Exit(1)
 		}
