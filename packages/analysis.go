@@ -23,6 +23,7 @@ type analysis struct {
 	warns  []string
 	total  int64 // bytes of databases and metadata read (atomic while reading)
 	listed int64 // paths the file lists read name (atomic while reading)
+	stated int64 // packages the versions read state, every version counted (atomic while reading)
 	reads  map[Ecosystem]*Read
 	res    *resolver
 

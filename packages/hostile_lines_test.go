@@ -158,3 +158,34 @@ func TestPathsCountedAsRead(t *testing.T) {
 		t.Errorf("%d bytes allocated", n)
 	}
 }
+
+// TestImagePackagesCountsEveryVersion: image-packages bounds the packages every database
+// version states together, so a database rewritten by many layers counts each time (three
+// layers rewriting a status of two packages state six), and an npm tree's package.json
+// files add up with it; the error names the key, the layer and the file.
+func TestImagePackagesCountsEveryVersion(t *testing.T) {
+	var layers [][]mem
+	for i := range 3 {
+		v := string(rune('1' + i))
+		layers = append(layers, []mem{f("var/lib/dpkg/status", stanza("a", v, "all")+stanza("b", v, "all"))})
+	}
+	img := memImage(layers...)
+	lim := DefaultLimits
+	lim.MaxRecords = 6
+	if _, err := Of(img, mergeOf(img), Options{Limits: lim}); err != nil {
+		t.Fatalf("six packages stated within a limit of 6: %v", err)
+	}
+	lim.MaxRecords = 5
+	_, err := Of(img, mergeOf(img), Options{Limits: lim})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Key != "image-packages" || !strings.Contains(err.Error(), "/var/lib/dpkg/status") {
+		t.Errorf("six packages stated past a limit of 5: %v", err)
+	}
+	npm := memImage([]mem{f("var/lib/dpkg/status", stanza("a", "1", "all")),
+		f("app/node_modules/x/package.json", `{"name":"x","version":"1.0.0"}`),
+		f("app/node_modules/y/package.json", `{"name":"y","version":"1.0.0"}`)})
+	lim.MaxRecords = 2
+	if _, err := Of(npm, mergeOf(npm), Options{Limits: lim}); !errors.As(err, &le) || le.Key != "image-packages" {
+		t.Errorf("a package and two npm packages past a limit of 2: %v", err)
+	}
+}

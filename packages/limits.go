@@ -16,6 +16,7 @@ type Limits struct {
 	MaxFile      int64 // largest database or metadata file read (a larger one is an error)
 	MaxTotal     int64 // database and metadata bytes read in all, every layer's version counted
 	MaxPackages  int   // packages one database version may state
+	MaxRecords   int   // packages all database and metadata versions state together (a database rewritten by ten layers counts ten times): what the report, its timeline and its tables cost
 	MaxListPaths int   // paths one package's file list may hold
 	MaxPaths     int   // paths all file lists hold together
 	MaxBuffer    int64 // largest binary or archive held in memory whole (a streamed layer, a nested jar); larger ones are skipped with a warning
@@ -28,6 +29,7 @@ var DefaultLimits = Limits{
 	MaxFile:      256 << 20,
 	MaxTotal:     2 << 30,
 	MaxPackages:  1 << 20,
+	MaxRecords:   250_000,
 	MaxListPaths: 4 << 20,
 	MaxPaths:     4 << 20,
 	MaxBuffer:    64 << 20,
@@ -66,6 +68,7 @@ var limitSetters = map[string]func(*Limits, int64){
 	"package-file":    func(l *Limits, n int64) { l.MaxFile = n },
 	"package-bytes":   func(l *Limits, n int64) { l.MaxTotal = n },
 	"packages":        func(l *Limits, n int64) { l.MaxPackages = int(min(n, math.MaxInt32)) },
+	"image-packages":  func(l *Limits, n int64) { l.MaxRecords = int(min(n, math.MaxInt32)) },
 	"package-files":   func(l *Limits, n int64) { l.MaxListPaths = int(min(n, math.MaxInt32)) },
 	"package-paths":   func(l *Limits, n int64) { l.MaxPaths = int(min(n, math.MaxInt32)) },
 	"package-buffer":  func(l *Limits, n int64) { l.MaxBuffer = n },

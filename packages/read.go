@@ -90,6 +90,9 @@ func (a *analysis) read() error {
 				v.pkgs, v.read = pkgs, true
 			}
 			a.count(k, r.Entry.Size)
+			if err := a.state(len(pkgs) * len(vs)); err != nil && parseErr == nil {
+				parseErr = fmt.Errorf("layer %d: %s: %w", vs[0].layer, vs[0].loc.path, err)
+			}
 			return nil
 		}
 		if atomic.AddInt64(&a.total, r.Entry.Size) > a.lim.MaxTotal {
@@ -110,6 +113,9 @@ func (a *analysis) read() error {
 				continue // the report is already an error: hold no more lists
 			}
 			warns, err := a.parse(v, data)
+			if err == nil {
+				err = a.state(len(v.pkgs))
+			}
 			if err == nil && atomic.AddInt64(&a.listed, int64(listed(v))) > int64(a.lim.MaxPaths) {
 				// Checked as the lists are read, not once all are held (the index checks again).
 				err = limitErr("package-paths", int64(a.lim.MaxPaths), "file lists naming more than %d paths in all", a.lim.MaxPaths)
@@ -132,6 +138,14 @@ func (a *analysis) read() error {
 		return err
 	}
 	return a.readRPM()
+}
+
+// state counts n packages a version read states against the image's limit.
+func (a *analysis) state(n int) error {
+	if atomic.AddInt64(&a.stated, int64(n)) > int64(a.lim.MaxRecords) {
+		return limitErr("image-packages", int64(a.lim.MaxRecords), "the image's databases and metadata state more than %d packages, every layer's version counted", a.lim.MaxRecords)
+	}
+	return nil
 }
 
 // listed is how many paths a version's file lists name.
@@ -308,6 +322,9 @@ func (a *analysis) readRPM() error {
 				}
 				var err error
 				if pkgs, err = a.parseRPM(db.data, walData, loc.path); err != nil {
+					return fmt.Errorf("layer %d: %s: %w", from, loc.path, err)
+				}
+				if err := a.state(len(pkgs)); err != nil { // a database read whole is counted as it was read
 					return fmt.Errorf("layer %d: %s: %w", from, loc.path, err)
 				}
 				parsed[p] = pkgs
