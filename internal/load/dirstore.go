@@ -51,6 +51,7 @@ func (s *dirStore) stat(name string) (string, fs.FileInfo, error) {
 	return p, fi, nil
 }
 
+// fileKind names a file type for a message, without an article: "FIFO", "directory", …
 func fileKind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():

@@ -104,7 +104,7 @@ func (c *layerCache) get(hex, alg string, size int64, lim Limits) *blob {
 		return nil
 	}
 	if !fi.Mode().IsRegular() {
-		c.warnf("--cache: %s is %s, not a regular file: not used (the layer is fetched)", shown, describeMode(fi.Mode()))
+		c.warnf("--cache: %s is %s, not a regular file: not used (the layer is fetched)", shown, "a "+fileKind(fi.Mode()))
 		return nil
 	}
 	if max := lim.MaxCacheIndex; max > 0 && fi.Size() > max {
@@ -124,25 +124,6 @@ func (c *layerCache) get(hex, alg string, size int64, lim Limits) *blob {
 		return nil
 	}
 	return b
-}
-
-// describeMode names a file type for a message: "a FIFO", "a directory", …
-func describeMode(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	}
-	return "not a regular file"
 }
 
 // put stores b as the index of blob hex. Failing to write is not an error of the input:
