@@ -182,33 +182,13 @@ func sqliteSharedCells(cells, overflow int) []byte {
 	return page
 }
 
-// overlappingJar is a zip of n central-directory entries (lib/a00000.jar, …) all naming one
-// deflated entry: an archive of size bytes of zeros.
+// overlappingJar is a jar of n entries that all name one deflated entry: an archive of size
+// bytes of zeros (testgen.OverlappingZip).
 func overlappingJar(n, size int) []byte {
 	var in bytes.Buffer
 	iw := zip.NewWriter(&in)
 	fw, _ := iw.CreateHeader(&zip.FileHeader{Name: "zeros", Method: zip.Store})
 	fw.Write(make([]byte, size))
 	iw.Close()
-	var b bytes.Buffer
-	w := zip.NewWriter(&b)
-	fw, _ = w.CreateHeader(&zip.FileHeader{Name: "lib/a00000.jar", Method: zip.Deflate})
-	fw.Write(in.Bytes())
-	w.Close()
-	z := b.Bytes()
-	eocd := z[len(z)-22:]
-	dirOff := binary.LittleEndian.Uint32(eocd[16:])
-	entry := z[dirOff : len(z)-22]
-	out := append([]byte(nil), z[:dirOff]...)
-	for i := range n {
-		e := append([]byte(nil), entry...)
-		copy(e[46:], fmt.Sprintf("lib/a%05d.jar", i))
-		out = append(out, e...)
-	}
-	end := append([]byte(nil), eocd...)
-	binary.LittleEndian.PutUint16(end[8:], uint16(n))
-	binary.LittleEndian.PutUint16(end[10:], uint16(n))
-	binary.LittleEndian.PutUint32(end[12:], uint32(n*len(entry)))
-	binary.LittleEndian.PutUint32(end[16:], dirOff)
-	return append(out, end...)
+	return testgen.OverlappingZip(in.Bytes(), n)
 }
