@@ -4,43 +4,12 @@ import (
 	"context"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
-)
 
-// naiveHeaderScan visits every header of a docker save the naive way: one pread of 512
-// bytes per header, bodies skipped by their octal size, layer members (…/layer.tar) scanned
-// the same way. It knows nothing of PAX, GNU or sparse members: the floor inspect is held to.
-func naiveHeaderScan(f *os.File, off, end int64, inner bool) (n int, err error) {
-	blk := make([]byte, 512)
-	for off+512 <= end {
-		if _, err := f.ReadAt(blk, off); err != nil {
-			return n, err
-		}
-		if blk[0] == 0 {
-			return n, nil
-		}
-		size, _ := strconv.ParseInt(strings.Trim(string(blk[124:136]), " \x00"), 8, 64)
-		name := string(blk[:100])
-		if i := strings.IndexByte(name, 0); i >= 0 {
-			name = name[:i]
-		}
-		n++
-		off += 512
-		if !inner && strings.HasSuffix(name, "/layer.tar") {
-			k, err := naiveHeaderScan(f, off, off+size, true)
-			n += k
-			if err != nil {
-				return n, err
-			}
-		}
-		off += (size + 511) &^ 511
-	}
-	return n, nil
-}
+	"github.com/strata-dev/strata/internal/testgen"
+)
 
 // BenchmarkInspectVsScan runs `strata inspect -o json` on a large docker save and a naive
 // header scan of the same file, alternately, and reports the CPU time of each and their
@@ -63,7 +32,7 @@ func BenchmarkInspectVsScan(b *testing.B) {
 	var scan, inspect, scanUser, inspectUser time.Duration
 	for i := 0; i < b.N; i++ {
 		u0, t0 := userSys(b)
-		if n, err := naiveHeaderScan(f, 0, fi.Size(), false); err != nil || n == 0 {
+		if n, err := testgen.NaiveHeaderScan(f, 0, fi.Size(), false); err != nil || n == 0 {
 			b.Fatalf("%d headers, %v", n, err)
 		}
 		u1, t1 := userSys(b)

@@ -5,8 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -60,37 +58,6 @@ var (
 	largeErr  error
 )
 
-// naiveScan visits every header of a docker save the naive way: one pread of 512 bytes per
-// header, bodies skipped by their octal size, layer members (…/layer.tar) scanned the same
-// way. It knows nothing of PAX, GNU or sparse members: the floor a real scanner is held to.
-func naiveScan(f *os.File, off, end int64, inner bool) (n int, err error) {
-	blk := make([]byte, 512)
-	for off+512 <= end {
-		if _, err := f.ReadAt(blk, off); err != nil {
-			return n, err
-		}
-		if blk[0] == 0 {
-			return n, nil
-		}
-		size, _ := strconv.ParseInt(strings.Trim(string(blk[124:136]), " \x00"), 8, 64)
-		name := string(blk[:100])
-		if i := strings.IndexByte(name, 0); i >= 0 {
-			name = name[:i]
-		}
-		n++
-		off += 512
-		if !inner && strings.HasSuffix(name, "/layer.tar") {
-			k, err := naiveScan(f, off, off+size, true)
-			n += k
-			if err != nil {
-				return n, err
-			}
-		}
-		off += (size + 511) &^ 511
-	}
-	return n, nil
-}
-
 func BenchmarkNaiveScan(b *testing.B) {
 	p := largeArchive(b)
 	f, err := os.Open(p)
@@ -102,7 +69,7 @@ func BenchmarkNaiveScan(b *testing.B) {
 	b.ResetTimer()
 	defer reportCPU(b)()
 	for i := 0; i < b.N; i++ {
-		n, err := naiveScan(f, 0, fi.Size(), false)
+		n, err := testgen.NaiveHeaderScan(f, 0, fi.Size(), false)
 		if err != nil || n < 68000 {
 			b.Fatalf("%d headers, %v", n, err)
 		}
