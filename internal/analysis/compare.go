@@ -48,9 +48,10 @@ func (p *Pair) Diff() (*diff.Result, error) {
 // own, read side by side). An error is a *SideError naming the input it came from.
 func (p *Pair) Packages() (*packages.Diff, error) {
 	p.packagesOnce.Do(func() {
+		var or *packages.Report
 		var oldErr error
 		done := make(chan struct{})
-		go func() { defer close(done); _, oldErr = p.Old.Packages() }()
+		go func() { defer close(done); or, oldErr = p.Old.Packages() }()
 		nr, newErr := p.New.Packages()
 		<-done
 		switch {
@@ -59,7 +60,6 @@ func (p *Pair) Packages() (*packages.Diff, error) {
 		case newErr != nil:
 			p.packagesErr = &SideError{Name: p.New.Name, Err: newErr}
 		default:
-			or, _ := p.Old.Packages()
 			p.packages = packages.Compare(or, nr)
 		}
 	})

@@ -33,7 +33,6 @@ type common struct {
 	platform   string
 	plat       load.Platform // platform, parsed
 	limits     []string
-	warned     map[*analysis.Image]bool // the images whose package warnings were said
 	insecure   bool
 	timeout    time.Duration
 	deadline   time.Duration

@@ -94,31 +94,18 @@ func runPackages(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	return render.Packages(stdout, r, o)
 }
 
-// packages is img's packages report, its warnings said on stderr (once per image: the
-// report is computed once); an error names the input and, for a limit, the --limit key
-// that raises it.
+// packages is img's packages report, its warnings said on stderr (each command asks once
+// per image; the report itself is computed once); an error names the input and, for a
+// limit, the --limit key that raises it.
 func (c *common) packages(img *analysis.Image) (*packages.Report, error) {
 	r, err := img.Packages()
 	if err != nil {
 		return nil, packagesErr(img.Name, err)
 	}
-	c.warnOnce(img, func() {
-		for _, w := range r.Warnings {
-			c.warn("%s: %s", displayName(img.Name), w)
-		}
-	})
+	for _, w := range r.Warnings {
+		c.warn("%s: %s", displayName(img.Name), w)
+	}
 	return r, nil
-}
-
-// warnOnce runs say the first time it is asked for img.
-func (c *common) warnOnce(img *analysis.Image, say func()) {
-	if c.warned == nil {
-		c.warned = map[*analysis.Image]bool{}
-	}
-	if !c.warned[img] {
-		c.warned[img] = true
-		say()
-	}
 }
 
 // packagesErr names the input and, for a limit, the --limit key that raises it.
