@@ -179,6 +179,9 @@ func TestOverrideEveryKey(t *testing.T) {
 		if reflect.ValueOf(r).FieldByIndex(f.Index).IsZero() {
 			t.Errorf("--rule %s=…: the overlay does not set it", k)
 		}
+		if isZero(r) {
+			t.Errorf("rules setting %s count as none", k)
+		}
 	}
 	// And end to end, through the YAML, for the package rules.
 	var s Set

@@ -159,13 +159,14 @@ func (s *Set) Empty() bool {
 	return s.CST == nil && isZero(s.Rules) && len(s.disabled) == 0 // a rule written but switched off is reported (SKIP)
 }
 
+// isZero reports a Rules that sets no rule: every field unset (by the struct, so a key added
+// to Rules counts without a list to update), an empty files list counting as none.
 func isZero(r Rules) bool {
-	return r.MaxSize == nil && r.MaxLayers == nil && r.MaxLayerSize == nil && r.MinEfficiency == nil &&
-		r.MaxWastedBytes == nil && r.MaxWastedPercent == nil && r.ForbidPaths == nil &&
-		r.ForbidSensitiveHidden == nil && r.SetuidAllow == nil && r.ForbidWorldWritable == nil &&
-		r.RequireNonRootUser == nil && r.RequiredLabels == nil && r.ForbidEnv == nil &&
-		r.AllowedPorts == nil && len(r.Files) == 0 && r.Config == nil && r.Baseline == nil &&
-		r.ForbidPackages == nil && r.RequiredPackages == nil
+	if len(r.Files) > 0 {
+		return false
+	}
+	r.Files = nil
+	return reflect.ValueOf(r).IsZero()
 }
 
 // maxRulesFile bounds a rules file.
