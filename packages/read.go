@@ -75,6 +75,14 @@ func (a *analysis) read() error {
 	var mu sync.Mutex
 	var parseErr error // the database that could not be parsed (of the lowest layer)
 	errLayer, errPath := 0, ""
+	// fail records err of the version at layer, path, unless a lower layer's is recorded:
+	// layers are read in parallel, and the error reported is the lowest layer's (callers
+	// hold mu).
+	fail := func(layer int, path string, err error) {
+		if parseErr == nil || layer < errLayer || layer == errLayer && path < errPath {
+			parseErr, errLayer, errPath = fmt.Errorf("layer %d: %s: %w", layer, path, err), layer, path
+		}
+	}
 	err := content.Each(refs, func(r content.Ref, rd io.Reader) error {
 		vs := jobs[r.Entry]
 		k := vs[0].loc.kind
@@ -90,8 +98,8 @@ func (a *analysis) read() error {
 				v.pkgs, v.read = pkgs, true
 			}
 			a.count(k, r.Entry.Size)
-			if err := a.state(len(pkgs) * len(vs)); err != nil && parseErr == nil {
-				parseErr = fmt.Errorf("layer %d: %s: %w", vs[0].layer, vs[0].loc.path, err)
+			if err := a.state(len(pkgs) * len(vs)); err != nil {
+				fail(vs[0].layer, vs[0].loc.path, err)
 			}
 			return nil
 		}
@@ -123,9 +131,8 @@ func (a *analysis) read() error {
 			mu.Lock()
 			a.warns = append(a.warns, warns...)
 			a.count(k, r.Entry.Size)
-			if err != nil && (parseErr == nil || v.layer < errLayer || v.layer == errLayer && v.loc.path < errPath) {
-				// Layers are read in parallel: the error reported is the lowest layer's.
-				parseErr, errLayer, errPath = fmt.Errorf("layer %d: %s: %w", v.layer, v.loc.path, err), v.layer, v.loc.path
+			if err != nil {
+				fail(v.layer, v.loc.path, err)
 			}
 			mu.Unlock()
 		}
