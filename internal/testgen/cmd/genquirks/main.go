@@ -10,7 +10,6 @@ package main
 import (
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -21,38 +20,26 @@ func main() {
 	out := flag.String("out", "testdata/quirks", "directory to write the archives into")
 	foreign := flag.String("foreign-src", "", "also write, into this directory, the OCI layout with a foreign layer that make-fixtures.sh copies with skopeo")
 	flag.Parse()
-	if *foreign != "" {
-		if err := testgen.ForeignSource(*foreign); err != nil {
-			fmt.Fprintln(os.Stderr, "genquirks:", err)
-			os.Exit(1)
-		}
-	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	if err := run(*out, *foreign); err != nil {
 		fmt.Fprintln(os.Stderr, "genquirks:", err)
 		os.Exit(1)
 	}
-	for _, f := range testgen.QuirkFiles() {
-		if err := writeFile(filepath.Join(*out, f.Name), f.Write); err != nil {
-			fmt.Fprintf(os.Stderr, "genquirks: %s: %v\n", f.Name, err)
-			os.Exit(1)
-		}
-	}
 }
 
-func writeFile(name string, write func(io.Writer) error) error {
-	tmp := name + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
+// run writes the quirk archives into out (and, when foreign is set, the foreign-layer source).
+func run(out, foreign string) error {
+	if foreign != "" {
+		if err := testgen.ForeignSource(foreign); err != nil {
+			return err
+		}
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
 		return err
 	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
+	for _, f := range testgen.QuirkFiles() {
+		if err := testgen.WriteFile(filepath.Join(out, f.Name), f.Write); err != nil {
+			return fmt.Errorf("%s: %w", f.Name, err)
+		}
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, name)
+	return nil
 }

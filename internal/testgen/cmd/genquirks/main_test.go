@@ -1,29 +1,37 @@
 package main
 
 import (
-	"errors"
-	"io"
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/strata-dev/strata/internal/testgen"
 )
 
-// TestWriteFile: a fixture is written whole or not at all — a writer that fails leaves no
-// file, not even its temporary one, and an existing fixture stays as it was.
-func TestWriteFile(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "a.tar")
-	if err := writeFile(p, func(w io.Writer) error { _, err := io.WriteString(w, "whole"); return err }); err != nil {
+// TestRun: the command writes every quirk archive, byte for byte the committed one
+// (testdata/quirks is what it wrote), and nothing else.
+func TestRun(t *testing.T) {
+	out := t.TempDir()
+	if err := run(out, ""); err != nil {
 		t.Fatal(err)
 	}
-	boom := errors.New("boom")
-	if err := writeFile(p, func(w io.Writer) error { io.WriteString(w, "half"); return boom }); !errors.Is(err, boom) {
-		t.Fatalf("a failing writer: %v", err)
+	files := testgen.QuirkFiles()
+	entries, err := os.ReadDir(out)
+	if err != nil || len(entries) != len(files) {
+		t.Fatalf("%d files written, want %d (%v)", len(entries), len(files), err)
 	}
-	if b, err := os.ReadFile(p); err != nil || string(b) != "whole" {
-		t.Errorf("the fixture after a failed write: %q, %v", b, err)
-	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
-		t.Errorf("%d files left, want the fixture alone", len(entries))
+	for _, f := range files {
+		got, err := os.ReadFile(filepath.Join(out, f.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "testdata", "quirks", f.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s: %d bytes written differ from the committed %d", f.Name, len(got), len(want))
+		}
 	}
 }

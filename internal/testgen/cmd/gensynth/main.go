@@ -33,7 +33,7 @@ func run(out string) error {
 		return err
 	}
 	for _, f := range testgen.SynthFiles() {
-		if err := writeFile(filepath.Join(out, f.Name), f.Write); err != nil {
+		if err := testgen.WriteFile(filepath.Join(out, f.Name), f.Write); err != nil {
 			return fmt.Errorf("%s: %w", f.Name, err)
 		}
 	}
@@ -41,7 +41,7 @@ func run(out string) error {
 	if err := testgen.WriteDockerArchive(&whiteouts, testgen.Whiteouts()); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(out, "whiteouts.tar.bz2"), bzip2(whiteouts.Bytes())); err != nil {
+	if err := testgen.WriteFile(filepath.Join(out, "whiteouts.tar.bz2"), bzip2(whiteouts.Bytes())); err != nil {
 		return fmt.Errorf("whiteouts.tar.bz2: %w", err)
 	}
 	layout := filepath.Join(out, "oci-layout")
@@ -63,22 +63,4 @@ func bzip2(p []byte) func(io.Writer) error {
 		}
 		return nil
 	}
-}
-
-func writeFile(name string, write func(io.Writer) error) error {
-	tmp := name + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, name)
 }
