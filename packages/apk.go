@@ -1,7 +1,6 @@
 package packages
 
 import (
-	"bytes"
 	"fmt"
 	"path"
 	"strconv"
@@ -46,12 +45,7 @@ func parseAPK(data []byte, loc string, lim Limits) (out []*pkgInfo, warns []stri
 	for len(data) > 0 {
 		line++
 		var l []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, nil
-		}
-		l = bytes.TrimSuffix(l, []byte("\r"))
+		l, data = cutLine(data)
 		if len(l) == 0 {
 			if err := end(line); err != nil {
 				return nil, warns, err

@@ -57,12 +57,7 @@ func controlFields(data []byte, fn func(name, value string, line int) error) err
 	for len(data) > 0 {
 		line++
 		var l []byte
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			l, data = data[:i], data[i+1:]
-		} else {
-			l, data = data, nil
-		}
-		l = bytes.TrimSuffix(l, []byte("\r"))
+		l, data = cutLine(data)
 		if len(l) > maxField {
 			return fmt.Errorf("line %d: a field of %d bytes, more than %d", line, len(l), maxField)
 		}
@@ -185,6 +180,13 @@ func listName(p string) (name, arch string) {
 	base = strings.TrimSuffix(strings.TrimSuffix(base, ".list"), ".md5sums")
 	name, arch, _ = strings.Cut(base, ":")
 	return name, arch
+}
+
+// cutLine splits data at its first newline: the line (a trailing "\r" dropped, as dpkg and
+// apk write none but an edited file may) and what follows it, in place.
+func cutLine(data []byte) (line, rest []byte) {
+	line, rest, _ = bytes.Cut(data, []byte("\n"))
+	return bytes.TrimSuffix(line, []byte("\r")), rest
 }
 
 // parseDpkgList reads info/NAME.list: one absolute path a line ("/." for the root). Lines
