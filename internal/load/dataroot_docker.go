@@ -225,10 +225,7 @@ func (r *dockerRoot) addLayers(img *image.Image, opts Options) error {
 		blobs = append(blobs, &blob{entries: l.Entries})
 		members = append(members, ldb)
 	}
-	if err := opts.Limits.checkImageEntries(blobs); err != nil {
-		return err
-	}
-	if err := checkPathBytes(blobs, members, opts.Limits); err != nil {
+	if err := checkImageBounds(blobs, members, opts.Limits); err != nil {
 		return err
 	}
 	return mapHistory(img)

@@ -254,10 +254,7 @@ func (r *storageRoot) addLayers(img *image.Image, top string, opts Options) erro
 		blobs = append(blobs, &blob{entries: ly.Entries})
 		members = append(members, member)
 	}
-	if err := opts.Limits.checkImageEntries(blobs); err != nil {
-		return err
-	}
-	if err := checkPathBytes(blobs, members, opts.Limits); err != nil {
+	if err := checkImageBounds(blobs, members, opts.Limits); err != nil {
 		return err
 	}
 	return mapHistory(img)

@@ -75,6 +75,15 @@ func (l Limits) checkLayers(n int) error {
 
 // checkImageEntries bounds the entries of all the layers an image lists (a layer listed
 // twice counts twice: it is merged twice).
+// checkImageBounds holds an image's layers together (blobs and their members, one per layer
+// listed: a layer listed twice counts twice) to image-entries and path-bytes.
+func checkImageBounds(blobs []*blob, members []string, lim Limits) error {
+	if err := lim.checkImageEntries(blobs); err != nil {
+		return err
+	}
+	return checkPathBytes(blobs, members, lim)
+}
+
 func (l Limits) checkImageEntries(blobs []*blob) error {
 	if l.MaxImageEntries <= 0 {
 		return nil

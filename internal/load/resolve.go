@@ -197,10 +197,7 @@ func addLayers(st store, img *image.Image, members []string, descs []v1.Descript
 		}
 	}
 	read, readMembers := readBlobs(blobs, members)
-	if err := opts.Limits.checkImageEntries(read); err != nil {
-		return err
-	}
-	if err := checkPathBytes(read, readMembers, opts.Limits); err != nil {
+	if err := checkImageBounds(read, readMembers, opts.Limits); err != nil {
 		return err
 	}
 	given := map[*blob]bool{} // blobs whose entries a layer holds already
