@@ -134,17 +134,7 @@ func Container(img *image.Image, merged func(n int) *fstree.FS, opts Options) (*
 	if r.Flattened, err = flatten(o, export, append(append([]Change{}, rows...), held...)); err != nil {
 		return nil, err
 	}
-	for i := range rows {
-		switch rows[i].Kind {
-		case "A":
-			r.Summary.Added++
-		case "C":
-			r.Summary.Changed++
-		case "D":
-			r.Summary.Deleted++
-		}
-		r.Summary.SizeDelta += rows[i].SizeDelta
-	}
+	r.Summary.add(rows)
 	r.Changes = rows
 	r.different = len(rows) > 0
 	return r, nil

@@ -75,6 +75,22 @@ type Summary struct {
 	SizeDelta int64 `json:"size_delta"`
 }
 
+// add counts changes into s by kind, with their size deltas.
+func (s *Summary) add(changes []Change) {
+	for i := range changes {
+		c := &changes[i]
+		switch c.Kind {
+		case "A":
+			s.Added++
+		case "C":
+			s.Changed++
+		case "D":
+			s.Deleted++
+		}
+		s.SizeDelta += c.SizeDelta
+	}
+}
+
 // Entry is one side of a changed path.
 type Entry struct {
 	Type    image.Type `json:"type"`
@@ -166,17 +182,7 @@ func Compare(oldSide, newSide Side, opts Options) (*Result, error) {
 		}
 	}
 	r.Changes = collapse(changes, parents, r.Mode, opts)
-	for _, c := range r.Changes {
-		switch c.Kind {
-		case "A":
-			r.Summary.Added++
-		case "C":
-			r.Summary.Changed++
-		case "D":
-			r.Summary.Deleted++
-		}
-		r.Summary.SizeDelta += c.SizeDelta
-	}
+	r.Summary.add(r.Changes)
 	r.different = len(r.Changes) > 0
 	if r.Mode == ModeImages && !oldRootfs {
 		r.Config, r.BuildConfig = compareConfig(old, new, opts)
